@@ -1,0 +1,96 @@
+package io.vinbind.protocol;
+
+import java.util.regex.Pattern;
+
+/**
+ * Format rules for the identifiers carried on the wire. Each {@code require…} method returns its argument
+ * unchanged when it is well-formed and otherwise throws {@link IllegalArgumentException} naming the field
+ * and what was wrong, so record constructors and the server's CSV import share one definition.
+ *
+ * <p>Only the format is checked here: whether an IMSI is registered, or an ICCID matches the registry, is
+ * the server's business.
+ */
+public final class Identifiers {
+
+    /** IMSI: MCC (3) + MNC (2–3) + MSIN, at most 15 decimal digits (3GPP TS 23.003 §2.2). */
+    private static final Pattern IMSI = Pattern.compile("[0-9]{6,15}");
+
+    /**
+     * ICCID: ITU-T E.118, normally 19–20 digits starting 89. Modems may report a trailing {@code F} nibble of
+     * padding (AT+CCID / AT+QCCID) and some Chinese operators' ICCIDs contain hex letters, so 18–22
+     * upper-case hex characters are accepted.
+     */
+    private static final Pattern ICCID = Pattern.compile("[0-9A-F]{18,22}");
+
+    /**
+     * IMEI: 14 digits (TAC + serial) plus the Luhn check digit (3GPP TS 23.003 §6.2.1). The Luhn digit is
+     * not verified: a swapped modem is detected by comparing with the registry, not by judging the digit.
+     */
+    private static final Pattern IMEI = Pattern.compile("[0-9]{15}");
+
+    /** Request ids: a UUID fits; anything URL- and log-safe up to 64 characters is allowed. */
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    private Identifiers() {
+    }
+
+    public static boolean isImsi(String s) {
+        return s != null && IMSI.matcher(s).matches();
+    }
+
+    public static boolean isIccid(String s) {
+        return s != null && ICCID.matcher(s).matches();
+    }
+
+    public static boolean isImei(String s) {
+        return s != null && IMEI.matcher(s).matches();
+    }
+
+    public static boolean isRequestId(String s) {
+        return s != null && REQUEST_ID.matcher(s).matches();
+    }
+
+    public static String requireImsi(String s) {
+        return require("imsi", s, isImsi(s), "6-15 decimal digits (3GPP TS 23.003)");
+    }
+
+    public static String requireIccid(String s) {
+        return require("iccid", s, isIccid(s), "18-22 characters 0-9 A-F (ITU-T E.118)");
+    }
+
+    public static String requireImei(String s) {
+        return require("imei", s, isImei(s), "15 decimal digits (3GPP TS 23.003)");
+    }
+
+    public static String requireRequestId(String s) {
+        return require("requestId", s, isRequestId(s), "1-64 characters from A-Z a-z 0-9 . _ : -");
+    }
+
+    private static String require(String field, String value, boolean ok, String rule) {
+        if (value == null) {
+            throw new InvalidFieldException(field, field + " is missing");
+        }
+        if (!ok) {
+            throw new InvalidFieldException(field, field + " '" + printable(value) + "' is not " + rule);
+        }
+        return value;
+    }
+
+    /** Renders untrusted input for an error message: bounded length, control characters escaped. */
+    static String printable(String value) {
+        StringBuilder sb = new StringBuilder();
+        int limit = Math.min(value.length(), 40);
+        for (int i = 0; i < limit; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (value.length() > limit) {
+            sb.append("...(").append(value.length()).append(" chars)");
+        }
+        return sb.toString();
+    }
+}

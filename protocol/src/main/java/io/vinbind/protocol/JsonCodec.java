@@ -1,0 +1,218 @@
+package io.vinbind.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The strict JSON mapping of vinbind payloads (Jackson).
+ *
+ * <p>Decoding refuses, with a {@link ProtocolException} naming the field: payloads over
+ * {@link Protocol#MAX_PAYLOAD_BYTES}; anything but one UTF-8 JSON object (trailing content and duplicate
+ * keys included); a {@code version} other than {@link Protocol#VERSION}; unknown fields; missing or
+ * {@code null} fields; wrong JSON types (no coercion: {@code "1"} is not a number, {@code 1} is not a
+ * string, {@code 1.0} is not an integer); unknown enum constants; and values the records' constructors
+ * refuse. The fields expected are exactly the components of the payload record, so the record is the
+ * schema.
+ *
+ * <p>Thread-safe; stateless apart from a shared, immutable mapper.
+ */
+public final class JsonCodec {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        .build();
+
+    private JsonCodec() {
+    }
+
+    /** The payload bytes (UTF-8 JSON) of a message. */
+    public static byte[] encode(Message message) {
+        Objects.requireNonNull(message, "message");
+        try {
+            return MAPPER.writeValueAsBytes(message);
+        } catch (JsonProcessingException e) {
+            // records of strings, ints and enums always serialise; reaching this is a programming error
+            throw new IllegalStateException("cannot encode " + message.type() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a payload of the given type (the type comes from the topic it arrived on). */
+    public static Message decode(MessageType type, byte[] payload) throws ProtocolException {
+        Objects.requireNonNull(type, "type");
+        return decode(payload, type.payloadType());
+    }
+
+    public static LoginRequest decodeLoginRequest(byte[] payload) throws ProtocolException {
+        return decode(payload, LoginRequest.class);
+    }
+
+    public static LoginAck decodeLoginAck(byte[] payload) throws ProtocolException {
+        return decode(payload, LoginAck.class);
+    }
+
+    public static BindRequest decodeBindRequest(byte[] payload) throws ProtocolException {
+        return decode(payload, BindRequest.class);
+    }
+
+    public static BindAck decodeBindAck(byte[] payload) throws ProtocolException {
+        return decode(payload, BindAck.class);
+    }
+
+    /**
+     * Decodes a payload into {@code type}.
+     *
+     * @throws ProtocolException naming the problem and field; carries the requestId when the payload was
+     *     an object with a well-formed {@code requestId}
+     */
+    public static <T extends Message> T decode(byte[] payload, Class<T> type) throws ProtocolException {
+        Objects.requireNonNull(type, "type");
+        String what = type.getSimpleName();
+        if (payload == null) {
+            throw fail(ProtocolException.Problem.MALFORMED_JSON, null, what + " payload is missing", null);
+        }
+        if (payload.length > Protocol.MAX_PAYLOAD_BYTES) {
+            throw fail(ProtocolException.Problem.TOO_LARGE, null, what + " payload has " + payload.length
+                + " bytes, limit " + Protocol.MAX_PAYLOAD_BYTES, null);
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(payload);
+        } catch (IOException e) {
+            throw fail(ProtocolException.Problem.MALFORMED_JSON, null,
+                what + " payload is not valid JSON: " + firstLine(e.getMessage()), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw fail(ProtocolException.Problem.MALFORMED_JSON, null, what + " payload is "
+                + (root == null || root.isMissingNode() ? "empty" : "a JSON " + kind(root)) + ", not a JSON object",
+                null);
+        }
+        JsonNode rid = root.get("requestId");
+        String requestId = rid != null && rid.isTextual() && Identifiers.isRequestId(rid.textValue())
+            ? rid.textValue() : null;
+        try {
+            checkShape(root, type, what);
+        } catch (ProtocolException e) {
+            throw e.withRequestId(requestId);
+        }
+        try {
+            return MAPPER.treeToValue(root, type);
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause();
+            String field = cause instanceof InvalidFieldException f ? f.field()
+                : cause instanceof InvalidVinException ? "vin" : null;
+            String detail = cause != null ? cause.getMessage() : firstLine(e.getOriginalMessage());
+            throw fail(ProtocolException.Problem.INVALID_VALUE, field, what + ": " + detail, e)
+                .withRequestId(requestId);
+        } catch (JsonProcessingException e) {
+            // checkShape has already vetted names and types, so this is a mapping rule we did not foresee
+            throw fail(ProtocolException.Problem.INVALID_VALUE, null,
+                what + " payload refused: " + firstLine(e.getOriginalMessage()), e).withRequestId(requestId);
+        }
+    }
+
+    /** Version first (a newer version may legitimately have other fields), then names, then types. */
+    private static void checkShape(JsonNode root, Class<?> type, String what) throws ProtocolException {
+        Map<String, Class<?>> fields = new LinkedHashMap<>();
+        for (RecordComponent c : type.getRecordComponents()) {
+            fields.put(c.getName(), c.getType());
+        }
+        JsonNode version = root.get("version");
+        if (version != null && version.isIntegralNumber() && version.canConvertToInt()
+            && version.intValue() != Protocol.VERSION) {
+            throw fail(ProtocolException.Problem.UNSUPPORTED_VERSION, "version", what + " has version "
+                + version.intValue() + ", this side speaks version " + Protocol.VERSION, null);
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!fields.containsKey(name)) {
+                throw fail(ProtocolException.Problem.UNKNOWN_FIELD, name, what + " has unknown field '"
+                    + Identifiers.printable(name) + "' (fields: " + String.join(", ", fields.keySet()) + ")", null);
+            }
+        }
+        for (Map.Entry<String, Class<?>> f : fields.entrySet()) {
+            String name = f.getKey();
+            JsonNode value = root.get(name);
+            if (value == null || value.isNull()) {
+                throw fail(ProtocolException.Problem.MISSING_FIELD, name,
+                    what + " is missing field '" + name + "'", null);
+            }
+            Class<?> javaType = f.getValue();
+            if (javaType == int.class) {
+                if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+                    throw wrongType(what, name, "a 32-bit integer", value);
+                }
+            } else if (javaType == String.class) {
+                if (!value.isTextual()) {
+                    throw wrongType(what, name, "a string", value);
+                }
+            } else if (javaType.isEnum()) {
+                if (!value.isTextual()) {
+                    throw wrongType(what, name, "a string", value);
+                }
+                String allowed = Arrays.stream(javaType.getEnumConstants())
+                    .map(e -> ((Enum<?>) e).name()).collect(Collectors.joining(", "));
+                boolean known = Arrays.stream(javaType.getEnumConstants())
+                    .anyMatch(e -> ((Enum<?>) e).name().equals(value.textValue()));
+                if (!known) {
+                    throw fail(ProtocolException.Problem.INVALID_VALUE, name, what + " field '" + name + "' is '"
+                        + Identifiers.printable(value.textValue()) + "', expected one of " + allowed, null);
+                }
+            } else {
+                throw new IllegalStateException(type + " has component " + name + " of unsupported type " + javaType);
+            }
+        }
+    }
+
+    private static ProtocolException wrongType(String what, String field, String expected, JsonNode value) {
+        return fail(ProtocolException.Problem.WRONG_TYPE, field,
+            what + " field '" + field + "' must be " + expected + ", got " + kind(value), null);
+    }
+
+    private static String kind(JsonNode node) {
+        JsonNodeType t = node.getNodeType();
+        if (t == JsonNodeType.NUMBER) {
+            return node.isIntegralNumber() ? "an integer " + node.asText() : "a decimal number " + node.asText();
+        }
+        return switch (t) {
+            case STRING -> "a string";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            default -> t.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static ProtocolException fail(ProtocolException.Problem problem, String field, String message,
+                                          Throwable cause) {
+        return new ProtocolException(problem, field, null, message, cause);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,23 @@
+package io.vinbind.protocol;
+
+/**
+ * A vinbind payload. Every message names its protocol {@link #version()}, the {@link #requestId()} that
+ * ties an ack to its request, and the {@link #imsi()} of the terminal it is from or for (which must equal
+ * the IMSI in its topic).
+ */
+public sealed interface Message permits LoginRequest, LoginAck, BindRequest, BindAck {
+
+    int version();
+
+    String requestId();
+
+    String imsi();
+
+    /** The message type, i.e. the topic suffix this payload travels on. */
+    MessageType type();
+
+    /** The topic this message is published on. */
+    default String topic() {
+        return Topics.topic(imsi(), type());
+    }
+}

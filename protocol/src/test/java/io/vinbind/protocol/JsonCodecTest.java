@@ -1,0 +1,203 @@
+package io.vinbind.protocol;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class JsonCodecTest {
+
+    private static final String BIND_JSON = "{"
+        + "\"version\":1,"                                   // protocol version
+        + "\"requestId\":\"r-42\","                          // echoed by the ack
+        + "\"imsi\":\"460011234567890\","                    // must equal the topic's IMSI
+        + "\"iccid\":\"89860012345678901234\","              // SIM serial
+        + "\"imei\":\"356938035643809\","                    // modem serial
+        + "\"vin\":\"1M8GDM9AXKP042788\","                   // the VIN read over UDS 0xF190
+        + "\"reason\":\"MODEM_REPLACED\""                    // why the terminal uploads
+        + "}";
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void decodes_a_bind_request_field_by_field() throws ProtocolException {
+        BindRequest r = JsonCodec.decodeBindRequest(bytes(BIND_JSON));
+        assertEquals(1, r.version());
+        assertEquals("r-42", r.requestId());
+        assertEquals("460011234567890", r.imsi());
+        assertEquals("89860012345678901234", r.iccid());
+        assertEquals("356938035643809", r.imei());
+        assertEquals("1M8GDM9AXKP042788", r.vin());
+        assertEquals(UploadReason.MODEM_REPLACED, r.reason());
+        assertEquals("vinbind/v1/460011234567890/bind", r.topic());
+    }
+
+    @Test
+    void encodes_a_bind_request_with_fields_in_contract_order() {
+        BindRequest r = BindRequest.of("r-42", "460011234567890", "89860012345678901234", "356938035643809",
+            "1M8GDM9AXKP042788", UploadReason.MODEM_REPLACED);
+        assertEquals(BIND_JSON, new String(JsonCodec.encode(r), UTF_8));
+    }
+
+    @Test
+    void encodes_and_decodes_a_bind_ack() throws ProtocolException {
+        String json = "{"
+            + "\"version\":1,"
+            + "\"requestId\":\"r-42\","
+            + "\"imsi\":\"460011234567890\","
+            + "\"vin\":\"1M8GDM9AXKP042788\","
+            + "\"outcome\":\"REBOUND\","                     // the IMSI was bound to another VIN before
+            + "\"reason\":\"NONE\""                          // successes carry NONE
+            + "}";
+        BindAck ack = JsonCodec.decodeBindAck(bytes(json));
+        assertEquals(BindOutcome.REBOUND, ack.outcome());
+        assertEquals(ReasonCode.NONE, ack.reason());
+        assertTrue(ack.outcome().isBound());
+        assertArrayEquals(bytes(json), JsonCodec.encode(ack));
+    }
+
+    @Test
+    void encodes_and_decodes_login_and_login_ack() throws ProtocolException {
+        String login = "{\"version\":1,\"requestId\":\"l-1\",\"imsi\":\"460011234567890\","
+            + "\"iccid\":\"8986001234567890123F\",\"imei\":\"356938035643809\"}";
+        LoginRequest req = JsonCodec.decodeLoginRequest(bytes(login));
+        assertEquals("8986001234567890123F", req.iccid());
+        assertEquals(login, new String(JsonCodec.encode(req), UTF_8));
+
+        String ack = "{\"version\":1,\"requestId\":\"l-1\",\"imsi\":\"460011234567890\","
+            + "\"outcome\":\"REJECTED\",\"reason\":\"UNKNOWN_IMSI\"}";
+        LoginAck decoded = JsonCodec.decodeLoginAck(bytes(ack));
+        assertEquals(LoginOutcome.REJECTED, decoded.outcome());
+        assertEquals(ReasonCode.UNKNOWN_IMSI, decoded.reason());
+        assertEquals(ack, new String(JsonCodec.encode(decoded), UTF_8));
+    }
+
+    @Test
+    void decodes_by_message_type_from_the_topic() throws ProtocolException {
+        Message m = JsonCodec.decode(MessageType.BIND, bytes(BIND_JSON));
+        assertTrue(m instanceof BindRequest);
+    }
+
+    @Test
+    void refuses_an_unknown_field_naming_it_and_keeps_the_request_id() {
+        ProtocolException e = refused(BIND_JSON.replace("}", ",\"extra\":true}"));
+        assertEquals(ProtocolException.Problem.UNKNOWN_FIELD, e.problem());
+        assertEquals(Optional.of("extra"), e.field());
+        assertEquals(Optional.of("r-42"), e.requestId());
+        assertEquals(ReasonCode.MALFORMED_PAYLOAD, e.reasonCode());
+    }
+
+    @Test
+    void refuses_a_missing_or_null_field_naming_it() {
+        ProtocolException e = refused(BIND_JSON.replace(",\"vin\":\"1M8GDM9AXKP042788\"", ""));
+        assertEquals(ProtocolException.Problem.MISSING_FIELD, e.problem());
+        assertEquals(Optional.of("vin"), e.field());
+        e = refused(BIND_JSON.replace("\"MODEM_REPLACED\"", "null"));
+        assertEquals(ProtocolException.Problem.MISSING_FIELD, e.problem());
+        assertEquals(Optional.of("reason"), e.field());
+    }
+
+    @Test
+    void refuses_wrong_types_without_coercion() {
+        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":\"1\""), "version");
+        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":1.0"), "version");
+        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":4294967297"), "version");
+        assertWrongType(BIND_JSON.replace("\"imsi\":\"460011234567890\"", "\"imsi\":460011234567890"), "imsi");
+        assertWrongType(BIND_JSON.replace("\"r-42\"", "[\"r-42\"]"), "requestId");
+        assertWrongType(BIND_JSON.replace("\"MODEM_REPLACED\"", "3"), "reason");
+        assertWrongType(BIND_JSON.replace("\"1M8GDM9AXKP042788\"", "{}"), "vin");
+        assertWrongType(BIND_JSON.replace("\"MODEM_REPLACED\"", "true"), "reason");
+    }
+
+    @Test
+    void refuses_unknown_enum_constants_listing_the_allowed_ones() {
+        ProtocolException e = refused(BIND_JSON.replace("MODEM_REPLACED", "modem_replaced"));
+        assertEquals(ProtocolException.Problem.INVALID_VALUE, e.problem());
+        assertEquals(Optional.of("reason"), e.field());
+        assertTrue(e.getMessage().contains("ASSEMBLY"), e.getMessage());
+    }
+
+    @Test
+    void refuses_values_the_record_refuses_naming_the_field() {
+        ProtocolException e = refused(BIND_JSON.replace("\"460011234567890\"", "\"46001-123\""));
+        assertEquals(ProtocolException.Problem.INVALID_VALUE, e.problem());
+        assertEquals(Optional.of("imsi"), e.field());
+        assertEquals(Optional.of("r-42"), e.requestId());
+        e = refused(BIND_JSON.replace("\"1M8GDM9AXKP042788\"", "\"\""));
+        assertEquals(Optional.of("vin"), e.field());
+    }
+
+    @Test
+    void an_invalid_vin_text_that_fits_is_decoded_so_the_server_can_answer_invalid_vin() throws ProtocolException {
+        BindRequest r = JsonCodec.decodeBindRequest(bytes(BIND_JSON.replace("1M8GDM9AXKP042788", "1M8GDM9A0KP042788")));
+        assertFalse(Vin.isValid(r.vin(), VinCheckDigitPolicy.STRICT));
+    }
+
+    @Test
+    void refuses_an_unsupported_version_before_judging_fields() {
+        ProtocolException e = refused("{\"version\":2,\"requestId\":\"r-9\",\"newField\":1}");
+        assertEquals(ProtocolException.Problem.UNSUPPORTED_VERSION, e.problem());
+        assertEquals(ReasonCode.UNSUPPORTED_VERSION, e.reasonCode());
+        assertEquals(Optional.of("r-9"), e.requestId());
+        e = refused(BIND_JSON.replace("\"version\":1", "\"version\":0"));
+        assertEquals(ProtocolException.Problem.UNSUPPORTED_VERSION, e.problem());
+    }
+
+    @Test
+    void refuses_non_json_non_objects_trailing_content_and_duplicate_keys() {
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, refused("not json").problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, refused("").problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, refused("[1,2]").problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, refused("\"text\"").problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, refused(BIND_JSON + "{}").problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON,
+            refused(BIND_JSON.replace("{", "{\"vin\":\"11111111111111111\",")).problem());
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON,
+            assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(new byte[] {(byte) 0xC3, 0x28}))
+                .problem());
+        assertEquals(Optional.empty(), refused("not json").requestId());
+    }
+
+    @Test
+    void refuses_payloads_over_the_limit_before_parsing() {
+        byte[] big = new byte[Protocol.MAX_PAYLOAD_BYTES + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(big));
+        assertEquals(ProtocolException.Problem.TOO_LARGE, e.problem());
+        assertEquals(ReasonCode.PAYLOAD_TOO_LARGE, e.reasonCode());
+    }
+
+    @Test
+    void the_largest_legal_bind_request_fits_the_limit() {
+        BindRequest r = BindRequest.of("x".repeat(64), "460011234567890", "8".repeat(22), "356938035643809",
+            "V".repeat(BindRequest.MAX_VIN_CHARS), UploadReason.TERMINAL_REPLACED);
+        assertTrue(JsonCodec.encode(r).length < Protocol.MAX_PAYLOAD_BYTES / 2);
+    }
+
+    @Test
+    void refuses_an_ack_whose_reason_contradicts_its_outcome() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindAck(bytes(
+            "{\"version\":1,\"requestId\":\"r\",\"imsi\":\"460011234567890\",\"vin\":\"11111111111111111\","
+                + "\"outcome\":\"BOUND\",\"reason\":\"INVALID_VIN\"}")));
+        assertEquals(ProtocolException.Problem.INVALID_VALUE, e.problem());
+        assertEquals(Optional.of("reason"), e.field());
+    }
+
+    private static void assertWrongType(String json, String field) {
+        ProtocolException e = refused(json);
+        assertEquals(ProtocolException.Problem.WRONG_TYPE, e.problem(), e.getMessage());
+        assertEquals(Optional.of(field), e.field());
+        assertTrue(e.getMessage().contains(field), e.getMessage());
+    }
+
+    private static ProtocolException refused(String json) {
+        return assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(bytes(json)));
+    }
+}
