@@ -1,0 +1,28 @@
+package io.vinbind.can.slcan;
+
+import io.vinbind.can.CanFrame;
+import java.util.OptionalInt;
+
+/** One token read from an SLCAN adapter, as {@link SlcanCodec#decode} classifies it. */
+sealed interface SlcanMessage {
+
+    /** A received frame, {@code t/T/r/R...}, with the adapter's timestamp (ms, 0..0xEA5F) when enabled. */
+    record Frame(CanFrame frame, OptionalInt timestamp) implements SlcanMessage {
+    }
+
+    /** An acknowledgement: a bare CR, or {@code z}/{@code Z} after a transmitted frame (auto-poll adapters). */
+    record Ack(String line) implements SlcanMessage {
+    }
+
+    /** BEL (0x07): the adapter rejected the last command. */
+    record Error() implements SlcanMessage {
+    }
+
+    /** A reply or a host command that is not a frame ({@code V1013}, {@code F00}, a peer's {@code O} or {@code S6}). */
+    record Other(String line) implements SlcanMessage {
+    }
+
+    /** A line that cannot be understood; {@code reason} says why. */
+    record Garbage(String line, String reason) implements SlcanMessage {
+    }
+}
