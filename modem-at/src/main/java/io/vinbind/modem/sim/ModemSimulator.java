@@ -1,0 +1,649 @@
+package io.vinbind.modem.sim;
+
+import io.vinbind.modem.RegistrationDomain;
+import io.vinbind.modem.RegistrationState;
+import io.vinbind.modem.link.LinkPump;
+import io.vinbind.modem.link.SerialLink;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tinylog.Logger;
+
+/**
+ * A programmable AT modem serving a {@link SerialLink}: the in-memory end of an
+ * {@link io.vinbind.modem.link.InMemoryLinkPair}, or a pty (one end of a socat pair) through
+ * {@link io.vinbind.modem.link.JSerialCommLink}, so the terminal's real serial path is exercised.
+ *
+ * <p>It answers the 3GPP TS 27.007 subset the terminal uses plus the {@link Persona}'s vendor commands,
+ * in V.250 verbose format ({@code <CR><LF>line<CR><LF>}), keeps the state a modem keeps (echo, CMEE,
+ * URC enables, SIM, registration, PDP context) and emits the URCs a modem emits. Its state can be changed
+ * while it runs ({@link #setIdentity}, {@link #setSimCard}, {@link #setNetwork}, {@link #reset},
+ * {@link #dropDataContext}, {@link #setFaults}) and it injects the {@link Faults} configured.
+ *
+ * <p>All state lives on one scheduler thread; the public methods hand work to it and wait (bounded) for it.
+ */
+public final class ModemSimulator implements AutoCloseable {
+
+    private static final int MAX_COMMAND = 1024;
+    private static final Duration CONTROL_BOUND = Duration.ofSeconds(5);
+    private static final Duration BOOT_TIME = Duration.ofMillis(50);
+    private static final int MAX_LOG = 1000;
+    private static final Pattern CPIN_SET = Pattern.compile("AT\\+CPIN=\"?([0-9]{4,8})\"?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern REG_SET = Pattern.compile("AT\\+(CREG|CGREG|CEREG)=([0-9])", Pattern.CASE_INSENSITIVE);
+    private static final Pattern REG_READ = Pattern.compile("AT\\+(CREG|CGREG|CEREG)\\?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CGDCONT = Pattern.compile("AT\\+CGDCONT=([0-9]+),\"([A-Z0-9]+)\",\"([^\"]*)\".*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern QICSGP = Pattern.compile("AT\\+QICSGP=([0-9]+),([123]),\"([^\"]*)\".*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CGACT = Pattern.compile("AT\\+CGACT=([01]),([0-9]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern QIACT = Pattern.compile("AT\\+QI(DE)?ACT=([0-9]+)", Pattern.CASE_INSENSITIVE);
+
+    private final SerialLink link;
+    private final ScheduledExecutorService exec;
+    private final LinkPump pump;
+    private final ByteArrayOutputStream inbound = new ByteArrayOutputStream(); // pump thread only
+    private final Deque<String> received = new ConcurrentLinkedDeque<>();
+
+    // ---- state, confined to the scheduler thread
+    private SimulatorConfig config;
+    private Faults faults;
+    private Random random;
+    private Identity identity;
+    private SimCard simCard;
+    private boolean echo = true; // V.250 default E1
+    private int cmee;
+    private final Map<RegistrationDomain, Integer> urcMode = new EnumMap<>(RegistrationDomain.class);
+    private RegistrationState registration = RegistrationState.NOT_SEARCHING;
+    private ScheduledFuture<?> search;
+    private int contextId = 1;
+    private String apn = "";
+    private boolean dataActive;
+    private int commandCount;
+    private volatile boolean closed;
+
+    private ModemSimulator(SerialLink link, SimulatorConfig config) {
+        this.link = link;
+        this.config = config;
+        this.faults = config.faults();
+        this.random = new Random(faults.seed());
+        this.identity = config.identity();
+        this.simCard = config.simCard();
+        this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "modem-sim-" + link.name());
+            t.setDaemon(true);
+            return t;
+        });
+        this.pump = LinkPump.start(link, "modem-sim-rx-" + link.name(), new LinkPump.Listener() {
+            @Override
+            public void onBytes(byte[] data) {
+                receive(data);
+            }
+
+            @Override
+            public void onClosed(IOException cause, boolean byUs) {
+                if (!byUs && !closed) {
+                    Logger.info("modem simulator on {}: link ended ({})", link.name(), cause.getMessage());
+                }
+            }
+        });
+    }
+
+    /** Starts a simulator answering on {@code link} (it does not print {@code RDY}: the modem was already on). */
+    public static ModemSimulator start(SerialLink link, SimulatorConfig config) {
+        ModemSimulator sim = new ModemSimulator(Objects.requireNonNull(link, "link"), Objects.requireNonNull(config, "config"));
+        sim.onSim(() -> {
+            sim.powerOnState();
+            return null;
+        });
+        Logger.info("modem simulator on {}: {} IMSI {} ICCID {} IMEI {}, SIM {}, network {} after {} ms",
+                link.name(), config.persona(), config.identity().imsi(), config.identity().iccid(),
+                config.identity().imei(), config.simCard(), config.network(), config.searchTime().toMillis());
+        return sim;
+    }
+
+    // ------------------------------------------------------------------ runtime control (any thread)
+
+    /** Replaces IMSI, ICCID and IMEI (a swapped SIM or modem); takes effect for the next command. */
+    public void setIdentity(Identity newIdentity) {
+        Objects.requireNonNull(newIdentity, "newIdentity");
+        onSim(() -> {
+            identity = newIdentity;
+            Logger.info("modem simulator: identity now IMSI {} ICCID {} IMEI {}", newIdentity.imsi(), newIdentity.iccid(), newIdentity.imei());
+            return null;
+        });
+    }
+
+    /** Inserts, removes or locks the SIM; reports {@code +CPIN:} as a URC and restarts the network search. */
+    public void setSimCard(SimCard card) {
+        Objects.requireNonNull(card, "card");
+        onSim(() -> {
+            simCard = card;
+            urc("+CPIN: " + cpinCode());
+            restartSearch();
+            return null;
+        });
+    }
+
+    /** Changes where the network search ends and restarts it (the modem reselects). */
+    public void setNetwork(NetworkOutcome outcome, Duration searchTime) {
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(searchTime, "searchTime");
+        onSim(() -> {
+            config = config.withNetwork(outcome, searchTime);
+            restartSearch();
+            return null;
+        });
+    }
+
+    /** Replaces the injected faults (and reseeds the random source). */
+    public void setFaults(Faults f) {
+        Objects.requireNonNull(f, "f");
+        onSim(() -> {
+            faults = f;
+            random = new Random(f.seed());
+            return null;
+        });
+    }
+
+    /**
+     * Resets the modem as a watchdog or {@code AT+CFUN=1,1} would: prints {@code RDY} and the boot URCs,
+     * forgets echo/CMEE/URC settings and the data context, and searches the network again.
+     */
+    public void reset() {
+        onSim(() -> {
+            doReset("reset requested");
+            return null;
+        });
+    }
+
+    /** Drops the data context as the network would ({@code +QIURC: "pdpdeact"} or {@code +CGEV: NW PDN DEACT}). */
+    public void dropDataContext() {
+        onSim(() -> {
+            dropContext("network dropped it");
+            return null;
+        });
+    }
+
+    /** A snapshot of the simulated state, for tests and the bench's {@code status} command. */
+    public Status status() {
+        return onSim(() -> new Status(config.persona(), identity, simCard, registration, dataActive, apn, echo, faults));
+    }
+
+    /** What {@link #status()} returns. */
+    public record Status(Persona persona, Identity identity, SimCard simCard, RegistrationState registration,
+                         boolean dataActive, String apn, boolean echo, Faults faults) {
+    }
+
+    /** The command lines received so far (last {@value #MAX_LOG}), oldest first. */
+    public List<String> receivedCommands() {
+        return List.copyOf(received);
+    }
+
+    /** Stops answering; the link is left open (its owner closes it). */
+    @Override
+    public void close() {
+        closed = true;
+        pump.close();
+        exec.shutdownNow();
+        try {
+            exec.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private <T> T onSim(Callable<T> task) {
+        if (closed) {
+            throw new IllegalStateException("modem simulator is closed");
+        }
+        try {
+            return exec.submit(task).get(CONTROL_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while controlling the simulator", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("simulator control failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("simulator did not take the control within " + CONTROL_BOUND, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving (pump thread)
+
+    private void receive(byte[] data) {
+        for (byte b : data) {
+            if (b == '\r') {
+                String line = inbound.toString(StandardCharsets.US_ASCII).strip();
+                inbound.reset();
+                if (!line.isEmpty()) {
+                    submit(() -> command(line));
+                }
+            } else if (b == '\n') {
+                continue; // V.250: LF after the S3 terminator is ignored
+            } else if (inbound.size() >= MAX_COMMAND) {
+                Logger.warn("modem simulator: command line over {} bytes discarded", MAX_COMMAND);
+                inbound.reset();
+                submit(() -> write(List.of(), "ERROR"));
+            } else {
+                inbound.write(b);
+            }
+        }
+    }
+
+    private void submit(Runnable r) {
+        if (closed) {
+            return;
+        }
+        try {
+            exec.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    Logger.error(e, "modem simulator task failed");
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Logger.debug("modem simulator closing; input dropped");
+        }
+    }
+
+    // ------------------------------------------------------------------ the modem (scheduler thread)
+
+    private void powerOnState() {
+        echo = true;
+        cmee = 0;
+        for (RegistrationDomain d : RegistrationDomain.values()) {
+            urcMode.put(d, 0);
+        }
+        dataActive = false;
+        registration = RegistrationState.NOT_SEARCHING;
+        restartSearch();
+    }
+
+    private void doReset(String why) {
+        Logger.info("modem simulator: reset ({})", why);
+        if (search != null) {
+            search.cancel(false);
+        }
+        dataActive = false;
+        writeRaw("\r\nRDY\r\n");
+        powerOnState();
+        exec.schedule(() -> {
+            urc("+CFUN: 1");
+            urc("+CPIN: " + cpinCode());
+            if (config.persona() == Persona.QUECTEL) {
+                urc("+QUSIM: 1");
+                urc("+QIND: SMS DONE");
+            } else if (config.persona() == Persona.SIMCOM) {
+                urc("SMS DONE");
+                urc("PB DONE");
+            }
+        }, BOOT_TIME.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void restartSearch() {
+        if (search != null) {
+            search.cancel(false);
+        }
+        if (simCard != SimCard.READY) {
+            setRegistration(RegistrationState.NOT_SEARCHING);
+            return;
+        }
+        setRegistration(RegistrationState.SEARCHING);
+        search = exec.schedule(() -> setRegistration(config.network().state()),
+                config.searchTime().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void setRegistration(RegistrationState s) {
+        if (s == registration) {
+            return;
+        }
+        registration = s;
+        if (!s.isRegistered() && dataActive) {
+            dropContext("registration lost");
+        }
+        for (RegistrationDomain d : List.of(RegistrationDomain.CS, RegistrationDomain.GPRS, RegistrationDomain.EPS)) {
+            int n = urcMode.get(d);
+            if (n == 1) {
+                urc(d.prefix() + " " + s.stat());
+            } else if (n == 2) {
+                urc(d.prefix() + " " + s.stat() + location());
+            }
+        }
+    }
+
+    private String location() {
+        return registration.isRegistered() ? ",\"1A2B\",\"0C3D4E5F\",7" : "";
+    }
+
+    private void dropContext(String why) {
+        if (!dataActive) {
+            return;
+        }
+        dataActive = false;
+        Logger.info("modem simulator: data context {} dropped ({})", contextId, why);
+        urc(config.persona() == Persona.QUECTEL ? "+QIURC: \"pdpdeact\"," + contextId : "+CGEV: NW PDN DEACT " + contextId);
+    }
+
+    private String cpinCode() {
+        return switch (simCard) {
+            case READY -> "READY";
+            case PIN_LOCKED -> "SIM PIN";
+            case ABSENT -> "NOT INSERTED";
+        };
+    }
+
+    private void command(String line) {
+        received.addLast(line);
+        while (received.size() > MAX_LOG) {
+            received.pollFirst();
+        }
+        if (faults.mute()) {
+            Logger.debug("modem simulator (mute): ignoring {}", line);
+            return;
+        }
+        if (echo || faults.echo()) {
+            writeRaw(line + "\r");
+        }
+        if (!line.regionMatches(true, 0, "AT", 0, 2)) {
+            write(List.of(), "ERROR");
+            return;
+        }
+        commandCount++;
+        String upper = line.toUpperCase(Locale.ROOT);
+        for (Map.Entry<String, Integer> e : faults.cmeErrors().entrySet()) {
+            if (upper.startsWith(e.getKey().toUpperCase(Locale.ROOT))) {
+                // a fault: the CME error comes even if AT+CMEE=0 would have hidden it
+                respond(List.of(), cmee == 2 ? cme(e.getValue()).result() : "+CME ERROR: " + e.getValue());
+                return;
+            }
+        }
+        Answer a;
+        try {
+            a = answer(line, upper);
+        } catch (RuntimeException e) {
+            Logger.error(e, "modem simulator: failed on {}", line);
+            a = new Answer(List.of(), "ERROR");
+        }
+        if (faults.resetAfterCommands() > 0 && commandCount == faults.resetAfterCommands()) {
+            // the reset cuts the answer off after its first information line
+            if (!a.lines().isEmpty()) {
+                writeRaw("\r\n" + a.lines().get(0) + "\r\n");
+            }
+            doReset("fault: reset during " + line);
+            return;
+        }
+        respond(a.lines(), a.result());
+    }
+
+    private record Answer(List<String> lines, String result) {
+        static Answer ok(String... lines) {
+            return new Answer(List.of(lines), "OK");
+        }
+    }
+
+    private Answer answer(String line, String upper) {
+        Matcher m;
+        switch (upper) {
+            case "AT":
+                return Answer.ok();
+            case "ATE0":
+                echo = false;
+                return Answer.ok();
+            case "ATE1", "ATE":
+                echo = true;
+                return Answer.ok();
+            case "ATI":
+                return Answer.ok(config.persona().manufacturer(), config.persona().model(), "Revision: " + config.persona().revision());
+            case "AT+CGMI", "AT+GMI":
+                return Answer.ok(config.persona().manufacturer());
+            case "AT+CGMM", "AT+GMM":
+                return Answer.ok(config.persona().model());
+            case "AT+CGMR", "AT+GMR":
+                return Answer.ok("Revision: " + config.persona().revision());
+            case "AT+CGSN", "AT+GSN":
+                return Answer.ok(identity.imei().value());
+            case "AT+CIMI":
+                return simReady() ? Answer.ok(identity.imsi().value()) : simError();
+            case "AT+CPIN?":
+                return simCard == SimCard.ABSENT ? cme(10) : Answer.ok("+CPIN: " + cpinCode());
+            case "AT+QCCID":
+                if (config.persona() != Persona.QUECTEL) {
+                    return new Answer(List.of(), "ERROR");
+                }
+                return simReady() ? Answer.ok("+QCCID: " + paddedIccid()) : simError();
+            case "AT+CICCID":
+                if (config.persona() != Persona.SIMCOM) {
+                    return new Answer(List.of(), "ERROR");
+                }
+                return simReady() ? Answer.ok("+ICCID: " + identity.iccid().value()) : simError();
+            case "AT+CCID":
+                if (config.persona() != Persona.SIMCOM) {
+                    return new Answer(List.of(), "ERROR");
+                }
+                return simReady() ? Answer.ok(paddedIccid()) : simError();
+            case "AT+CRSM=176,12258,0,0,10":
+                return simReady() ? Answer.ok("+CRSM: 144,0,\"" + efIccid() + "\"") : simError();
+            case "AT+CMEE?":
+                return Answer.ok("+CMEE: " + cmee);
+            case "AT+COPS?":
+                return registration.isRegistered()
+                        ? Answer.ok("+COPS: 0,0,\"" + config.operatorName() + "\",7")
+                        : Answer.ok("+COPS: 0");
+            case "AT+CSQ":
+                return Answer.ok("+CSQ: " + (registration.isRegistered() ? config.rssi() : 99) + ",99");
+            case "AT+CGACT?":
+                return Answer.ok("+CGACT: " + contextId + "," + (dataActive ? 1 : 0));
+            case "AT+QIACT?":
+                if (config.persona() != Persona.QUECTEL) {
+                    return new Answer(List.of(), "ERROR");
+                }
+                return dataActive ? Answer.ok("+QIACT: " + contextId + ",1,1,\"10.64.12.7\"") : Answer.ok();
+            case "AT+CFUN?":
+                return Answer.ok("+CFUN: 1");
+            case "AT+CFUN=1,1":
+                exec.schedule(() -> doReset("AT+CFUN=1,1"), 100, TimeUnit.MILLISECONDS);
+                return Answer.ok();
+            default:
+                break;
+        }
+        if (upper.startsWith("AT+CMEE=")) {
+            String v = upper.substring(8);
+            if (!v.matches("[012]")) {
+                return new Answer(List.of(), "ERROR");
+            }
+            cmee = Integer.parseInt(v);
+            return Answer.ok();
+        }
+        if ((m = CPIN_SET.matcher(line)).matches()) {
+            if (simCard == SimCard.ABSENT) {
+                return cme(10);
+            }
+            if (simCard == SimCard.READY) {
+                return cme(3);
+            }
+            if (!m.group(1).equals(config.pin())) {
+                return cme(16);
+            }
+            simCard = SimCard.READY;
+            exec.execute(() -> {
+                urc("+CPIN: READY");
+                restartSearch();
+            });
+            return Answer.ok();
+        }
+        if ((m = REG_SET.matcher(line)).matches()) {
+            int n = Integer.parseInt(m.group(2));
+            if (n > 2) {
+                return new Answer(List.of(), "ERROR");
+            }
+            urcMode.put(domain(m.group(1)), n);
+            return Answer.ok();
+        }
+        if ((m = REG_READ.matcher(line)).matches()) {
+            RegistrationDomain d = domain(m.group(1));
+            int n = urcMode.get(d);
+            return Answer.ok(d.prefix() + " " + n + "," + registration.stat() + (n == 2 ? location() : ""));
+        }
+        if ((m = CGDCONT.matcher(line)).matches()) {
+            contextId = Integer.parseInt(m.group(1));
+            apn = m.group(3);
+            return Answer.ok();
+        }
+        if (upper.startsWith("AT+CGAUTH=")) {
+            return Answer.ok();
+        }
+        if ((m = QICSGP.matcher(line)).matches() && config.persona() == Persona.QUECTEL) {
+            contextId = Integer.parseInt(m.group(1));
+            apn = m.group(3);
+            return Answer.ok();
+        }
+        if ((m = CGACT.matcher(line)).matches()) {
+            return activate(m.group(1).equals("1"), Integer.parseInt(m.group(2)));
+        }
+        if ((m = QIACT.matcher(line)).matches() && config.persona() == Persona.QUECTEL) {
+            return activate(m.group(1) == null, Integer.parseInt(m.group(2)));
+        }
+        Logger.debug("modem simulator: unsupported command {}", line);
+        return new Answer(List.of(), "ERROR");
+    }
+
+    private Answer activate(boolean on, int cid) {
+        if (cid != contextId) {
+            return cme(3);
+        }
+        if (!on) {
+            dataActive = false;
+            return Answer.ok();
+        }
+        if (!registration.isRegistered()) {
+            return cme(30);
+        }
+        dataActive = true;
+        Logger.info("modem simulator: data context {} active on APN '{}'", cid, apn);
+        return Answer.ok();
+    }
+
+    private static RegistrationDomain domain(String name) {
+        return switch (name.toUpperCase(Locale.ROOT)) {
+            case "CREG" -> RegistrationDomain.CS;
+            case "CGREG" -> RegistrationDomain.GPRS;
+            default -> RegistrationDomain.EPS;
+        };
+    }
+
+    private boolean simReady() {
+        return simCard == SimCard.READY;
+    }
+
+    private Answer simError() {
+        return cme(simCard == SimCard.ABSENT ? 10 : 11);
+    }
+
+    /** {@code +CME ERROR} in the format {@code AT+CMEE} selected (0: plain ERROR, 1: number, 2: text). */
+    private Answer cme(int code) {
+        return new Answer(List.of(), switch (cmee) {
+            case 0 -> "ERROR";
+            case 1 -> "+CME ERROR: " + code;
+            default -> "+CME ERROR: " + io.vinbind.modem.at.CmeErrorCode.fromNumber(code)
+                    .map(io.vinbind.modem.at.CmeErrorCode::text).orElse("unknown");
+        });
+    }
+
+    private String paddedIccid() {
+        String v = identity.iccid().value();
+        return v.length() % 2 == 0 ? v : v + "F";
+    }
+
+    /** EF_ICCID as stored on the card: BCD with nibbles swapped, padded with F to 10 bytes. */
+    private String efIccid() {
+        StringBuilder v = new StringBuilder(identity.iccid().value());
+        while (v.length() < 20) {
+            v.append('F');
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < v.length(); i += 2) {
+            out.append(v.charAt(i + 1)).append(v.charAt(i));
+        }
+        return out.toString();
+    }
+
+    // ------------------------------------------------------------------ writing (scheduler thread)
+
+    private void respond(List<String> lines, String result) {
+        long delay = faults.responseDelay().toMillis();
+        if (delay > 0) {
+            exec.schedule(() -> write(lines, result), delay, TimeUnit.MILLISECONDS);
+        } else {
+            write(lines, result);
+        }
+    }
+
+    private void write(List<String> lines, String result) {
+        StringBuilder sb = new StringBuilder();
+        if (random.nextDouble() < faults.garbageProbability()) {
+            sb.append(garbage()).append("\r\n");
+        }
+        maybeUrc(sb);
+        for (String l : lines) {
+            sb.append("\r\n").append(l).append("\r\n");
+            maybeUrc(sb);
+        }
+        sb.append("\r\n").append(result).append("\r\n");
+        maybeUrc(sb);
+        writeRaw(sb.toString());
+    }
+
+    private void maybeUrc(StringBuilder sb) {
+        if (faults.urcProbability() > 0 && random.nextDouble() < faults.urcProbability()) {
+            List<String> pool = new ArrayList<>();
+            pool.add("+CEREG: " + registration.stat() + location());
+            pool.add("+CGREG: " + registration.stat() + location());
+            pool.add("+CTZV: +32,0");
+            pool.add(config.persona() == Persona.QUECTEL ? "+QIND: \"csq\"," + config.rssi() + ",99" : "+CMTI: \"SM\",1");
+            sb.append("\r\n").append(pool.get(random.nextInt(pool.size()))).append("\r\n");
+        }
+    }
+
+    /** Line noise: bytes a UART shows on a glitch, never CR/LF and never printable text. */
+    private String garbage() {
+        int n = 1 + random.nextInt(12);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            int b = random.nextBoolean() ? 0x80 + random.nextInt(0x80) : 1 + random.nextInt(8);
+            sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
+    private void urc(String line) {
+        writeRaw("\r\n" + line + "\r\n");
+    }
+
+    private void writeRaw(String s) {
+        try {
+            link.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        } catch (IOException e) {
+            if (!closed) {
+                Logger.warn("modem simulator: write to {} failed: {}", link.name(), e.getMessage());
+            }
+        }
+    }
+}
