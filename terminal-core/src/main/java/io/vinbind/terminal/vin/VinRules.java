@@ -1,5 +1,6 @@
 package io.vinbind.terminal.vin;
 
+import io.vinbind.protocol.Vin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +17,10 @@ import java.util.Objects;
  *   <li>position 10 is the model-year code, which is never U, Z or 0.</li>
  * </ul>
  *
+ * <p>The check digit itself is computed by the protocol module's {@link Vin}, the one implementation the
+ * terminal and the server share; this class adds the findings a terminal reports (position, expected
+ * digit, model-year code) and the strict/lenient distinction.
+ *
  * <p>Length and character set are errors in every {@link VinMode}; check digit and model-year code are
  * errors in {@link VinMode#STRICT} and warnings in {@link VinMode#LENIENT}. Instances are immutable and
  * thread-safe.
@@ -29,13 +34,8 @@ public final class VinRules {
     /** 1-based position of the model-year code. */
     public static final int MODEL_YEAR_POSITION = 10;
 
-    private static final int[] WEIGHTS = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
-    /** Transliteration of A..Z; -1 marks a letter a VIN never contains (I, O, Q). */
-    private static final int[] LETTER_VALUES = {
-        1, 2, 3, 4, 5, 6, 7, 8, -1, // A B C D E F G H I
-        1, 2, 3, 4, 5, -1, 7, -1, 9, // J K L M N O P Q R
-        2, 3, 4, 5, 6, 7, 8, 9 // S T U V W X Y Z
-    };
+    /** The ISO 3779 alphabet: digits and capitals without I, O and Q. */
+    private static final String ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
     /** Model-year codes in order from 1980 (A) to 2009 (9); the cycle repeats every 30 years. */
     private static final String MODEL_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789";
     private static final int MODEL_YEAR_BASE = 1980;
@@ -62,7 +62,7 @@ public final class VinRules {
         }
         for (int i = 0; i < input.length(); i++) {
             char c = input.charAt(i);
-            if (value(c) < 0) {
+            if (!legal(c)) {
                 errors.add(new VinFinding(VinProblem.ILLEGAL_CHARACTER, i + 1, illegalCharacter(c, i + 1)));
                 break; // one is enough to make the point; the rest would repeat it
             }
@@ -95,19 +95,7 @@ public final class VinRules {
      */
     public static char checkDigit(CharSequence vin) {
         Objects.requireNonNull(vin, "vin");
-        if (vin.length() != LENGTH) {
-            throw new IllegalArgumentException("a VIN has " + LENGTH + " characters, got " + vin.length());
-        }
-        int sum = 0;
-        for (int i = 0; i < LENGTH; i++) {
-            int v = value(vin.charAt(i));
-            if (v < 0) {
-                throw new IllegalArgumentException(illegalCharacter(vin.charAt(i), i + 1));
-            }
-            sum += v * WEIGHTS[i];
-        }
-        int r = sum % 11;
-        return r == 10 ? 'X' : (char) ('0' + r);
+        return Vin.computeCheckDigit(vin.toString()); // the one implementation terminal and server share
     }
 
     /**
@@ -126,15 +114,9 @@ public final class VinRules {
         return years;
     }
 
-    /** Transliterated value of a VIN character, or -1 if the character is not allowed in a VIN. */
-    static int value(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'A' && c <= 'Z') {
-            return LETTER_VALUES[c - 'A'];
-        }
-        return -1;
+    /** True for the characters a VIN may contain. */
+    static boolean legal(char c) {
+        return ALPHABET.indexOf(c) >= 0;
     }
 
     private static int modelYearIndex(char c) {

@@ -166,6 +166,6 @@ class FileStateStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new BoundIdentity("1M8GDM9AXKP042788", "46000ABC", "89860012345678901234",
                         "356938035643809", NOW));
-        assertEquals("imsi '46000ABC' is not 6 to 15 digits", e.getMessage());
+        assertEquals("imsi '46000ABC' is not 6-15 decimal digits (3GPP TS 23.003)", e.getMessage());
     }
 }
