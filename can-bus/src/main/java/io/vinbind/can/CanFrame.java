@@ -58,6 +58,34 @@ public record CanFrame(CanId id, boolean remote, int dlc, byte[] data) {
         return new CanFrame(id, true, dlc, new byte[0]);
     }
 
+    /**
+     * Parses candump's compact form, the inverse of {@link #toString()}: {@code 7E0#0322F190},
+     * {@code 18DA40F1#023E00} (8 id digits: 29-bit), {@code 7DF#R} or {@code 7DF#R2} (remote, DLC 2).
+     *
+     * @throws IllegalArgumentException naming the text when it is not such a frame
+     */
+    public static CanFrame parse(String text) {
+        int hash = text == null ? -1 : text.indexOf('#');
+        if (hash < 0) {
+            throw new IllegalArgumentException("CAN frame '" + text + "' is not <id>#<hex data> (e.g. 7E0#0322F190)");
+        }
+        CanId id = CanId.parse(text.substring(0, hash));
+        String rest = text.substring(hash + 1).trim();
+        if (rest.startsWith("R") || rest.startsWith("r")) {
+            String len = rest.substring(1);
+            try {
+                return remote(id, len.isEmpty() ? 0 : Integer.parseInt(len));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("CAN frame '" + text + "': remote DLC '" + len + "' is not a number", e);
+            }
+        }
+        try {
+            return of(id, Hex.parse(rest.replace(".", "")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("CAN frame '" + text + "': " + e.getMessage(), e);
+        }
+    }
+
     /** A copy of the payload. */
     @Override
     public byte[] data() {

@@ -65,4 +65,18 @@ class CanFrameTest {
     void unsigned_factory_rejects_values_outside_a_byte() {
         assertThrows(IllegalArgumentException.class, () -> CanFrame.ofUnsigned(CanId.standard(1), 256));
     }
+
+    @Test
+    void parses_the_candump_form_it_prints() {
+        assertEquals(CanFrame.ofUnsigned(CanId.standard(0x7E0), 0x03, 0x22, 0xF1, 0x90), CanFrame.parse("7E0#0322F190"));
+        assertEquals(CanFrame.ofUnsigned(CanId.extended(0x18DA40F1), 0x02, 0x3E, 0x00), CanFrame.parse("18DA40F1#023E00"));
+        assertEquals(CanFrame.remote(CanId.standard(0x7DF), 2), CanFrame.parse("7DF#R2"));
+        assertEquals(CanFrame.of(CanId.standard(0x123)), CanFrame.parse("123#"));
+        CanFrame f = CanFrame.ofUnsigned(CanId.standard(0x3C0), 1, 2, 3);
+        assertEquals(f, CanFrame.parse(f.toString()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CanFrame.parse("7E0#0322F"));
+        assertTrue(e.getMessage().contains("7E0#0322F"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CanFrame.parse("7E0"));
+        assertThrows(IllegalArgumentException.class, () -> CanFrame.parse("7E0#000102030405060708"));
+    }
 }

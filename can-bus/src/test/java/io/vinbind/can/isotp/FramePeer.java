@@ -35,10 +35,40 @@ final class FramePeer implements AutoCloseable {
         return t;
     });
 
+    /** When each frame left the DUT, taken at send time so a slow test thread cannot distort gaps. */
+    final java.util.List<Long> dutSendTimes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     FramePeer(String name) {
         bus = VirtualCanBus.create(name);
         peer = bus.connect("peer");
-        dutCan = bus.connect("dut");
+        CanChannel raw = bus.connect("dut");
+        dutCan = new CanChannel() {
+            @Override
+            public void send(CanFrame frame) throws CanException {
+                dutSendTimes.add(System.nanoTime());
+                raw.send(frame);
+            }
+
+            @Override
+            public Optional<CanFrame> receive(Duration timeout) throws CanException {
+                return raw.receive(timeout);
+            }
+
+            @Override
+            public void setFilters(java.util.List<io.vinbind.can.CanFilter> filters) throws CanException {
+                raw.setFilters(filters);
+            }
+
+            @Override
+            public String description() {
+                return raw.description();
+            }
+
+            @Override
+            public void close() {
+                raw.close();
+            }
+        };
     }
 
     /** Defaults with short timeouts so timeout tests stay fast. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vinbind.can.CanFrame;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -176,13 +175,11 @@ class IsoTpSendTest {
         Future<Boolean> tx = send(FramePeer.config().withoutPadding(), seq(6 + 7 * 4));
         t.expect(0x10, 0x22, 0, 1, 2, 3, 4, 5);      // FF, length 34 -> 4 CFs
         t.send(0x30, 0x00, 0x14);                    // FC: CTS, BS 0, STmin 0x14 = 20 ms
-        long first = arrival();
-        arrival();
-        arrival();
-        long last = arrival();
         assertTrue(tx.get(5, TimeUnit.SECONDS));
-        // three gaps of at least 20 ms each; a lower bound only, so load cannot make it fail
-        assertTrue(last - first >= Duration.ofMillis(60).toNanos(), "CFs only " + (last - first) / 1000 + " us apart");
+        // send times of the 4 CFs (index 0 is the FF); lower bounds only, so load cannot make this fail
+        for (int i = 2; i <= 4; i++) {
+            assertGap(i, Duration.ofMillis(20));
+        }
     }
 
     @Test
@@ -190,10 +187,8 @@ class IsoTpSendTest {
         Future<Boolean> tx = send(FramePeer.config().withoutPadding(), seq(6 + 7 * 2));
         t.expect(0x10, 0x14, 0, 1, 2, 3, 4, 5);      // FF, length 20 -> 2 CFs
         t.send(0x30, 0x00, 0x80);                    // FC: STmin 0x80 is reserved
-        long first = arrival();
-        long second = arrival();
         assertTrue(tx.get(5, TimeUnit.SECONDS));
-        assertTrue(second - first >= Duration.ofMillis(127).toNanos(), "gap " + (second - first) / 1000 + " us");
+        assertGap(2, Duration.ofMillis(127));
     }
 
     @Test
@@ -201,11 +196,9 @@ class IsoTpSendTest {
         Future<Boolean> tx = send(FramePeer.config().withoutPadding(), seq(6 + 7 * 3));
         t.expect(0x10, 0x1B, 0, 1, 2, 3, 4, 5);
         t.send(0x30, 0x00, 0xF5);                    // FC: STmin 0xF5 = 500 us
-        long first = arrival();
-        arrival();
-        long third = arrival();
         assertTrue(tx.get(5, TimeUnit.SECONDS));
-        assertTrue(third - first >= Duration.ofNanos(1_000_000).toNanos());
+        assertGap(2, Duration.ofNanos(500_000));
+        assertGap(3, Duration.ofNanos(500_000));
     }
 
     @Test
@@ -217,9 +210,9 @@ class IsoTpSendTest {
         t.expectSilence(Duration.ofMillis(20));
     }
 
-    private long arrival() throws Exception {
-        CanFrame f = t.next();
-        assertEquals(2, f.byteAt(0) >> 4, "expected a CF, got " + f);
-        return System.nanoTime();
+    /** Frame {@code index} (0 = FF) left the DUT at least {@code min} after frame {@code index - 1}. */
+    private void assertGap(int index, Duration min) {
+        long gap = t.dutSendTimes.get(index) - t.dutSendTimes.get(index - 1);
+        assertTrue(gap >= min.toNanos(), "frame " + index + " only " + gap / 1000 + " us after the previous one");
     }
 }

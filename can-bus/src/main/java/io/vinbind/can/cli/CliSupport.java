@@ -1,0 +1,74 @@
+package io.vinbind.can.cli;
+
+import io.vinbind.can.CanId;
+import io.vinbind.can.Durations;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.OptionalInt;
+import picocli.CommandLine;
+
+/** Converters and error handling the can-bus command lines share. */
+final class CliSupport {
+
+    /** Exit code: the bus answered wrongly or not at all (timeout, negative response, bad VIN). */
+    static final int EXIT_FAILURE = 1;
+    /** Exit code: bad options (picocli's default for invalid input). */
+    static final int EXIT_USAGE = 2;
+    /** Exit code: the CAN transport could not be opened. */
+    static final int EXIT_TRANSPORT = 3;
+
+    static final String SPEC_HELP = "CAN channel: slcan:<serial-port>[@bitrate] (e.g. slcan:/dev/ttyACM0@500000, "
+            + "default 500000), socketcan:<interface> (e.g. socketcan:can0), or virtual:<bus> - the in-JVM bus, "
+            + "which exists only inside one process, so it is of no use between two ./vinbind processes.";
+
+    private CliSupport() {
+    }
+
+    static final class CanIdConverter implements CommandLine.ITypeConverter<CanId> {
+        @Override
+        public CanId convert(String value) {
+            return CanId.parse(value);
+        }
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return Durations.parse(value);
+        }
+    }
+
+    /** A fill byte ({@code 0xCC}) or {@code none}. */
+    static final class PaddingConverter implements CommandLine.ITypeConverter<OptionalInt> {
+        @Override
+        public OptionalInt convert(String value) {
+            if (value.trim().equalsIgnoreCase("none")) {
+                return OptionalInt.empty();
+            }
+            int b = Integer.decode(value.trim());
+            if (b < 0 || b > 0xFF) {
+                throw new IllegalArgumentException("padding must be a byte 0x00..0xFF or none, got " + value);
+            }
+            return OptionalInt.of(b);
+        }
+    }
+
+    /** Runs a command line with a one-line error on stderr for bad options, and returns the exit code. */
+    static int run(Object command, String[] args) {
+        CommandLine cl = new CommandLine(command);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage()
+                    + " (see --help)");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    /** The innermost useful message of an exception, on one line. */
+    static String oneLine(Throwable t) {
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.replace('\n', ' ').replace('\r', ' ');
+    }
+}
