@@ -1,0 +1,245 @@
+package io.vinbind.server;
+
+import io.vinbind.protocol.BindAck;
+import io.vinbind.server.binding.BindingService;
+import io.vinbind.server.binding.JdbcBindingStore;
+import io.vinbind.server.binding.LoginService;
+import io.vinbind.server.broker.BrokerStartException;
+import io.vinbind.server.broker.EmbeddedBroker;
+import io.vinbind.server.history.History;
+import io.vinbind.server.http.HttpApi;
+import io.vinbind.server.mqtt.MqttFrontEnd;
+import io.vinbind.server.registry.ModemRegistry;
+import io.vinbind.server.store.Database;
+import io.vinbind.server.store.DbSettings;
+import io.vinbind.server.store.StoreException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.tinylog.Logger;
+
+/**
+ * A running binding server: database, MQTT broker (embedded or external), MQTT front end and HTTP API.
+ *
+ * <pre>{@code
+ * try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dataDir))) {
+ *     server.registry().importCsv(reader);          // or register(modem)
+ *     URI mqtt = server.mqttUri();                   // tcp://127.0.0.1:port for terminals
+ *     URI http = server.httpBaseUri();               // http://127.0.0.1:port for the API
+ * }
+ * // restart on the same data: BindingServer.start(sameConfig.withMqttPort(oldMqttPort))
+ * }</pre>
+ * {@link #close()} stops everything; the H2 file and the instance id stay in the data directory, so a new
+ * server started with the same config continues with the same registry, bindings, history and MQTT session.
+ */
+public final class BindingServer implements AutoCloseable {
+
+    private final ServerConfig config;
+    private final String instanceId;
+    private final Database db;
+    private final Optional<EmbeddedBroker> broker;
+    private final URI mqttUri;
+    private final MqttFrontEnd mqtt;
+    private final HttpApi http;
+    private final ModemRegistry registry;
+    private final BindingService bindings;
+    private final History history;
+    private final ServerMetrics metrics;
+    private final Deque<AutoCloseable> closeables;
+
+    private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
+                          URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
+                          BindingService bindings, History history, ServerMetrics metrics,
+                          Deque<AutoCloseable> closeables) {
+        this.config = config;
+        this.instanceId = instanceId;
+        this.db = db;
+        this.broker = broker;
+        this.mqttUri = mqttUri;
+        this.mqtt = mqtt;
+        this.http = http;
+        this.registry = registry;
+        this.bindings = bindings;
+        this.history = history;
+        this.metrics = metrics;
+        this.closeables = closeables;
+    }
+
+    /**
+     * Starts a server. On failure everything already started is stopped again.
+     *
+     * @throws ServerStartException naming the part that failed
+     */
+    public static BindingServer start(ServerConfig config) throws ServerStartException {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** As {@link #start(ServerConfig)} with an explicit clock (tests). */
+    public static BindingServer start(ServerConfig config, Clock clock) throws ServerStartException {
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            Files.createDirectories(config.dataDir());
+            String instanceId = config.instanceId().orElse(storedInstanceId(config.dataDir()));
+            DbSettings dbSettings = config.database().orElse(DbSettings.h2File(config.dataDir()));
+            Database db;
+            try {
+                db = Database.open(dbSettings);
+            } catch (StoreException e) {
+                throw new ServerStartException("database: " + e.getMessage(), e);
+            }
+            started.push(db);
+            Optional<EmbeddedBroker> broker = Optional.empty();
+            URI mqttUri;
+            if (config.externalBroker().isPresent()) {
+                mqttUri = config.externalBroker().get();
+            } else {
+                try {
+                    EmbeddedBroker b = EmbeddedBroker.start(config.embeddedMqttPort(),
+                        config.dataDir().resolve("broker"));
+                    started.push(b);
+                    broker = Optional.of(b);
+                    mqttUri = b.uri();
+                } catch (BrokerStartException e) {
+                    throw new ServerStartException("embedded MQTT broker: " + e.getMessage(), e);
+                }
+            }
+            ServerMetrics metrics = new ServerMetrics();
+            JdbcBindingStore store = new JdbcBindingStore(db);
+            ModemRegistry registry = new ModemRegistry(db, clock);
+            History history = new History(db);
+            BindingService bindings = new BindingService(store, clock, config.rebindPolicy(), config.vinPolicy());
+            LoginService logins = new LoginService(store, clock);
+            MqttFrontEnd mqtt;
+            try {
+                mqtt = new MqttFrontEnd(mqttUri, "vinbind-server-" + instanceId, logins, bindings, metrics,
+                    config.mqttWorkers());
+                started.push(mqtt);
+                mqtt.start();
+            } catch (MqttException e) {
+                throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage(), e);
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("instance", instanceId);
+            info.put("broker", mqttUri.toString());
+            info.put("embeddedBroker", broker.isPresent());
+            info.put("db", dbSettings.describe());
+            info.put("rebindPolicy", config.rebindPolicy().name());
+            info.put("vinCheck", config.vinPolicy().name());
+            HttpApi http;
+            try {
+                final MqttFrontEnd front = mqtt;
+                http = new HttpApi(config.httpPort(), bindings, registry, history, metrics, db::isHealthy,
+                    front::isConnected, front::publish, info);
+                started.push(http);
+            } catch (IOException e) {
+                throw new ServerStartException("HTTP API on 127.0.0.1:" + config.httpPort() + ": " + e.getMessage(), e);
+            }
+            Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
+                http.baseUri(), dbSettings.describe(), config.rebindPolicy());
+            return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
+                metrics, started);
+        } catch (IOException e) {
+            closeAll(started);
+            throw new ServerStartException("data directory " + config.dataDir() + ": " + e.getMessage(), e);
+        } catch (ServerStartException | RuntimeException e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    /** The broker terminals connect to, e.g. {@code tcp://127.0.0.1:18830}. */
+    public URI mqttUri() {
+        return mqttUri;
+    }
+
+    /** The HTTP API's base, e.g. {@code http://127.0.0.1:18080}. */
+    public URI httpBaseUri() {
+        return http.baseUri();
+    }
+
+    /** True when this server runs its own embedded broker. */
+    public boolean embeddedBroker() {
+        return broker.isPresent();
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The modem registry (register modems, import CSV, look up). */
+    public ModemRegistry registry() {
+        return registry;
+    }
+
+    /** Binding lookups, manual unbind, holds, user links. */
+    public BindingService bindings() {
+        return bindings;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Publishes an ack that is not a direct answer (e.g. after an approval done through {@link #bindings()}). */
+    public void publish(BindAck ack) {
+        mqtt.publish(ack);
+    }
+
+    public boolean isHealthy() {
+        return db.isHealthy() && mqtt.isConnected();
+    }
+
+    /** Stops the HTTP API, the MQTT front end, the embedded broker and the database pool, in that order. */
+    @Override
+    public void close() {
+        closeAll(closeables);
+        Logger.info("vinbind server {} stopped", instanceId);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> started) {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                Logger.warn(e, "stopping {} failed", c.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** The instance id kept in the data directory, so the MQTT session survives a restart. */
+    private static String storedInstanceId(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("instance-id");
+        if (Files.exists(file)) {
+            String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (id.matches("[A-Za-z0-9._-]{1,64}")) {
+                return id;
+            }
+            Logger.warn("ignoring malformed instance id in {}", file);
+        }
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Path tmp = dataDir.resolve("instance-id.tmp");
+        Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return id;
+    }
+}

@@ -1,0 +1,109 @@
+package io.vinbind.server;
+
+import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.server.binding.RebindPolicy;
+import io.vinbind.server.store.DbSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to run a {@link BindingServer}. Start from {@link #defaults(Path)} (the CLI's fixed ports) or
+ * {@link #ephemeral(Path)} (free ports, for tests and benches) and adjust with the {@code with…} methods.
+ *
+ * @param dataDir directory for the H2 database, the embedded broker's work files and the instance id
+ * @param externalBroker {@code tcp://host:port} of an external MQTT 5 broker; empty = start the embedded one
+ * @param embeddedMqttPort port of the embedded broker on 127.0.0.1 (0 = pick a free one)
+ * @param httpPort port of the HTTP API on 127.0.0.1 (0 = pick a free one)
+ * @param database the database; empty = H2 file {@code vinbind.mv.db} in {@code dataDir}
+ * @param rebindPolicy auto, hold or reject
+ * @param vinPolicy strict or lenient check digit
+ * @param instanceId MQTT client id of this instance (its persistent session); empty = the id stored in
+ *     {@code dataDir/instance-id}, created on first start
+ * @param mqttWorkers threads deciding requests concurrently
+ */
+public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
+                           Optional<DbSettings> database, RebindPolicy rebindPolicy, VinCheckDigitPolicy vinPolicy,
+                           Optional<String> instanceId, int mqttWorkers) {
+
+    /** Default port of the embedded broker: near MQTT's 1883 but not on it (Mosquitto often holds 1883). */
+    public static final int DEFAULT_MQTT_PORT = 18830;
+    public static final int DEFAULT_HTTP_PORT = 18080;
+
+    public ServerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(externalBroker, "externalBroker");
+        externalBroker.ifPresent(u -> {
+            if (!"tcp".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1) {
+                throw new IllegalArgumentException("MQTT broker '" + u + "' must look like tcp://host:port");
+            }
+        });
+        checkPort("MQTT", embeddedMqttPort);
+        checkPort("HTTP", httpPort);
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(rebindPolicy, "rebindPolicy");
+        Objects.requireNonNull(vinPolicy, "vinPolicy");
+        Objects.requireNonNull(instanceId, "instanceId");
+        instanceId.ifPresent(id -> {
+            if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("instance id '" + id + "' must be 1-64 characters A-Z a-z 0-9 . _ -");
+            }
+        });
+        if (mqttWorkers < 1 || mqttWorkers > 64) {
+            throw new IllegalArgumentException("MQTT workers " + mqttWorkers + " is not 1-64");
+        }
+    }
+
+    /** Embedded broker on 18830, HTTP on 18080, H2 under {@code dataDir}, policy auto, strict VIN check. */
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig(dataDir, Optional.empty(), DEFAULT_MQTT_PORT, DEFAULT_HTTP_PORT, Optional.empty(),
+            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT, Optional.empty(), 4);
+    }
+
+    /** Like {@link #defaults} but on free ports. */
+    public static ServerConfig ephemeral(Path dataDir) {
+        return defaults(dataDir).withMqttPort(0).withHttpPort(0);
+    }
+
+    public ServerConfig withExternalBroker(URI broker) {
+        return new ServerConfig(dataDir, Optional.of(broker), embeddedMqttPort, httpPort, database, rebindPolicy,
+            vinPolicy, instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withMqttPort(int port) {
+        return new ServerConfig(dataDir, externalBroker, port, httpPort, database, rebindPolicy, vinPolicy,
+            instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withHttpPort(int port) {
+        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, port, database, rebindPolicy, vinPolicy,
+            instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withDatabase(DbSettings db) {
+        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, Optional.of(db), rebindPolicy,
+            vinPolicy, instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withRebindPolicy(RebindPolicy policy) {
+        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, policy, vinPolicy,
+            instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withVinPolicy(VinCheckDigitPolicy policy) {
+        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, rebindPolicy, policy,
+            instanceId, mqttWorkers);
+    }
+
+    public ServerConfig withInstanceId(String id) {
+        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, rebindPolicy,
+            vinPolicy, Optional.of(id), mqttWorkers);
+    }
+
+    private static void checkPort(String what, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(what + " port " + port + " is not 0-65535");
+        }
+    }
+}

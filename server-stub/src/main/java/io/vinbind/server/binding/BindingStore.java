@@ -1,0 +1,92 @@
+package io.vinbind.server.binding;
+
+import io.vinbind.server.history.HistoryEntry;
+import io.vinbind.server.registry.RegistryEntry;
+import io.vinbind.server.store.StoreException;
+import io.vinbind.protocol.UploadReason;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The storage the binding rules run on. Every rule runs inside {@link #inTransaction}: all of a request's
+ * changes commit together or not at all, and the {@code lock…} reads take row locks that serialise
+ * concurrent requests for the same IMSI (across server instances when the store is a shared database).
+ */
+public interface BindingStore {
+
+    /** Where a request's answer is kept for replay. */
+    enum RequestKind { LOGIN, BIND }
+
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Tx tx) throws java.sql.SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction (retrying it on conflicts with concurrent transactions).
+     *
+     * @throws io.vinbind.server.store.ConflictException when conflicts persisted through the retries
+     * @throws StoreException on any other storage failure
+     */
+    <T> T inTransaction(String what, Work<T> work) throws StoreException;
+
+    /** Reads outside a transaction. */
+    <T> T read(String what, Work<T> work) throws StoreException;
+
+    /** The operations available inside a transaction. */
+    interface Tx {
+        /** The registry entry, row-locked until the transaction ends; empty when not registered. */
+        Optional<RegistryEntry> lockModem(String imsi) throws java.sql.SQLException;
+
+        void recordLogin(String imsi, String iccid, String imei, Instant at) throws java.sql.SQLException;
+
+        Optional<StoredAnswer> answer(String imsi, String requestId, RequestKind kind) throws java.sql.SQLException;
+
+        void saveAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
+            throws java.sql.SQLException;
+
+        void replaceAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
+            throws java.sql.SQLException;
+
+        /** The live binding of an IMSI, row-locked. */
+        Optional<Binding> bindingOfImsi(String imsi) throws java.sql.SQLException;
+
+        /** The live binding of a VIN, row-locked. */
+        Optional<Binding> bindingOfVin(String vin) throws java.sql.SQLException;
+
+        void deleteBinding(Binding binding) throws java.sql.SQLException;
+
+        void insertBinding(Binding binding) throws java.sql.SQLException;
+
+        void appendHistory(HistoryEntry entry) throws java.sql.SQLException;
+
+        /** Stores a new hold in state PENDING and returns its id. */
+        long insertPending(String imsi, String vin, String requestId, UploadReason reason, Instant at)
+            throws java.sql.SQLException;
+
+        /** The hold, row-locked. */
+        Optional<PendingRebind> lockPending(long id) throws java.sql.SQLException;
+
+        /** Holds of an IMSI still in state PENDING. */
+        List<PendingRebind> openPendingOf(String imsi) throws java.sql.SQLException;
+
+        void decidePending(long id, PendingRebind.State state, Instant at, String by) throws java.sql.SQLException;
+
+        /** Holds in state PENDING, oldest first, at most {@code limit}. */
+        List<PendingRebind> openPending(int limit) throws java.sql.SQLException;
+
+        void linkUser(String userId, String vin, Instant at) throws java.sql.SQLException;
+
+        boolean unlinkUser(String userId, String vin) throws java.sql.SQLException;
+
+        List<String> vinsOfUser(String userId) throws java.sql.SQLException;
+
+        /** The live binding of a VIN without locking it (for lookups). */
+        Optional<Binding> peekBindingOfVin(String vin) throws java.sql.SQLException;
+
+        /** The live binding of an IMSI without locking it (for lookups). */
+        Optional<Binding> peekBindingOfImsi(String imsi) throws java.sql.SQLException;
+    }
+}

@@ -1,0 +1,288 @@
+package io.vinbind.server.binding;
+
+import io.vinbind.protocol.ReasonCode;
+import io.vinbind.protocol.UploadReason;
+import io.vinbind.server.history.History;
+import io.vinbind.server.history.HistoryEntry;
+import io.vinbind.server.registry.ModemRegistry;
+import io.vinbind.server.registry.RegistryEntry;
+import io.vinbind.server.store.Database;
+import io.vinbind.server.store.Sql;
+import io.vinbind.server.store.StoreException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** {@link BindingStore} on the shared JDBC database (H2 or PostgreSQL); row locks are {@code FOR UPDATE}. */
+public final class JdbcBindingStore implements BindingStore {
+
+    private final Database db;
+
+    public JdbcBindingStore(Database db) {
+        this.db = Objects.requireNonNull(db, "db");
+    }
+
+    @Override
+    public <T> T inTransaction(String what, Work<T> work) throws StoreException {
+        return db.transaction(what, c -> work.run(new JdbcTx(c)));
+    }
+
+    @Override
+    public <T> T read(String what, Work<T> work) throws StoreException {
+        return db.query(what, c -> work.run(new JdbcTx(c)));
+    }
+
+    private record JdbcTx(Connection c) implements Tx {
+
+        @Override
+        public Optional<RegistryEntry> lockModem(String imsi) throws SQLException {
+            return ModemRegistry.lock(c, imsi);
+        }
+
+        @Override
+        public void recordLogin(String imsi, String iccid, String imei, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE modem SET last_login_at = ?, last_login_iccid = ?,"
+                + " last_login_imei = ? WHERE imsi = ?")) {
+                Sql.setInstant(ps, 1, at);
+                ps.setString(2, iccid);
+                ps.setString(3, imei);
+                ps.setString(4, imsi);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public Optional<StoredAnswer> answer(String imsi, String requestId, RequestKind kind) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT vin, outcome, reason FROM processed_request"
+                + " WHERE imsi = ? AND request_id = ? AND kind = ?")) {
+                ps.setString(1, imsi);
+                ps.setString(2, requestId);
+                ps.setString(3, kind.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new StoredAnswer(Objects.requireNonNullElse(rs.getString("vin"), ""),
+                        rs.getString("outcome"), ReasonCode.valueOf(rs.getString("reason"))));
+                }
+            }
+        }
+
+        @Override
+        public void saveAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
+            throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_request (imsi, request_id, kind,"
+                + " vin, outcome, reason, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, imsi);
+                ps.setString(2, requestId);
+                ps.setString(3, kind.name());
+                ps.setString(4, answer.vin());
+                ps.setString(5, answer.outcome());
+                ps.setString(6, answer.reason().name());
+                Sql.setInstant(ps, 7, at);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void replaceAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
+            throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE processed_request SET outcome = ?, reason = ?,"
+                + " answered_at = ? WHERE imsi = ? AND request_id = ? AND kind = ?")) {
+                ps.setString(1, answer.outcome());
+                ps.setString(2, answer.reason().name());
+                Sql.setInstant(ps, 3, at);
+                ps.setString(4, imsi);
+                ps.setString(5, requestId);
+                ps.setString(6, kind.name());
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public Optional<Binding> bindingOfImsi(String imsi) throws SQLException {
+            return oneBinding("SELECT * FROM binding WHERE imsi = ? FOR UPDATE", imsi);
+        }
+
+        @Override
+        public Optional<Binding> bindingOfVin(String vin) throws SQLException {
+            return oneBinding("SELECT * FROM binding WHERE vin = ? FOR UPDATE", vin);
+        }
+
+        @Override
+        public Optional<Binding> peekBindingOfVin(String vin) throws SQLException {
+            return oneBinding("SELECT * FROM binding WHERE vin = ?", vin);
+        }
+
+        @Override
+        public Optional<Binding> peekBindingOfImsi(String imsi) throws SQLException {
+            return oneBinding("SELECT * FROM binding WHERE imsi = ?", imsi);
+        }
+
+        @Override
+        public void deleteBinding(Binding binding) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM binding WHERE imsi = ? AND vin = ?")) {
+                ps.setString(1, binding.imsi());
+                ps.setString(2, binding.vin());
+                if (ps.executeUpdate() != 1) {
+                    throw new SQLException("binding " + binding.imsi() + " <-> " + binding.vin()
+                        + " vanished while locked", "40001");
+                }
+            }
+        }
+
+        @Override
+        public void insertBinding(Binding binding) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO binding (imsi, vin, bound_at, request_id)"
+                + " VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, binding.imsi());
+                ps.setString(2, binding.vin());
+                Sql.setInstant(ps, 3, binding.boundAt());
+                Sql.setOptional(ps, 4, binding.requestId());
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void appendHistory(HistoryEntry entry) throws SQLException {
+            History.append(c, entry);
+        }
+
+        @Override
+        public long insertPending(String imsi, String vin, String requestId, UploadReason reason, Instant at)
+            throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pending_rebind (imsi, vin, request_id,"
+                + " upload_reason, requested_at, state) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, imsi);
+                ps.setString(2, vin);
+                ps.setString(3, requestId);
+                ps.setString(4, reason.name());
+                Sql.setInstant(ps, 5, at);
+                ps.setString(6, PendingRebind.State.PENDING.name());
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (!keys.next()) {
+                        throw new SQLException("no id generated for the held rebind of " + imsi);
+                    }
+                    return keys.getLong(1);
+                }
+            }
+        }
+
+        @Override
+        public Optional<PendingRebind> lockPending(long id) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pending_rebind WHERE id = ? FOR UPDATE")) {
+                ps.setLong(1, id);
+                List<PendingRebind> found = pendings(ps);
+                return found.stream().findFirst();
+            }
+        }
+
+        @Override
+        public List<PendingRebind> openPendingOf(String imsi) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pending_rebind WHERE imsi = ? AND state = ?"
+                + " ORDER BY id")) {
+                ps.setString(1, imsi);
+                ps.setString(2, PendingRebind.State.PENDING.name());
+                return pendings(ps);
+            }
+        }
+
+        @Override
+        public List<PendingRebind> openPending(int limit) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pending_rebind WHERE state = ? ORDER BY id"
+                + " LIMIT " + Math.max(1, Math.min(limit, 1000)))) {
+                ps.setString(1, PendingRebind.State.PENDING.name());
+                return pendings(ps);
+            }
+        }
+
+        @Override
+        public void decidePending(long id, PendingRebind.State state, Instant at, String by) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE pending_rebind SET state = ?, decided_at = ?,"
+                + " decided_by = ? WHERE id = ?")) {
+                ps.setString(1, state.name());
+                Sql.setInstant(ps, 2, at);
+                ps.setString(3, by);
+                ps.setLong(4, id);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void linkUser(String userId, String vin, Instant at) throws SQLException {
+            try (PreparedStatement check = c.prepareStatement("SELECT 1 FROM user_vehicle WHERE user_id = ? AND vin = ?")) {
+                check.setString(1, userId);
+                check.setString(2, vin);
+                try (ResultSet rs = check.executeQuery()) {
+                    if (rs.next()) {
+                        return;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO user_vehicle (user_id, vin, linked_at)"
+                + " VALUES (?, ?, ?)")) {
+                ps.setString(1, userId);
+                ps.setString(2, vin);
+                Sql.setInstant(ps, 3, at);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public boolean unlinkUser(String userId, String vin) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM user_vehicle WHERE user_id = ? AND vin = ?")) {
+                ps.setString(1, userId);
+                ps.setString(2, vin);
+                return ps.executeUpdate() > 0;
+            }
+        }
+
+        @Override
+        public List<String> vinsOfUser(String userId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT vin FROM user_vehicle WHERE user_id = ? ORDER BY vin")) {
+                ps.setString(1, userId);
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            }
+        }
+
+        private Optional<Binding> oneBinding(String sql, String key) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Binding(rs.getString("imsi"), rs.getString("vin"),
+                        Sql.requiredInstant(rs, "bound_at"), Sql.string(rs, "request_id")));
+                }
+            }
+        }
+
+        private static List<PendingRebind> pendings(PreparedStatement ps) throws SQLException {
+            List<PendingRebind> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new PendingRebind(rs.getLong("id"), rs.getString("imsi"), rs.getString("vin"),
+                        rs.getString("request_id"), UploadReason.valueOf(rs.getString("upload_reason")),
+                        Sql.requiredInstant(rs, "requested_at"), PendingRebind.State.valueOf(rs.getString("state")),
+                        Sql.instant(rs, "decided_at"), Sql.string(rs, "decided_by")));
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.vinbind.server.cli;
+
+import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.server.BindingServer;
+import io.vinbind.server.ServerConfig;
+import io.vinbind.server.ServerStartException;
+import io.vinbind.server.binding.RebindPolicy;
+import io.vinbind.server.registry.CsvHeaderException;
+import io.vinbind.server.registry.ImportReport;
+import io.vinbind.server.registry.ImportStatus;
+import io.vinbind.server.registry.ModemRegistry;
+import io.vinbind.server.store.Database;
+import io.vinbind.server.store.DbSettings;
+import io.vinbind.server.store.StoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./vinbind server}: runs the binding server until interrupted; {@code ./vinbind server import-modems
+ * file.csv} imports factory registrations.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+    subcommands = {ServerCli.ImportModems.class},
+    description = {
+        "Runs the vinbind binding server until Ctrl-C.",
+        "With no options it needs no setup: an embedded MQTT 5 broker (HiveMQ CE) on 127.0.0.1:"
+            + ServerConfig.DEFAULT_MQTT_PORT + ", an H2 database under ./data and the HTTP API on 127.0.0.1:"
+            + ServerConfig.DEFAULT_HTTP_PORT + ".",
+        "Use --mqtt for an external broker (e.g. Mosquitto) and --db for PostgreSQL; run several instances on one "
+            + "broker and one PostgreSQL database to share the load."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped normally", "1:could not start (reason on stderr)", "2:bad command line"},
+    footer = {"", "Examples:",
+        "  ./vinbind server",
+        "  ./vinbind server --mqtt-port 0 --http-port 0 --data /tmp/vb",
+        "  ./vinbind server --mqtt tcp://127.0.0.1:1883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
+        "  ./vinbind server import-modems modems.csv",
+        "", "API and protocol: docs/server.md, docs/protocol.md"})
+public final class ServerCli implements Callable<Integer> {
+
+    /** Options both the server and import-modems use to find the database. */
+    static final class StorageOptions {
+        @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
+            description = "Data directory: H2 database, broker files, instance id (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--db", paramLabel = "JDBC_URL",
+            description = "Use this database instead of H2 under --data, e.g. jdbc:postgresql://127.0.0.1:5432/test.")
+        String dbUrl;
+
+        @Option(names = "--db-user", paramLabel = "USER", description = "Database user (PostgreSQL default: the OS user).")
+        String dbUser;
+
+        @Option(names = "--db-password", paramLabel = "PASSWORD", description = "Database password (none for trust auth).")
+        String dbPassword;
+
+        @Option(names = "--db-schema", paramLabel = "SCHEMA", description = "Schema to create and use (default: the database's default).")
+        String dbSchema;
+
+        Optional<DbSettings> settings() {
+            if (dbUrl == null) {
+                if (dbUser != null || dbPassword != null || dbSchema != null) {
+                    throw new IllegalArgumentException("--db-user, --db-password and --db-schema need --db");
+                }
+                return Optional.empty();
+            }
+            return Optional.of(new DbSettings(dbUrl, Optional.ofNullable(dbUser), Optional.ofNullable(dbPassword),
+                Optional.ofNullable(dbSchema), 8));
+        }
+
+        DbSettings settingsOrH2() {
+            return settings().orElse(DbSettings.h2File(dataDir));
+        }
+    }
+
+    @Mixin
+    StorageOptions storage = new StorageOptions();
+
+    @Option(names = "--mqtt", paramLabel = "tcp://HOST:PORT",
+        description = "Use this external MQTT 5 broker instead of starting the embedded one.")
+    URI mqtt;
+
+    @Option(names = "--mqtt-port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_MQTT_PORT,
+        description = "Port of the embedded broker on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int mqttPort;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_HTTP_PORT,
+        description = "Port of the HTTP API on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--rebind-policy", paramLabel = "auto|hold|reject", defaultValue = "auto",
+        converter = PolicyConverter.class,
+        description = "When an upload would change a binding: rebind at once, hold for approval, or refuse (default: ${DEFAULT-VALUE}).")
+    RebindPolicy rebindPolicy;
+
+    @Option(names = "--vin-check", paramLabel = "strict|lenient", defaultValue = "strict",
+        converter = VinCheckConverter.class,
+        description = "strict refuses a VIN whose check digit (position 9) is wrong; lenient accepts it (default: ${DEFAULT-VALUE}).")
+    VinCheckDigitPolicy vinCheck;
+
+    @Option(names = "--instance-id", paramLabel = "ID",
+        description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
+    String instanceId;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests run it in-process). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new ServerCli());
+        cl.setExecutionExceptionHandler((e, line, parse) -> {
+            line.getErr().println("vinbind server: " + e.getMessage());
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.defaults(storage.dataDir).withMqttPort(mqttPort).withHttpPort(httpPort)
+            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck);
+        if (mqtt != null) {
+            config = config.withExternalBroker(mqtt);
+        }
+        Optional<DbSettings> db = storage.settings();
+        if (db.isPresent()) {
+            config = config.withDatabase(db.get());
+        }
+        if (instanceId != null) {
+            config = config.withInstanceId(instanceId);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        BindingServer server;
+        try {
+            server = BindingServer.start(config);
+        } catch (ServerStartException e) {
+            spec.commandLine().getErr().println("vinbind server: cannot start: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = new Thread(() -> {
+            server.close();
+            stop.countDown();
+        }, "vinbind-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.printf("vinbind server %s ready%n", server.instanceId());
+        out.printf("  mqtt   %s (%s)%n", server.mqttUri(), server.embeddedBroker() ? "embedded HiveMQ CE" : "external");
+        out.printf("  http   %s%n", server.httpBaseUri());
+        out.printf("  db     %s%n", config.database().orElse(DbSettings.h2File(config.dataDir())).describe());
+        out.printf("  policy %s, VIN check %s%n", config.rebindPolicy().name().toLowerCase(Locale.ROOT),
+            config.vinPolicy().name().toLowerCase(Locale.ROOT));
+        out.println("Ctrl-C stops it.");
+        out.flush();
+        stop.await();
+        return 0;
+    }
+
+    /** {@code ./vinbind server import-modems file.csv} */
+    @Command(name = "import-modems", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Imports factory modem registrations from CSV into the server's database.",
+            "Header line with columns (any order): imsi (required), iccid, imei, batch, part_number, registered_at "
+                + "(ISO-8601, e.g. 2026-11-01T08:00:00Z).",
+            "Idempotent; prints one line per data line (ADDED / UNCHANGED / UPDATED / REJECTED with reason).",
+            "With the default H2 database, stop the server first (or use POST /modems/import)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every line imported or unchanged", "1:could not import (reason on stderr)",
+            "2:bad command line", "3:some lines rejected (see the report)"})
+    static final class ImportModems implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE.csv", description = "The CSV file.")
+        Path file;
+
+        @Mixin
+        StorageOptions storage = new StorageOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            DbSettings settings = storage.settingsOrH2();
+            try {
+                if (storage.dbUrl == null) {
+                    Files.createDirectories(storage.dataDir);
+                }
+                try (Database db = Database.open(settings); Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    ImportReport report = new ModemRegistry(db, Clock.systemUTC()).importCsv(in);
+                    for (ImportReport.Line l : report.lines()) {
+                        out.printf("line %d: %s %s%s%n", l.line(), l.imsi().isEmpty() ? "-" : l.imsi(), l.status(),
+                            l.reason().map(r -> " (" + r + ")").orElse(""));
+                    }
+                    out.println(report.summary());
+                    out.flush();
+                    return report.count(ImportStatus.REJECTED) > 0 ? 3 : 0;
+                }
+            } catch (NoSuchFileException e) {
+                err.println("vinbind server import-modems: no such file: " + file);
+                return 1;
+            } catch (IOException e) {
+                err.println("vinbind server import-modems: cannot read " + file + ": " + e.getMessage());
+                return 1;
+            } catch (CsvHeaderException e) {
+                err.println("vinbind server import-modems: " + file + ": " + e.getMessage());
+                return 1;
+            } catch (StoreException e) {
+                err.println("vinbind server import-modems: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    static final class PolicyConverter implements CommandLine.ITypeConverter<RebindPolicy> {
+        @Override
+        public RebindPolicy convert(String value) {
+            try {
+                return RebindPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class VinCheckConverter implements CommandLine.ITypeConverter<VinCheckDigitPolicy> {
+        @Override
+        public VinCheckDigitPolicy convert(String value) {
+            try {
+                return VinCheckDigitPolicy.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("VIN check '" + value + "' is not strict or lenient");
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code ./vinbind server} command line (picocli). */
+package io.vinbind.server.cli;

@@ -1,0 +1,420 @@
+package io.vinbind.server.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.Identifiers;
+import io.vinbind.protocol.InvalidVinException;
+import io.vinbind.server.ServerMetrics;
+import io.vinbind.server.binding.Binding;
+import io.vinbind.server.binding.BindingService;
+import io.vinbind.server.binding.NotFoundException;
+import io.vinbind.server.history.History;
+import io.vinbind.server.registry.CsvHeaderException;
+import io.vinbind.server.registry.ImportReport;
+import io.vinbind.server.registry.ModemRegistry;
+import io.vinbind.server.store.StoreException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.tinylog.Logger;
+
+/**
+ * The HTTP JSON API. Routes (see docs/server.md for examples):
+ * <pre>
+ * GET  /health                              status of database and MQTT, counters (503 when not UP)
+ * GET  /metrics                             counters
+ * GET  /bindings/vin/{vin}                  live binding of a VIN
+ * GET  /bindings/imsi/{imsi}                live binding of an IMSI
+ * POST /bindings/vin/{vin}/unbind           after-sales unbind  {"operator": "...", "reason": "..."}
+ * GET  /history/vin/{vin}[?limit=n]         history of a VIN
+ * GET  /history/imsi/{imsi}[?limit=n]       history of an IMSI
+ * GET  /modems[?offset=n&amp;limit=n]           registry
+ * GET  /modems/{imsi}                       one registry entry
+ * POST /modems/import                       CSV body; per-line report
+ * GET  /holds                               rebinds held for approval
+ * POST /holds/{id}/approve                  {"operator": "..."}
+ * POST /holds/{id}/reject                   {"operator": "..."}
+ * PUT  /users/{user}/vehicles/{vin}         link a user account to a VIN
+ * DELETE /users/{user}/vehicles/{vin}       unlink
+ * GET  /users/{user}/vehicles               user → VIN → IMSI routes
+ * </pre>
+ */
+public final class HttpApi implements AutoCloseable {
+
+    /** Largest request body: a CSV import of some 100 000 modems. */
+    static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /** Largest JSON body of an action. */
+    static final int MAX_JSON_BODY_BYTES = 4096;
+
+    static final ObjectMapper JSON = JsonMapper.builder()
+        .addModule(new Jdk8Module())
+        .addModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .serializationInclusion(JsonInclude.Include.NON_ABSENT)
+        .build();
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final BindingService bindings;
+    private final ModemRegistry registry;
+    private final History history;
+    private final ServerMetrics metrics;
+    private final BooleanSupplier databaseUp;
+    private final BooleanSupplier mqttUp;
+    private final Consumer<BindAck> decisionPublisher;
+    private final Map<String, Object> info;
+
+    /**
+     * Binds 127.0.0.1:{@code port} (0 = a free port) and starts serving.
+     *
+     * @param decisionPublisher receives the bind-ack of an approved or rejected hold, to publish to the terminal
+     * @param info static facts shown by /health (instance id, broker, policy)
+     */
+    public HttpApi(int port, BindingService bindings, ModemRegistry registry, History history, ServerMetrics metrics,
+                   BooleanSupplier databaseUp, BooleanSupplier mqttUp, Consumer<BindAck> decisionPublisher,
+                   Map<String, Object> info) throws IOException {
+        this.bindings = Objects.requireNonNull(bindings, "bindings");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.history = Objects.requireNonNull(history, "history");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.databaseUp = Objects.requireNonNull(databaseUp, "databaseUp");
+        this.mqttUp = Objects.requireNonNull(mqttUp, "mqttUp");
+        this.decisionPublisher = Objects.requireNonNull(decisionPublisher, "decisionPublisher");
+        this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "vinbind-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        server.createContext("/", this::serve);
+        server.setExecutor(executor);
+        server.start();
+        Logger.info("HTTP API listening on {}", baseUri());
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
+        }
+    }
+
+    private void serve(HttpExchange ex) {
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getRawPath();
+        try (ex) {
+            int status;
+            Object body;
+            try {
+                Reply reply = route(ex, method, segments(path), query(ex.getRequestURI().getRawQuery()));
+                status = reply.status();
+                body = reply.body();
+            } catch (HttpError e) {
+                status = e.status();
+                body = Map.of("error", e.getMessage());
+                Logger.info("HTTP {} {} -> {} {}", method, path, status, e.getMessage());
+            } catch (IllegalArgumentException e) {
+                status = 400;
+                body = Map.of("error", e.getMessage());
+                Logger.info("HTTP {} {} -> 400 {}", method, path, e.getMessage());
+            } catch (StoreException e) {
+                status = 503;
+                body = Map.of("error", "database unavailable: " + e.getMessage());
+                Logger.error(e, "HTTP {} {} failed", method, path);
+            } catch (RuntimeException e) {
+                status = 500;
+                body = Map.of("error", "internal error: " + e);
+                Logger.error(e, "HTTP {} {} failed", method, path);
+            }
+            metrics.increment("http." + (status / 100) + "xx");
+            send(ex, status, body);
+        } catch (IOException e) {
+            Logger.warn("HTTP {} {}: could not send the response: {}", method, path, e.getMessage());
+        }
+    }
+
+    private record Reply(int status, Object body) {
+    }
+
+    private Reply route(HttpExchange ex, String method, List<String> p, Map<String, String> q)
+        throws HttpError, StoreException, IOException {
+        int n = p.size();
+        String first = n > 0 ? p.get(0) : "";
+        switch (first) {
+            case "health" -> {
+                expect(method, "GET", n == 1);
+                boolean db = databaseUp.getAsBoolean();
+                boolean mqtt = mqttUp.getAsBoolean();
+                Map<String, Object> h = new LinkedHashMap<>();
+                h.put("status", db && mqtt ? "UP" : "DOWN");
+                h.put("database", db ? "UP" : "DOWN");
+                h.put("mqtt", mqtt ? "CONNECTED" : "DISCONNECTED");
+                h.putAll(info);
+                h.put("counters", metrics.snapshot());
+                return new Reply(db && mqtt ? 200 : 503, h);
+            }
+            case "metrics" -> {
+                expect(method, "GET", n == 1);
+                return new Reply(200, metrics.snapshot());
+            }
+            case "bindings" -> {
+                if (n == 3 && p.get(1).equals("vin")) {
+                    expect(method, "GET", true);
+                    return found(bindings.bindingOfVin(p.get(2)), "VIN " + p.get(2) + " has no live binding");
+                }
+                if (n == 3 && p.get(1).equals("imsi")) {
+                    expect(method, "GET", true);
+                    return found(bindings.bindingOfImsi(imsi(p.get(2))), "IMSI " + p.get(2) + " has no live binding");
+                }
+                if (n == 4 && p.get(1).equals("vin") && p.get(3).equals("unbind")) {
+                    expect(method, "POST", true);
+                    JsonNode b = jsonBody(ex, Set.of("operator", "reason"));
+                    try {
+                        Binding removed = bindings.unbind(p.get(2), text(b, "operator", true), text(b, "reason", false));
+                        return new Reply(200, Map.of("unbound", removed));
+                    } catch (NotFoundException e) {
+                        throw new HttpError(404, e.getMessage());
+                    }
+                }
+            }
+            case "history" -> {
+                if (n == 3 && (p.get(1).equals("vin") || p.get(1).equals("imsi"))) {
+                    expect(method, "GET", true);
+                    int limit = intParam(q, "limit", 100);
+                    return new Reply(200, p.get(1).equals("vin") ? history.forVin(p.get(2), limit)
+                        : history.forImsi(imsi(p.get(2)), limit));
+                }
+            }
+            case "modems" -> {
+                if (n == 1) {
+                    expect(method, "GET", true);
+                    return new Reply(200, registry.list(intParam(q, "offset", 0), intParam(q, "limit", 100)));
+                }
+                if (n == 2 && p.get(1).equals("import")) {
+                    expect(method, "POST", true);
+                    byte[] csv = body(ex, MAX_BODY_BYTES);
+                    try {
+                        ImportReport report = registry.importCsv(new StringReader(new String(csv, StandardCharsets.UTF_8)));
+                        Map<String, Object> r = new LinkedHashMap<>();
+                        r.put("summary", report.summary());
+                        r.put("lines", report.lines());
+                        return new Reply(200, r);
+                    } catch (CsvHeaderException e) {
+                        throw new HttpError(400, e.getMessage());
+                    }
+                }
+                if (n == 2) {
+                    expect(method, "GET", true);
+                    return found(registry.find(imsi(p.get(1))), "IMSI " + p.get(1) + " is not registered");
+                }
+            }
+            case "holds" -> {
+                if (n == 1) {
+                    expect(method, "GET", true);
+                    return new Reply(200, bindings.pending(intParam(q, "limit", 100)));
+                }
+                if (n == 3 && (p.get(2).equals("approve") || p.get(2).equals("reject"))) {
+                    expect(method, "POST", true);
+                    long id = longSegment(p.get(1), "hold id");
+                    JsonNode b = jsonBody(ex, Set.of("operator"));
+                    String operator = text(b, "operator", true);
+                    try {
+                        BindAck ack = p.get(2).equals("approve") ? bindings.approve(id, operator)
+                            : bindings.deny(id, operator);
+                        decisionPublisher.accept(ack);
+                        return new Reply(200, Map.of("ack", ack));
+                    } catch (NotFoundException e) {
+                        throw new HttpError(404, e.getMessage());
+                    } catch (IllegalStateException e) {
+                        throw new HttpError(409, e.getMessage());
+                    }
+                }
+            }
+            case "users" -> {
+                if (n == 3 && p.get(2).equals("vehicles")) {
+                    expect(method, "GET", true);
+                    return new Reply(200, Map.of("user", p.get(1), "vehicles", bindings.routesOf(p.get(1))));
+                }
+                if (n == 4 && p.get(2).equals("vehicles")) {
+                    if (method.equals("PUT")) {
+                        try {
+                            bindings.linkUser(p.get(1), p.get(3));
+                        } catch (InvalidVinException e) {
+                            throw new HttpError(400, e.getMessage());
+                        }
+                        return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", true));
+                    }
+                    expect(method, "DELETE", true);
+                    if (!bindings.unlinkUser(p.get(1), p.get(3))) {
+                        throw new HttpError(404, "user " + p.get(1) + " is not linked to VIN " + p.get(3));
+                    }
+                    return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", false));
+                }
+            }
+            default -> {
+                // falls through to 404
+            }
+        }
+        throw new HttpError(404, "no such resource: " + method + " /" + String.join("/", p));
+    }
+
+    private static Reply found(java.util.Optional<?> value, String missing) throws HttpError {
+        return new Reply(200, value.orElseThrow(() -> new HttpError(404, missing)));
+    }
+
+    private static void expect(String method, String wanted, boolean pathMatches) throws HttpError {
+        if (!pathMatches) {
+            throw new HttpError(404, "no such resource");
+        }
+        if (!method.equals(wanted)) {
+            throw new HttpError(405, "method " + method + " not allowed here, use " + wanted);
+        }
+    }
+
+    private static String imsi(String s) {
+        return Identifiers.requireImsi(s);
+    }
+
+    private static long longSegment(String s, String what) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + s + "' is not a number");
+        }
+    }
+
+    private static int intParam(Map<String, String> q, String name, int dflt) {
+        String v = q.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v);
+            if (i < 0) {
+                throw new NumberFormatException();
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter " + name + "='" + v + "' is not a non-negative integer");
+        }
+    }
+
+    private static JsonNode jsonBody(HttpExchange ex, Set<String> allowed) throws IOException, HttpError {
+        byte[] raw = body(ex, MAX_JSON_BODY_BYTES);
+        JsonNode node;
+        try {
+            node = JSON.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw new HttpError(400, "body is not JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new HttpError(400, "body must be a JSON object with fields " + allowed);
+        }
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw new HttpError(400, "unknown field '" + f + "' (allowed: " + allowed + ")");
+            }
+        }
+        return node;
+    }
+
+    private static String text(JsonNode body, String field, boolean required) throws HttpError {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new HttpError(400, "field '" + field + "' is required");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new HttpError(400, "field '" + field + "' must be a string");
+        }
+        return v.textValue();
+    }
+
+    private static byte[] body(HttpExchange ex, int limit) throws IOException, HttpError {
+        try (InputStream in = ex.getRequestBody()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int r;
+            while ((r = in.read(buf)) >= 0) {
+                out.write(buf, 0, r);
+                if (out.size() > limit) {
+                    throw new HttpError(413, "body larger than " + limit + " bytes");
+                }
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static List<String> segments(String rawPath) {
+        return Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty())
+            .map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8)).toList();
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            q.put(k, v);
+        }
+        return q;
+    }
+}

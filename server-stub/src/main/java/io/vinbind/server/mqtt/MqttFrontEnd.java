@@ -1,0 +1,309 @@
+package io.vinbind.server.mqtt;
+
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindOutcome;
+import io.vinbind.protocol.BindRequest;
+import io.vinbind.protocol.JsonCodec;
+import io.vinbind.protocol.LoginAck;
+import io.vinbind.protocol.LoginRequest;
+import io.vinbind.protocol.Message;
+import io.vinbind.protocol.MessageType;
+import io.vinbind.protocol.Protocol;
+import io.vinbind.protocol.ProtocolException;
+import io.vinbind.protocol.ReasonCode;
+import io.vinbind.protocol.TopicAddress;
+import io.vinbind.protocol.Topics;
+import io.vinbind.server.ServerMetrics;
+import io.vinbind.server.binding.BindResult;
+import io.vinbind.server.binding.BindingService;
+import io.vinbind.server.binding.LoginResult;
+import io.vinbind.server.binding.LoginService;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.tinylog.Logger;
+
+/**
+ * Consumes {@code $share/vinbind/vinbind/v1/+/login} and {@code …/+/bind} and answers on the terminal's
+ * {@code …/login/ack} and {@code …/bind/ack}.
+ *
+ * <p>Sessions are persistent ({@code cleanStart=false}, session expiry {@value #SESSION_EXPIRY_S} s) under a
+ * client id stable across restarts, and acknowledgements are manual: a request is PUBACKed only after its
+ * answer was decided (and committed) and the ack published. A server that dies in between has its request
+ * redelivered, and the stored answer makes the retry idempotent. Requests are decided on a small worker pool;
+ * the broker's in-flight window ({@code receiveMaximum}) bounds the backlog.
+ *
+ * <p>Bad input is answered with a reason code when the topic names a terminal and the payload yields a
+ * requestId; otherwise it is logged and counted as dropped. Either way it is acknowledged, so it is not
+ * redelivered forever.
+ */
+public final class MqttFrontEnd implements AutoCloseable {
+
+    static final long SESSION_EXPIRY_S = 3600;
+    /** Bounded waits for connect, subscribe, publish, disconnect. */
+    static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
+    static final int RECEIVE_MAXIMUM = 64;
+
+    private final MqttAsyncClient client;
+    private final LoginService logins;
+    private final BindingService bindings;
+    private final ServerMetrics metrics;
+    private final String source;
+    private final ExecutorService workers;
+
+    /**
+     * @param broker {@code tcp://host:port}
+     * @param clientId stable per server instance (its persistent session)
+     * @param workerThreads threads deciding requests concurrently
+     */
+    public MqttFrontEnd(URI broker, String clientId, LoginService logins, BindingService bindings,
+                        ServerMetrics metrics, int workerThreads) throws MqttException {
+        this.logins = Objects.requireNonNull(logins, "logins");
+        this.bindings = Objects.requireNonNull(bindings, "bindings");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.source = "mqtt:" + clientId;
+        this.client = new MqttAsyncClient(broker.toString(), clientId, new MemoryPersistence());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "vinbind-mqtt-worker-" + n.incrementAndGet());
+                t.setDaemon(true);
+                t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "worker {} died", th.getName()));
+                return t;
+            });
+    }
+
+    /**
+     * Connects and subscribes; returns when both are confirmed.
+     *
+     * @throws MqttException when the broker refuses or does not answer within {@link #OPERATION_TIMEOUT}
+     */
+    public void start() throws MqttException {
+        client.setManualAcks(true);
+        client.setCallback(new Callback());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(SESSION_EXPIRY_S);
+        options.setAutomaticReconnect(true);
+        options.setAutomaticReconnectDelay(1, 30);
+        options.setKeepAliveInterval(30);
+        options.setConnectionTimeout((int) OPERATION_TIMEOUT.toSeconds());
+        options.setReceiveMaximum(RECEIVE_MAXIMUM);
+        IMqttToken connect = client.connect(options);
+        connect.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+        subscribe();
+        Logger.info("MQTT front end {} connected to {}, consuming {} and {}", client.getClientId(),
+            client.getServerURI(), Topics.sharedSubscription(MessageType.LOGIN),
+            Topics.sharedSubscription(MessageType.BIND));
+    }
+
+    private void subscribe() throws MqttException {
+        IMqttToken sub = client.subscribe(new MqttSubscription[] {
+            new MqttSubscription(Topics.sharedSubscription(MessageType.LOGIN), Protocol.QOS),
+            new MqttSubscription(Topics.sharedSubscription(MessageType.BIND), Protocol.QOS)});
+        sub.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+        for (int code : sub.getReasonCodes()) {
+            if (code > Protocol.QOS) {
+                throw new MqttException(code);
+            }
+        }
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    /**
+     * Publishes a bind-ack that is not the direct answer to a request (an operator's decision on a held
+     * rebind). Best effort: the stored answer serves any later replay.
+     */
+    public void publish(BindAck ack) {
+        publishAck(ack);
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            Logger.warn("MQTT connection lost ({}); reconnecting", response.getReasonString());
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            Logger.error(exception, "MQTT error");
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            try {
+                workers.execute(() -> handleAndAck(topic, message));
+            } catch (RejectedExecutionException e) {
+                // shutting down: left unacknowledged, so the broker redelivers it to this session or a peer
+                Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), topic);
+            }
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            // acks are QoS 1; completion is awaited where they are published
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            if (reconnect) {
+                Logger.info("MQTT reconnected to {}", serverUri);
+                try {
+                    subscribe(); // the session normally kept them; subscribing again is harmless and safe
+                } catch (MqttException e) {
+                    Logger.error(e, "re-subscribing after reconnect failed");
+                }
+            }
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            Logger.warn("unexpected MQTT AUTH packet, reason {}", reasonCode);
+        }
+    }
+
+    private void handleAndAck(String topic, MqttMessage message) {
+        try {
+            handle(topic, message.getPayload());
+        } catch (RuntimeException e) {
+            metrics.increment("errors.unexpected");
+            Logger.error(e, "handling a message on {} failed", topic);
+        } finally {
+            try {
+                client.messageArrivedComplete(message.getId(), message.getQos());
+            } catch (MqttException e) {
+                // not acknowledged: the broker redelivers it after reconnecting, and the replay is idempotent
+                Logger.warn("could not acknowledge message {} on {}: {}", message.getId(), topic, e.getMessage());
+            }
+        }
+    }
+
+    /** Decides one message and publishes its answer. Package-private for tests. */
+    void handle(String topic, byte[] payload) {
+        TopicAddress address;
+        try {
+            address = Topics.parse(topic);
+        } catch (ProtocolException e) {
+            metrics.increment("dropped.BAD_TOPIC");
+            Logger.warn("dropped a message: {}", e.getMessage());
+            return;
+        }
+        if (address.type().isAck()) {
+            metrics.increment("dropped.UNEXPECTED_ACK");
+            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), topic);
+            return;
+        }
+        String kind = address.type() == MessageType.LOGIN ? "login" : "bind";
+        metrics.increment(kind + ".received");
+        Message decoded;
+        try {
+            decoded = JsonCodec.decode(address.type(), payload);
+        } catch (ProtocolException e) {
+            refuseMalformed(address, e);
+            return;
+        }
+        if (decoded instanceof LoginRequest login) {
+            LoginResult result = logins.login(login, address.imsi(), source);
+            count("login", result.ack().outcome().name(), result.ack().reason(), result.replayed());
+            publishAck(result.ack());
+        } else if (decoded instanceof BindRequest bind) {
+            BindResult result = bindings.bind(bind, address.imsi(), source);
+            count("bind", result.ack().outcome().name(), result.ack().reason(), result.replayed());
+            publishAck(result.ack());
+        }
+    }
+
+    private void refuseMalformed(TopicAddress address, ProtocolException e) {
+        ReasonCode reason = e.reasonCode();
+        metrics.increment("refused." + reason.name());
+        if (e.requestId().isEmpty()) {
+            metrics.increment("dropped.NO_REQUEST_ID");
+            Logger.warn("dropped a {} from {} that has no readable requestId: {}", address.type(), address.imsi(),
+                e.getMessage());
+            return;
+        }
+        String requestId = e.requestId().get();
+        Logger.warn("refused {} {} from {} with {}: {}", address.type(), requestId, address.imsi(), reason,
+            e.getMessage());
+        if (address.type() == MessageType.LOGIN) {
+            publishAck(LoginAck.rejected(requestId, address.imsi(), reason));
+        } else {
+            publishAck(new BindAck(Protocol.VERSION, requestId, address.imsi(), "", BindOutcome.REJECTED, reason));
+        }
+    }
+
+    private void count(String kind, String outcome, ReasonCode reason, boolean replayed) {
+        metrics.increment(kind + ".outcome." + outcome);
+        if (reason != ReasonCode.NONE) {
+            metrics.increment((isBadInput(reason) ? "refused." : kind + ".reason.") + reason.name());
+        }
+        if (replayed) {
+            metrics.increment(kind + ".replayed");
+        }
+    }
+
+    /** Reasons that mean the request itself was wrong (as opposed to a decision or a server problem). */
+    static boolean isBadInput(ReasonCode reason) {
+        return switch (reason) {
+            case MALFORMED_PAYLOAD, PAYLOAD_TOO_LARGE, UNSUPPORTED_VERSION, IDENTITY_MISMATCH, UNKNOWN_IMSI,
+                NOT_LOGGED_IN, INVALID_VIN -> true;
+            default -> false;
+        };
+    }
+
+    private void publishAck(Message ack) {
+        try {
+            IMqttToken token = client.publish(ack.topic(), JsonCodec.encode(ack), Protocol.QOS, false);
+            token.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+            metrics.increment("acks.published");
+        } catch (MqttException e) {
+            metrics.increment("acks.failed");
+            Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                Logger.warn("MQTT workers still busy after {}; stopping them", OPERATION_TIMEOUT);
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+        try {
+            if (client.isConnected()) {
+                client.disconnect(OPERATION_TIMEOUT.toMillis()).waitForCompletion(OPERATION_TIMEOUT.toMillis());
+            }
+        } catch (MqttException e) {
+            Logger.warn("MQTT disconnect: {}", e.getMessage());
+        }
+        try {
+            client.close();
+        } catch (MqttException e) {
+            Logger.warn("MQTT client close: {}", e.getMessage());
+        }
+    }
+}

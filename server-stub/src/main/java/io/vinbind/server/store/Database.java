@@ -1,0 +1,189 @@
+package io.vinbind.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ThreadLocalRandom;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.tinylog.Logger;
+
+/**
+ * A pooled, migrated database and the transactions run on it.
+ *
+ * <p>{@link #transaction} runs its work at READ COMMITTED with explicit row locks ({@code SELECT … FOR UPDATE})
+ * taken by the work itself, and retries the whole work a bounded number of times when the database reports a
+ * conflict with a concurrent transaction (deadlock, serialization failure, lock timeout, or a unique
+ * constraint that a concurrent insert won). Anything else fails at once. Either way nothing of a failed
+ * attempt is committed.
+ */
+public final class Database implements AutoCloseable {
+
+    /** Attempts for one transaction before giving up with {@link ConflictException}. */
+    static final int MAX_ATTEMPTS = 6;
+
+    private final HikariDataSource pool;
+    private final DbSettings settings;
+
+    private Database(HikariDataSource pool, DbSettings settings) {
+        this.pool = pool;
+        this.settings = settings;
+    }
+
+    /**
+     * Opens the pool and migrates the schema to the current version.
+     *
+     * @throws StoreException when the database cannot be reached or migrated
+     */
+    public static Database open(DbSettings settings) throws StoreException {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(settings.jdbcUrl());
+        settings.user().ifPresent(hc::setUsername);
+        settings.password().ifPresent(hc::setPassword);
+        hc.setMaximumPoolSize(settings.poolSize());
+        hc.setMinimumIdle(1);
+        hc.setConnectionTimeout(10_000);
+        hc.setValidationTimeout(3_000);
+        hc.setInitializationFailTimeout(10_000);
+        hc.setAutoCommit(true);
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        hc.setPoolName("vinbind-db");
+        settings.schema().ifPresent(s -> {
+            if (settings.isPostgres()) {
+                // the schema may not exist before migration; search_path set per connection keeps it
+                hc.setConnectionInitSql("SET search_path TO " + s);
+            }
+        });
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to " + settings.describe() + ": " + rootMessage(e), e);
+        }
+        try {
+            var flyway = Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration",
+                    "classpath:db/vendor/" + (settings.isPostgres() ? "postgresql" : "h2"))
+                .failOnMissingLocations(false);
+            settings.schema().ifPresent(s -> flyway.schemas(s).defaultSchema(s).createSchemas(true));
+            MigrateResult result = flyway.load().migrate();
+            Logger.info("database {} at schema version {} ({} migrations applied now)", settings.describe(),
+                result.targetSchemaVersion != null ? result.targetSchemaVersion : "current",
+                result.migrationsExecuted);
+        } catch (FlywayException e) {
+            pool.close();
+            throw new StoreException("cannot migrate " + settings.describe() + ": " + rootMessage(e), e);
+        }
+        return new Database(pool, settings);
+    }
+
+    /**
+     * Runs {@code work} in one transaction, committing when it returns and rolling back when it throws.
+     *
+     * @param what names the operation in errors and logs
+     * @throws ConflictException when conflicts persisted through {@value #MAX_ATTEMPTS} attempts
+     * @throws StoreException on any other database failure
+     */
+    public <T> T transaction(String what, SqlWork<T> work) throws StoreException {
+        SQLException lastConflict = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c, what);
+                    if (e instanceof SQLException sql && isConflict(sql)) {
+                        lastConflict = sql;
+                        Logger.debug("{}: conflict on attempt {} ({} {}), retrying", what, attempt, sql.getSQLState(),
+                            sql.getMessage());
+                        backoff(attempt);
+                        continue;
+                    }
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw new StoreException(what + " failed: " + e.getMessage(), e);
+            }
+        }
+        throw new ConflictException(what + " still conflicted with concurrent transactions after " + MAX_ATTEMPTS
+            + " attempts: " + (lastConflict != null ? lastConflict.getMessage() : ""), lastConflict);
+    }
+
+    /** Runs read-only {@code work} on a pooled connection in autocommit mode. */
+    public <T> T query(String what, SqlWork<T> work) throws StoreException {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** True when a connection can be had and answers a trivial query within a few seconds. */
+    public boolean isHealthy() {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.setQueryTimeout(3);
+            s.execute("SELECT 1");
+            return true;
+        } catch (SQLException e) {
+            Logger.warn("database health check failed: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    public DbSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Deadlock, serialization failure, lock timeout, or a unique/primary key raced by a concurrent insert. */
+    static boolean isConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("40") || state.equals("23505") || state.equals("HYT00")
+                    || state.equals("55P03"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void backoff(int attempt) {
+        long cap = Math.min(200, 10L << attempt);
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void rollback(Connection c, String what) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            Logger.warn("{}: rollback failed: {}", what, e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}

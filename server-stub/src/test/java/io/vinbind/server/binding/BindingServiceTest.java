@@ -1,0 +1,347 @@
+package io.vinbind.server.binding;
+
+import static io.vinbind.server.Fixtures.ICCID_A;
+import static io.vinbind.server.Fixtures.ICCID_B;
+import static io.vinbind.server.Fixtures.IMEI_A;
+import static io.vinbind.server.Fixtures.IMEI_B;
+import static io.vinbind.server.Fixtures.IMSI_A;
+import static io.vinbind.server.Fixtures.IMSI_B;
+import static io.vinbind.server.Fixtures.IMSI_C;
+import static io.vinbind.server.Fixtures.VIN_1;
+import static io.vinbind.server.Fixtures.VIN_2;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindOutcome;
+import io.vinbind.protocol.BindRequest;
+import io.vinbind.protocol.InvalidVinException;
+import io.vinbind.protocol.LoginOutcome;
+import io.vinbind.protocol.LoginRequest;
+import io.vinbind.protocol.ReasonCode;
+import io.vinbind.protocol.UploadReason;
+import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.server.Fixtures;
+import io.vinbind.server.history.History;
+import io.vinbind.server.history.HistoryEntry;
+import io.vinbind.server.history.HistoryEvent;
+import io.vinbind.server.registry.ModemRegistry;
+import io.vinbind.server.store.Database;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The binding rules and rebind policies, on the JDBC store over a private in-memory H2 database. */
+class BindingServiceTest {
+
+    private static final String SRC = "mqtt:test";
+
+    private Database db;
+    private BindingStore store;
+    private History history;
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+    private final AtomicInteger ids = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = Fixtures.memoryDatabase();
+        store = new JdbcBindingStore(db);
+        history = new History(db);
+        ModemRegistry registry = new ModemRegistry(db, clock);
+        registry.register(Fixtures.modem(IMSI_A, ICCID_A, IMEI_A));
+        registry.register(Fixtures.modem(IMSI_B, ICCID_B, IMEI_B));
+        registry.register(Fixtures.modem(IMSI_C, Fixtures.ICCID_C, Fixtures.IMEI_C));
+        LoginService logins = new LoginService(store, clock);
+        for (String[] m : new String[][] {{IMSI_A, ICCID_A, IMEI_A}, {IMSI_B, ICCID_B, IMEI_B}}) {
+            assertEquals(LoginOutcome.ACCEPTED,
+                logins.login(LoginRequest.of("login-" + m[0], m[0], m[1], m[2]), m[0], SRC).ack().outcome());
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    private BindingService service(RebindPolicy policy) {
+        return new BindingService(store, clock, policy, VinCheckDigitPolicy.STRICT);
+    }
+
+    private BindRequest upload(String imsi, String vin) {
+        String iccid = imsi.equals(IMSI_A) ? ICCID_A : ICCID_B;
+        String imei = imsi.equals(IMSI_A) ? IMEI_A : IMEI_B;
+        return BindRequest.of("r-" + ids.incrementAndGet(), imsi, iccid, imei, vin, UploadReason.ASSEMBLY);
+    }
+
+    private BindAck bind(BindingService s, String imsi, String vin) {
+        return s.bind(upload(imsi, vin), imsi, SRC).ack();
+    }
+
+    private List<HistoryEvent> events() throws Exception {
+        return history.all(1000).stream().map(HistoryEntry::event).toList();
+    }
+
+    @Test
+    void rule3_binds_an_unbound_imsi_and_records_why() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        BindRequest r = upload(IMSI_A, VIN_1);
+        BindAck ack = s.bind(r, IMSI_A, SRC).ack();
+        assertEquals(BindOutcome.BOUND, ack.outcome());
+        assertEquals(ReasonCode.NONE, ack.reason());
+        assertEquals(r.requestId(), ack.requestId());
+        assertEquals(VIN_1, ack.vin());
+        assertEquals(Optional.of(VIN_1), s.bindingOfImsi(IMSI_A).map(Binding::vin));
+        HistoryEntry h = history.forVin(VIN_1, 10).get(0);
+        assertEquals(HistoryEvent.BOUND, h.event());
+        assertEquals(Optional.of("ASSEMBLY"), h.reason());
+        assertEquals(Optional.of(r.requestId()), h.requestId());
+        assertEquals(SRC, h.source());
+    }
+
+    @Test
+    void rule1_same_pair_again_is_already_bound_and_changes_nothing() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        String before = Fixtures.snapshot(db);
+        BindAck ack = bind(s, IMSI_A, VIN_1);
+        assertEquals(BindOutcome.ALREADY_BOUND, ack.outcome());
+        assertEquals(List.of(HistoryEvent.BOUND), events());
+        assertEquals(before.replace("processed_request=3", "processed_request=4"), Fixtures.snapshot(db),
+            "only the answer for replay was stored");
+    }
+
+    @Test
+    void rule2_imsi_bound_to_another_vin_is_rebound_and_history_keeps_the_old_pair() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        BindAck ack = bind(s, IMSI_A, VIN_2);
+        assertEquals(BindOutcome.REBOUND, ack.outcome());
+        assertEquals(Optional.of(VIN_2), s.bindingOfImsi(IMSI_A).map(Binding::vin));
+        assertEquals(Optional.empty(), s.bindingOfVin(VIN_1));
+        assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.REBOUND), events());
+        HistoryEntry rebound = history.all(10).get(2);
+        assertEquals(Optional.of(VIN_1), rebound.previousVin());
+        assertEquals(Optional.empty(), rebound.previousImsi());
+    }
+
+    @Test
+    void rule4_vin_bound_to_another_imsi_is_released_in_the_same_transaction() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        BindAck ack = bind(s, IMSI_B, VIN_1); // the vehicle's terminal was replaced
+        assertEquals(BindOutcome.REBOUND, ack.outcome());
+        assertEquals(Optional.of(IMSI_B), s.bindingOfVin(VIN_1).map(Binding::imsi));
+        assertEquals(Optional.empty(), s.bindingOfImsi(IMSI_A));
+        HistoryEntry released = history.all(10).get(1);
+        assertEquals(HistoryEvent.RELEASED, released.event());
+        assertEquals(Optional.of(IMSI_A), released.imsi());
+        HistoryEntry rebound = history.all(10).get(2);
+        assertEquals(Optional.of(IMSI_A), rebound.previousImsi());
+    }
+
+    @Test
+    void rules2_and_4_together_release_both_old_pairs_leaving_one_binding_per_side() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        bind(s, IMSI_B, VIN_2);
+        assertEquals(BindOutcome.REBOUND, bind(s, IMSI_A, VIN_2).outcome());
+        assertEquals(Optional.of(IMSI_A), s.bindingOfVin(VIN_2).map(Binding::imsi));
+        assertEquals(Optional.empty(), s.bindingOfImsi(IMSI_B));
+        assertEquals(Optional.empty(), s.bindingOfVin(VIN_1));
+        assertEquals(1, Fixtures.count(db, "binding"));
+        assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.RELEASED,
+            HistoryEvent.REBOUND), events());
+    }
+
+    @Test
+    void a_replayed_request_id_gets_the_same_ack_and_no_second_history_row_even_after_later_changes()
+        throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        BindRequest first = upload(IMSI_A, VIN_1);
+        BindAck original = s.bind(first, IMSI_A, SRC).ack();
+        bind(s, IMSI_A, VIN_2); // a later upload rebinds
+        long historyRows = Fixtures.count(db, "history");
+        BindResult replay = s.bind(first, IMSI_A, SRC);
+        assertTrue(replay.replayed());
+        assertEquals(original, replay.ack());
+        assertEquals(BindOutcome.BOUND, replay.ack().outcome());
+        assertEquals(historyRows, Fixtures.count(db, "history"));
+        assertEquals(Optional.of(VIN_2), s.bindingOfImsi(IMSI_A).map(Binding::vin), "replay changed nothing");
+    }
+
+    @Test
+    void reject_policy_refuses_a_rebind_keeps_the_binding_and_records_the_refusal() throws Exception {
+        BindingService s = service(RebindPolicy.REJECT);
+        assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, VIN_1).outcome());
+        BindAck ack = bind(s, IMSI_B, VIN_1);
+        assertEquals(BindOutcome.REJECTED, ack.outcome());
+        assertEquals(ReasonCode.REBIND_REJECTED, ack.reason());
+        assertEquals(Optional.of(IMSI_A), s.bindingOfVin(VIN_1).map(Binding::imsi));
+        assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.REBIND_REJECTED), events());
+    }
+
+    @Test
+    void hold_policy_answers_pending_and_approval_applies_the_rebind_with_the_original_request_id()
+        throws Exception {
+        BindingService s = service(RebindPolicy.HOLD);
+        assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, VIN_1).outcome(), "a first binding is not held");
+        BindRequest change = upload(IMSI_A, VIN_2);
+        BindAck pending = s.bind(change, IMSI_A, SRC).ack();
+        assertEquals(BindOutcome.PENDING, pending.outcome());
+        assertEquals(ReasonCode.REBIND_HELD, pending.reason());
+        assertEquals(Optional.of(VIN_1), s.bindingOfImsi(IMSI_A).map(Binding::vin), "nothing changed yet");
+        List<PendingRebind> holds = s.pending(10);
+        assertEquals(1, holds.size());
+        assertEquals(change.requestId(), holds.get(0).requestId());
+
+        BindAck decided = s.approve(holds.get(0).id(), "alice");
+        assertEquals(BindOutcome.REBOUND, decided.outcome());
+        assertEquals(change.requestId(), decided.requestId());
+        assertEquals(Optional.of(VIN_2), s.bindingOfImsi(IMSI_A).map(Binding::vin));
+        assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.REBIND_HELD, HistoryEvent.REBIND_APPROVED,
+            HistoryEvent.RELEASED, HistoryEvent.REBOUND), events());
+        assertEquals("http:alice", history.all(10).get(2).source());
+        assertEquals(decided, s.bind(change, IMSI_A, SRC).ack(), "a replay now gets the decision");
+        assertTrue(s.pending(10).isEmpty());
+        assertThrows(IllegalStateException.class, () -> s.approve(holds.get(0).id(), "bob"));
+    }
+
+    @Test
+    void hold_denied_keeps_the_binding_and_answers_rebind_denied() throws Exception {
+        BindingService s = service(RebindPolicy.HOLD);
+        bind(s, IMSI_A, VIN_1);
+        bind(s, IMSI_B, VIN_1);
+        long id = s.pending(10).get(0).id();
+        BindAck denied = s.deny(id, "alice");
+        assertEquals(BindOutcome.REJECTED, denied.outcome());
+        assertEquals(ReasonCode.REBIND_DENIED, denied.reason());
+        assertEquals(IMSI_B, denied.imsi());
+        assertEquals(Optional.of(IMSI_A), s.bindingOfVin(VIN_1).map(Binding::imsi));
+        assertEquals(HistoryEvent.REBIND_DENIED, events().get(2));
+        assertThrows(NotFoundException.class, () -> s.deny(id + 100, "alice"));
+        assertThrows(IllegalArgumentException.class, () -> s.approve(id, "not an operator!"));
+    }
+
+    @Test
+    void a_newer_upload_supersedes_an_undecided_hold_of_the_same_imsi() throws Exception {
+        BindingService s = service(RebindPolicy.HOLD);
+        bind(s, IMSI_A, VIN_1);
+        bind(s, IMSI_A, VIN_2);
+        bind(s, IMSI_A, Fixtures.VIN_3);
+        List<PendingRebind> open = s.pending(10);
+        assertEquals(1, open.size());
+        assertEquals(Fixtures.VIN_3, open.get(0).vin());
+        assertTrue(events().contains(HistoryEvent.REBIND_SUPERSEDED));
+    }
+
+    @Test
+    void bad_input_is_refused_with_a_reason_and_touches_nothing_stored() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        String before = Fixtures.snapshot(db);
+        // the payload speaks for IMSI_A but arrived on IMSI_B's topic
+        assertEquals(ReasonCode.IDENTITY_MISMATCH, s.bind(upload(IMSI_A, VIN_2), IMSI_B, SRC).ack().reason());
+        assertEquals(IMSI_B, s.bind(upload(IMSI_A, VIN_2), IMSI_B, SRC).ack().imsi(), "ack goes to the topic IMSI");
+        assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, Fixtures.withWrongCheckDigit(VIN_2)).reason());
+        assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, "TOO-SHORT").reason());
+        String unregistered = "460019999999999";
+        assertEquals(ReasonCode.UNKNOWN_IMSI, s.bind(BindRequest.of("r-x", unregistered, ICCID_A, IMEI_A, VIN_2,
+            UploadReason.ASSEMBLY), unregistered, SRC).ack().reason());
+        assertEquals(ReasonCode.NOT_LOGGED_IN, bind(s, IMSI_C, VIN_2).reason(), "registered but never logged in");
+        assertEquals(before, Fixtures.snapshot(db));
+    }
+
+    @Test
+    void lenient_vin_check_accepts_a_wrong_check_digit_but_not_wrong_syntax() {
+        BindingService s = new BindingService(store, clock, RebindPolicy.AUTO, VinCheckDigitPolicy.LENIENT);
+        assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, "WVWZZZ1JZXW000001").outcome());
+        assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_B, "WVWZZZ1JZXW00000O").reason());
+    }
+
+    @Test
+    void manual_unbind_removes_the_live_binding_and_records_who_and_why() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        Binding removed = s.unbind(VIN_1, "workshop-7", "terminal replaced under warranty");
+        assertEquals(IMSI_A, removed.imsi());
+        assertEquals(Optional.empty(), s.bindingOfVin(VIN_1));
+        HistoryEntry h = history.forVin(VIN_1, 10).get(1);
+        assertEquals(HistoryEvent.UNBOUND, h.event());
+        assertEquals("http:workshop-7", h.source());
+        assertEquals(Optional.of("terminal replaced under warranty"), h.reason());
+        assertThrows(NotFoundException.class, () -> s.unbind(VIN_1, "workshop-7", null));
+        assertEquals(BindOutcome.BOUND, bind(s, IMSI_B, VIN_1).outcome(), "the VIN is free again");
+    }
+
+    @Test
+    void a_user_resolves_to_vin_and_imsi_for_remote_commands() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        bind(s, IMSI_A, VIN_1);
+        s.linkUser("user-42", VIN_1);
+        s.linkUser("user-42", VIN_1); // idempotent
+        s.linkUser("user-42", VIN_2); // sold, terminal not bound yet
+        List<VehicleRoute> routes = s.routesOf("user-42");
+        assertEquals(2, routes.size());
+        assertEquals(Optional.of(IMSI_A), route(routes, VIN_1).binding().map(Binding::imsi));
+        assertEquals(Optional.empty(), route(routes, VIN_2).binding());
+        bind(s, IMSI_B, VIN_1); // the vehicle's modem was replaced: commands now go to IMSI_B
+        assertEquals(Optional.of(IMSI_B), route(s.routesOf("user-42"), VIN_1).binding().map(Binding::imsi));
+        assertTrue(s.unlinkUser("user-42", VIN_2));
+        assertFalse(s.unlinkUser("user-42", VIN_2));
+        assertThrows(InvalidVinException.class, () -> s.linkUser("user-42", "NOT-A-VIN"));
+        assertThrows(IllegalArgumentException.class, () -> s.routesOf("user 42"));
+    }
+
+    private static VehicleRoute route(List<VehicleRoute> routes, String vin) {
+        return routes.stream().filter(r -> r.vin().equals(vin)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void concurrent_conflicting_uploads_leave_one_live_binding_per_vin_and_per_imsi() throws Exception {
+        BindingService s = service(RebindPolicy.AUTO);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<BindAck>> work = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                work.add(() -> bind(s, IMSI_A, VIN_1));
+                work.add(() -> bind(s, IMSI_B, VIN_1)); // two IMSIs, one VIN
+                work.add(() -> bind(s, IMSI_A, VIN_2)); // one IMSI, two VINs
+            }
+            for (Future<BindAck> f : pool.invokeAll(work, 60, TimeUnit.SECONDS)) {
+                BindAck ack = f.get();
+                assertTrue(ack.outcome().isBound(), "every upload was decided: " + ack);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long bindings = Fixtures.count(db, "binding");
+        assertTrue(bindings >= 1 && bindings <= 2, "bindings " + bindings);
+        long distinctVins = db.query("vins", c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(DISTINCT vin), COUNT(DISTINCT imsi),"
+                + " COUNT(*) FROM binding")) {
+                rs.next();
+                assertEquals(rs.getLong(3), rs.getLong(1), "one binding per VIN");
+                assertEquals(rs.getLong(3), rs.getLong(2), "one binding per IMSI");
+                return rs.getLong(1);
+            }
+        });
+        assertEquals(bindings, distinctVins);
+        long bound = events().stream().filter(e -> e == HistoryEvent.BOUND || e == HistoryEvent.REBOUND).count();
+        long released = events().stream().filter(e -> e == HistoryEvent.RELEASED).count();
+        assertEquals(bindings, bound - released, "history explains every live binding");
+    }
+}
