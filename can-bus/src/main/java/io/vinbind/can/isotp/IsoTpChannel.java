@@ -44,6 +44,26 @@ public final class IsoTpChannel {
         return can;
     }
 
+    /** Upper bound on frames {@link #discardPending()} drops in one call, so a flooding bus cannot hold it. */
+    private static final int MAX_DISCARD = 10_000;
+
+    /**
+     * Drops frames already queued for us without waiting, e.g. the late answer to a request that timed out,
+     * so it cannot be taken for the answer to the next one. Returns how many were dropped.
+     */
+    public int discardPending() throws CanException {
+        int dropped = 0;
+        while (dropped < MAX_DISCARD) {
+            Optional<CanFrame> stale = can.receive(Duration.ZERO);
+            if (stale.isEmpty()) {
+                break;
+            }
+            Logger.debug("ISO-TP {}: discarding stale {}", config.rxId(), stale.get());
+            dropped++;
+        }
+        return dropped;
+    }
+
     /**
      * Sends one message, waiting for flow control as needed.
      *

@@ -47,7 +47,8 @@ public final class UdsClient {
     }
 
     /**
-     * Sends a request and waits for its final response, following NRC 0x78: the first answer must start
+     * Sends a request and waits for its final response. Frames still queued from an earlier request (a late
+     * answer after a timeout) are discarded first. Follows NRC 0x78: the first answer must start
      * within P2, each later one within P2* of the previous 0x78, and all within the overall timeout.
      *
      * @return the positive or negative (other than 0x78) response
@@ -65,6 +66,11 @@ public final class UdsClient {
         long start = System.nanoTime();
         long overallDeadline = start + config.overall().toNanos();
         try {
+            int stale = isoTp.discardPending();
+            if (stale > 0) {
+                Logger.info("{}: discarded {} stale frame(s) from {} before sending", what, stale,
+                        config.addressing().response());
+            }
             isoTp.send(req);
             Duration wait = config.p2();
             UdsTimeoutException.Timer timer = UdsTimeoutException.Timer.P2;

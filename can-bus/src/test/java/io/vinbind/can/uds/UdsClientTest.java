@@ -133,6 +133,20 @@ class UdsClientTest {
     }
 
     @Test
+    void a_late_answer_to_an_earlier_request_is_not_taken_for_the_next_answer() throws Exception {
+        UdsClient uds = client(fast);
+        ecuSends(0x03, 0x7F, 0x22, 0x22);             // stale: refusal of a request that already timed out
+        Thread.sleep(50);
+        Future<String> vin = async(uds::readVin);
+        ecuExpects(0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC);
+        ecuSends(0x10, 0x14, 0x62, 0xF1, 0x90, 0x4C, 0x53, 0x47);
+        ecuExpects(0x30, 0x00, 0x00, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC);
+        ecuSends(0x21, 0x50, 0x43, 0x35, 0x32, 0x55, 0x36, 0x41);
+        ecuSends(0x22, 0x46, 0x31, 0x30, 0x32, 0x35, 0x35, 0x34);
+        assertEquals("LSGPC52U6AF102554", vin.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
     void no_answer_within_p2_is_a_timeout_naming_p2() throws Exception {
         UdsClient uds = client(fast);
         UdsTimeoutException e = assertThrows(UdsTimeoutException.class, uds::readVin);
