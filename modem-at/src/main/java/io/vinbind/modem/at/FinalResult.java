@@ -37,8 +37,10 @@ public sealed interface FinalResult {
      * {@code +CME ERROR: <err>} (3GPP TS 27.007 §9.2): numeric after {@code AT+CMEE=1}, text after
      * {@code AT+CMEE=2}; a text form that names a known error is mapped to its code.
      *
-     * @param code the numeric code, or empty if the text names no error we know
-     * @param text the text after the colon, as received
+     * @param code    the known error, or empty if the number/text names none we know
+     * @param number  the numeric code, -1 if the text form named no known error
+     * @param text    the text after the colon, as received
+     * @param rawLine the line as received
      */
     record CmeError(Optional<CmeErrorCode> code, int number, String text, String rawLine) implements FinalResult {
         public CmeError {
