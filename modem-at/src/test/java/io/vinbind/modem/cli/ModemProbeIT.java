@@ -204,6 +204,27 @@ class ModemProbeIT {
         assertTrue(engine.execute(AtCommand.bare("AT+CIMI")).lines().contains("460001234567890"));
     }
 
+    @Test
+    void launcher_script_runs_the_probe_when_its_build_is_current() throws Exception {
+        Path launcher = MODULE.getParent().resolve("vinbind");
+        assumeTrue(Files.isExecutable(launcher), "skipped: no ./vinbind launcher at " + launcher);
+        simOnPty(SimulatorConfig.DEFAULT.withNetwork(NetworkOutcome.HOME, Duration.ofMillis(100)));
+        List<String> cmd = List.of(launcher.toString(), "modem", "probe", "--port", terminalEnd.toString(), "--timeout", "30s");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("VINBIND_NO_BUILD", "1"); // never start a nested Maven build from a test
+        pb.environment().put("VINBIND_LOG_LEVEL", "warn");
+
+        Result r = finish(pb.start(), cmd, null);
+
+        assumeTrue(!(r.exit == 2 && r.stderr.contains("VINBIND_NO_BUILD")),
+                "skipped: the launcher's build output is older than the sources (it would rebuild the whole project);"
+                        + " the same main class is run directly by real_probe_process_prints_one_json_object_and_exits_0");
+        assertEquals(0, r.exit, r.stderr);
+        JsonNode j = JSON.readTree(r.stdout.strip());
+        assertEquals("460001234567890", j.get("imsi").asText());
+        assertEquals("HOME", j.get("registration").asText());
+    }
+
     // ------------------------------------------------------------------ child processes
 
     private record Result(int exit, String stdout, String stderr) {
@@ -225,7 +246,10 @@ class ModemProbeIT {
     }
 
     private Result run(List<String> mainAndArgs, String stdin) throws Exception {
-        Process p = start(mainAndArgs);
+        return finish(start(mainAndArgs), mainAndArgs, stdin);
+    }
+
+    private static Result finish(Process p, List<String> mainAndArgs, String stdin) throws Exception {
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         }
