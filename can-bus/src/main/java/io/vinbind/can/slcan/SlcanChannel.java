@@ -69,7 +69,7 @@ public final class SlcanChannel implements CanChannel {
             throw new CanException("cannot configure SLCAN adapter on " + transport.description() + ": " + e.getMessage(), e);
         }
         channel.reader.start();
-        Logger.info("SLCAN adapter on {} opened at {} bit/s", transport.description(), bitrate.bitsPerSecond());
+        Logger.debug("SLCAN adapter on {} opened at {} bit/s", transport.description(), bitrate.bitsPerSecond());
         return channel;
     }
 

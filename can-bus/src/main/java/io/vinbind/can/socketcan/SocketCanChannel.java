@@ -48,7 +48,7 @@ public final class SocketCanChannel implements CanChannel {
         try {
             RawCanChannel raw = CanChannels.newRawChannel(interfaceName);
             raw.configureBlocking(true);
-            Logger.info("SocketCAN RAW socket on {} opened", interfaceName);
+            Logger.debug("SocketCAN RAW socket on {} opened", interfaceName);
             return new SocketCanChannel(raw, "socketcan:" + interfaceName);
         } catch (IOException | LinkageError | RuntimeException e) {
             throw new CanException("cannot open SocketCAN interface " + interfaceName + ": " + e.getMessage(), e);
