@@ -69,12 +69,18 @@ public final class PtyPair implements AutoCloseable {
         return b.toString();
     }
 
+    /** Stops socat (bounded wait) and removes the links. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         socat.destroy();
-        if (!socat.waitFor(3, TimeUnit.SECONDS)) {
+        try {
+            if (!socat.waitFor(3, TimeUnit.SECONDS)) {
+                socat.destroyForcibly();
+                socat.waitFor(3, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             socat.destroyForcibly();
-            socat.waitFor(3, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         for (Path p : new Path[] {a, b, dir.resolve("socat.log"), dir}) {
             try {

@@ -56,6 +56,47 @@ public record UdsClientConfig(UdsAddressing addressing, Duration p2, Duration p2
         return new UdsClientConfig(addressing, p2, p2Star, overall, newPadding, nTimeout);
     }
 
+    /**
+     * Reads a configuration from properties, each key optional (missing = default), so a terminal's
+     * configuration file can name its vehicle's ECU:
+     * <pre>
+     * uds.request-id  = 0x740      (1-3 hex digits: 11-bit; 8 digits: 29-bit, e.g. 0x18DA40F1)
+     * uds.response-id = 0x748
+     * uds.p2          = 1000ms
+     * uds.p2-star     = 5000ms
+     * uds.timeout     = 10s        (overall, including response-pending waits)
+     * uds.padding     = 0xCC       (or none)
+     * uds.n-timeout   = 1000ms     (ISO-TP N_Bs / N_Cr)
+     * </pre>
+     *
+     * @throws IllegalArgumentException naming the key whose value is wrong
+     */
+    public static UdsClientConfig fromProperties(java.util.Properties p) {
+        UdsClientConfig d = defaults();
+        UdsAddressing addressing = new UdsAddressing(
+                prop(p, "uds.request-id", io.vinbind.can.CanId::parse, d.addressing().request()),
+                prop(p, "uds.response-id", io.vinbind.can.CanId::parse, d.addressing().response()));
+        return new UdsClientConfig(addressing,
+                prop(p, "uds.p2", io.vinbind.can.Durations::parse, d.p2()),
+                prop(p, "uds.p2-star", io.vinbind.can.Durations::parse, d.p2Star()),
+                prop(p, "uds.timeout", io.vinbind.can.Durations::parse, d.overall()),
+                prop(p, "uds.padding", v -> v.trim().equalsIgnoreCase("none") ? OptionalInt.empty()
+                        : OptionalInt.of(Integer.decode(v.trim())), d.padding()),
+                prop(p, "uds.n-timeout", io.vinbind.can.Durations::parse, d.nTimeout()));
+    }
+
+    private static <T> T prop(java.util.Properties p, String key, java.util.function.Function<String, T> parse, T dflt) {
+        String raw = p.getProperty(key);
+        if (raw == null) {
+            return dflt;
+        }
+        try {
+            return parse.apply(raw);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("property " + key + "='" + raw + "': " + e.getMessage(), e);
+        }
+    }
+
     /** The ISO-TP link these settings imply. */
     public IsoTpConfig isoTp() {
         IsoTpConfig base = IsoTpConfig.of(addressing.request(), addressing.response()).withTimeouts(nTimeout, nTimeout);

@@ -59,6 +59,7 @@ public final class CanBench {
              CanChannel tester = bus.connect("tester")) {
             UdsClient uds = UdsClient.over(tester, UdsClientConfig.defaults());
             long[] t = timeVinReads(uds, runs / 5, runs);
+            served(sim, runs / 5 + runs);
             report("VIN read, virtual bus (3 ISO-TP frames + FC)", t, String.format(Locale.ROOT, "%.0f reads/s",
                     1e9 / mean(t)));
         }
@@ -85,6 +86,7 @@ public final class CanBench {
                  CanChannel tester = CanChannels.open("slcan:" + dir.resolve("b"))) {
                 UdsClient uds = UdsClient.over(tester, UdsClientConfig.defaults());
                 long[] t = timeVinReads(uds, Math.max(5, runs / 10), runs);
+                served(sim, Math.max(5, runs / 10) + runs);
                 report("VIN read, SLCAN over socat pty (jSerialComm both ends)", t,
                         String.format(Locale.ROOT, "%.0f reads/s", 1e9 / mean(t)));
             }
@@ -112,6 +114,12 @@ public final class CanBench {
             check(vin);
         }
         return t;
+    }
+
+    private static void served(EcuSimulator sim, int expected) {
+        if (sim.vinRequests() != expected) {
+            throw new IllegalStateException("simulator served " + sim.vinRequests() + " VIN requests, " + expected + " sent");
+        }
     }
 
     private static void check(String vin) {

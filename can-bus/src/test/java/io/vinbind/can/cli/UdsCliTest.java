@@ -52,6 +52,7 @@ class UdsCliTest {
             Run r = run("read-vin", "--can", "virtual:cli-29", "--tx", "0x18DA40F1", "--rx", "0x18DAF140");
             assertEquals(0, r.exit, r.err);
             assertEquals(VIN, r.out.trim());
+            assertEquals(1, sim.vinRequests());
         }
     }
 
@@ -64,6 +65,7 @@ class UdsCliTest {
             assertEquals("", r.out);
             assertEquals(1, r.err.lines().count(), r.err);
             assertTrue(r.err.contains("0x22 conditions_not_correct"), r.err);
+            assertEquals(1, sim.vinRequests());
         }
     }
 
