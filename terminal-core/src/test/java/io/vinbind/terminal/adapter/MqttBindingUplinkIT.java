@@ -18,6 +18,7 @@ import io.vinbind.protocol.Topics;
 import io.vinbind.protocol.UploadReason;
 import io.vinbind.terminal.port.BindingUplink;
 import io.vinbind.terminal.port.UplinkException;
+import io.vinbind.terminal.testsupport.MosquittoBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.vinbind.terminal.adapter;
+package io.vinbind.terminal.testsupport;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** A private Mosquitto on 127.0.0.1 and a free port, for integration tests; stops itself on close. */
-final class MosquittoBroker implements AutoCloseable {
+/** A private Mosquitto on 127.0.0.1 and a free port, for integration tests; stops on close. */
+public final class MosquittoBroker implements AutoCloseable {
 
     private static final List<String> CANDIDATES = List.of("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto",
             "/usr/bin/mosquitto", "/opt/homebrew/sbin/mosquitto");
@@ -26,11 +26,11 @@ final class MosquittoBroker implements AutoCloseable {
     }
 
     /** The mosquitto binary, if this machine has one. */
-    static Optional<Path> binary() {
+    public static Optional<Path> binary() {
         return CANDIDATES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
-    static MosquittoBroker start(Path workDir) throws IOException, InterruptedException {
+    public static MosquittoBroker start(Path workDir) throws IOException, InterruptedException {
         int port = freePort();
         Path conf = workDir.resolve("mosquitto.conf");
         Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
@@ -53,25 +53,30 @@ final class MosquittoBroker implements AutoCloseable {
         throw new IOException("mosquitto did not listen on 127.0.0.1:" + port + " within 5 s");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    String uri() {
+    public String uri() {
         return "tcp://127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,0 +1,153 @@
+package io.vinbind.terminal.adapter;
+
+import io.vinbind.modem.Apn;
+import io.vinbind.modem.Modem;
+import io.vinbind.modem.ModemEvent;
+import io.vinbind.modem.RegistrationException;
+import io.vinbind.modem.SimState;
+import io.vinbind.modem.at.AtErrorException;
+import io.vinbind.modem.at.AtException;
+import io.vinbind.modem.at.CmeErrorCode;
+import io.vinbind.modem.at.Subscription;
+import io.vinbind.terminal.port.ModemException;
+import io.vinbind.terminal.port.ModemIdentity;
+import io.vinbind.terminal.port.ModemPort;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.tinylog.Logger;
+
+/**
+ * {@link ModemPort} with the modem-at module's {@link Modem} (3GPP TS 27.007 and vendor dialects).
+ *
+ * <ul>
+ *   <li>{@link #identify()}: initialise (echo off, numeric errors, registration URCs — again after every
+ *       reset), wait for {@code +CPIN: READY} polling every {@value #SIM_POLL_MS} ms within the SIM bound,
+ *       then {@code AT+CIMI}, ICCID (dialect command or {@code AT+CRSM}), {@code AT+CGSN};</li>
+ *   <li>{@link #attach()}: wait for registration (home or roaming, any domain) within the registration
+ *       bound, then activate the data context with the APN.</li>
+ * </ul>
+ * A SIM that is absent or locked is reported as such at once: waiting cannot fix it.
+ */
+public final class AtModemPort implements ModemPort, AutoCloseable {
+
+    static final long SIM_POLL_MS = 500;
+
+    private final Modem modem;
+    private final Apn apn;
+    private final Duration simReadyBound;
+    private final Duration registrationBound;
+    private final Worker worker = new Worker("vinbind-modem");
+    private final Subscription subscription;
+    private volatile ModemEvents listener;
+
+    /**
+     * @param simReadyBound     how long a SIM may stay busy / not ready after power-up
+     * @param registrationBound how long to wait for network registration
+     */
+    public AtModemPort(Modem modem, Apn apn, Duration simReadyBound, Duration registrationBound) {
+        this.modem = Objects.requireNonNull(modem, "modem");
+        this.apn = Objects.requireNonNull(apn, "apn");
+        this.simReadyBound = Objects.requireNonNull(simReadyBound, "simReadyBound");
+        this.registrationBound = Objects.requireNonNull(registrationBound, "registrationBound");
+        this.subscription = modem.onEvent(this::onEvent);
+    }
+
+    @Override
+    public void setListener(ModemEvents listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public CompletableFuture<ModemIdentity> identify() {
+        return worker.submit(() -> {
+            modem.initialise();
+            awaitSimReady();
+            ModemIdentity id = new ModemIdentity(modem.imsi().value(), modem.iccid().value(), modem.imei().value());
+            Logger.info("modem identity: IMSI {} ICCID {} IMEI {}", id.imsi(), id.iccid(), id.imei());
+            return id;
+        }, e -> map(e, ModemException.Kind.SIM_FAILURE));
+    }
+
+    @Override
+    public CompletableFuture<Void> attach() {
+        return worker.submit(() -> {
+            modem.awaitRegistration(registrationBound);
+            modem.activateData(apn);
+            return null;
+        }, e -> map(e, ModemException.Kind.DATA_FAILED));
+    }
+
+    private void awaitSimReady() throws AtException, ModemException, InterruptedException {
+        long deadline = System.nanoTime() + simReadyBound.toNanos();
+        SimState state;
+        while (true) {
+            state = modem.simState();
+            switch (state) {
+                case READY:
+                    return;
+                case NOT_INSERTED:
+                    throw new ModemException(ModemException.Kind.SIM_ABSENT, "AT+CPIN?: SIM not inserted");
+                case PIN_REQUIRED:
+                case PUK_REQUIRED:
+                case DEVICE_LOCKED:
+                    throw new ModemException(ModemException.Kind.SIM_LOCKED, "AT+CPIN?: " + state
+                            + " (the terminal does not hold a PIN; unlock the SIM or disable its PIN)");
+                default:
+                    break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ModemException(ModemException.Kind.SIM_FAILURE, "AT+CPIN?: SIM still " + state
+                        + " after " + simReadyBound.toSeconds() + " s");
+            }
+            Thread.sleep(SIM_POLL_MS);
+        }
+    }
+
+    static Exception map(Exception e, ModemException.Kind otherwise) {
+        if (e instanceof ModemException) {
+            return e;
+        }
+        if (e instanceof RegistrationException r) {
+            return new ModemException(r.reason() == RegistrationException.Reason.DENIED
+                    ? ModemException.Kind.REGISTRATION_DENIED : ModemException.Kind.NO_NETWORK, r.getMessage(), r);
+        }
+        if (e instanceof AtErrorException err) {
+            if (err.isCme(CmeErrorCode.SIM_NOT_INSERTED)) {
+                return new ModemException(ModemException.Kind.SIM_ABSENT, err.getMessage(), err);
+            }
+            if (err.isCme(CmeErrorCode.SIM_PIN_REQUIRED) || err.isCme(CmeErrorCode.SIM_PUK_REQUIRED)) {
+                return new ModemException(ModemException.Kind.SIM_LOCKED, err.getMessage(), err);
+            }
+            return new ModemException(otherwise, err.getMessage(), err);
+        }
+        if (e instanceof AtException) {
+            // timeouts, link loss, a reset in the middle of a command
+            return new ModemException(ModemException.Kind.UNRESPONSIVE, e.getMessage(), e);
+        }
+        return new ModemException(otherwise, e.toString(), e);
+    }
+
+    private void onEvent(ModemEvent e) {
+        ModemEvents l = listener;
+        if (l == null) {
+            return;
+        }
+        if (e instanceof ModemEvent.Reset r) {
+            l.modemReset(r.cause());
+        } else if (e instanceof ModemEvent.LinkLost lost) {
+            l.modemReset("serial link lost: " + lost.reason());
+        } else if (e instanceof ModemEvent.Unresponsive u) {
+            l.modemReset("unresponsive after " + u.consecutiveTimeouts() + " timeouts (last " + u.lastCommand() + ")");
+        } else if (e instanceof ModemEvent.DataContextDropped d) {
+            l.dataLost("context " + d.contextId() + ": " + d.rawLine());
+        }
+    }
+
+    /** Stops the worker and the event subscription; the {@link Modem} itself belongs to the caller. */
+    @Override
+    public void close() {
+        subscription.close();
+        worker.close();
+    }
+}

@@ -1,0 +1,393 @@
+package io.vinbind.terminal.config;
+
+import io.vinbind.can.CanId;
+import io.vinbind.can.CanSpec;
+import io.vinbind.can.uds.UdsAddressing;
+import io.vinbind.can.vehicle.PowerModeLayout;
+import io.vinbind.modem.Apn;
+import io.vinbind.modem.Dialect;
+import io.vinbind.modem.link.SerialConfig;
+import io.vinbind.terminal.machine.MachineConfig;
+import io.vinbind.terminal.machine.RetryPolicy;
+import io.vinbind.terminal.vin.VinMode;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the terminal daemon needs to run, read from a {@code terminal.properties} file. Every value
+ * is checked when the configuration is loaded, and a bad one is refused with a {@link ConfigException}
+ * naming the key, the value and what is expected — at start, never in the middle of a drive. Unknown keys
+ * are refused too, because a misspelt key silently falling back to a default is worse than no start.
+ *
+ * <p>The keys and defaults are listed in {@link #KEYS} and in the commented example
+ * {@code terminal.properties} shipped with the daemon; {@code docs/terminal.md} explains them.
+ *
+ * @param canChannel     CAN channel spec ({@code can.channel}), shared by UDS and the power-mode listener
+ * @param uds            smart-key ECU request/response identifiers
+ * @param udsOverall     bound of one UDS request including response-pending (NRC 0x78) waits
+ * @param power          where the power mode comes from
+ * @param modemSerial    modem AT port
+ * @param modemDialect   vendor dialect, or empty to detect it
+ * @param apn            APN for the data context
+ * @param simReady       how long a SIM may stay busy after power-up
+ * @param registration   how long to wait for network registration (within {@code timeout.attach})
+ * @param mqttBroker     broker URI ({@code tcp://host:port}, {@code ssl://host:port})
+ * @param clientIdPrefix MQTT client id = prefix + IMSI
+ * @param mqttUsername   broker user, if any
+ * @param mqttPassword   broker password, if any
+ * @param keepAlive      MQTT keep-alive
+ * @param dataDir        where the state file lives
+ * @param machine        the state machine's bounds and policies
+ */
+public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration udsOverall, PowerSourceSpec power,
+        SerialConfig modemSerial, Optional<Dialect> modemDialect, Apn apn, Duration simReady, Duration registration,
+        URI mqttBroker, String clientIdPrefix, Optional<String> mqttUsername, Optional<String> mqttPassword,
+        Duration keepAlive, Path dataDir, MachineConfig machine) {
+
+    /** Every key the file may hold, with its default ({@code null}: required) and what it expects. */
+    public static final Map<String, String[]> KEYS = keys();
+
+    public TerminalConfig {
+        Objects.requireNonNull(canChannel, "canChannel");
+        Objects.requireNonNull(uds, "uds");
+        Objects.requireNonNull(udsOverall, "udsOverall");
+        Objects.requireNonNull(power, "power");
+        Objects.requireNonNull(modemSerial, "modemSerial");
+        Objects.requireNonNull(modemDialect, "modemDialect");
+        Objects.requireNonNull(apn, "apn");
+        Objects.requireNonNull(simReady, "simReady");
+        Objects.requireNonNull(registration, "registration");
+        Objects.requireNonNull(mqttBroker, "mqttBroker");
+        Objects.requireNonNull(clientIdPrefix, "clientIdPrefix");
+        Objects.requireNonNull(mqttUsername, "mqttUsername");
+        Objects.requireNonNull(mqttPassword, "mqttPassword");
+        Objects.requireNonNull(keepAlive, "keepAlive");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(machine, "machine");
+    }
+
+    private static Map<String, String[]> keys() {
+        Map<String, String[]> k = new LinkedHashMap<>();
+        // key -> {default or null if required, what is expected}
+        k.put("can.channel", new String[] {null, "a CAN channel: slcan:<port>[@<bitrate>], socketcan:<if> or virtual:<bus>"});
+        k.put("uds.request-id", new String[] {"0x740", "a CAN identifier in hex (1-3 digits 11-bit, 8 digits 29-bit)"});
+        k.put("uds.response-id", new String[] {"0x748", "a CAN identifier in hex, different from uds.request-id"});
+        k.put("uds.overall", new String[] {"5s", DURATION});
+        k.put("power.source", new String[] {"can", "can, stdin or file:<path>"});
+        k.put("power.silence-off", new String[] {"3s", DURATION});
+        k.put("power.id", new String[] {"0x3C0", "a CAN identifier in hex"});
+        k.put("power.dlc", new String[] {"8", "1..8"});
+        k.put("power.byte", new String[] {"0", "a byte index below power.dlc"});
+        k.put("power.bit", new String[] {"0", "the field's least significant bit, 0..7"});
+        k.put("power.bits", new String[] {"4", "the field's width in bits, 1..8"});
+        k.put("power.values", new String[] {"OFF:0,ACC:1,ON:2,START:3", "MODE:value pairs for OFF, ACC, ON, START"});
+        k.put("modem.port", new String[] {null, "the modem's AT serial port, e.g. /dev/ttyUSB2"});
+        k.put("modem.baud", new String[] {"115200", "a baud rate such as 115200"});
+        k.put("modem.dialect", new String[] {"auto", "auto, GENERIC, QUECTEL or SIMCOM"});
+        k.put("modem.apn", new String[] {null, "an APN: dot-separated labels of letters, digits and '-'"});
+        k.put("modem.apn.user", new String[] {"", "the APN user (with modem.apn.auth PAP or CHAP)"});
+        k.put("modem.apn.password", new String[] {"", "the APN password (with modem.apn.auth PAP or CHAP)"});
+        k.put("modem.apn.auth", new String[] {"NONE", "NONE, PAP or CHAP"});
+        k.put("mqtt.broker", new String[] {null, "tcp://host:port or ssl://host:port"});
+        k.put("mqtt.client-id-prefix", new String[] {"vinbind-", "letters, digits, '-', '_' or '.' (client id = prefix + IMSI)"});
+        k.put("mqtt.username", new String[] {"", "the broker user name, or empty"});
+        k.put("mqtt.password", new String[] {"", "the broker password, or empty"});
+        k.put("mqtt.keep-alive", new String[] {"30s", DURATION});
+        k.put("data.dir", new String[] {null, "a directory for the state file (relative paths: to the config file)"});
+        k.put("vin.mode", new String[] {"STRICT", "STRICT (GB 16735 / North America) or LENIENT (Europe)"});
+        k.put("vin.reads", new String[] {"4", "reads per attempt to get two equal ones, 2..20"});
+        k.put("timeout.vin-read", new String[] {"6s", DURATION + ", longer than uds.overall"});
+        k.put("timeout.sim-ready", new String[] {"20s", DURATION});
+        k.put("timeout.identify", new String[] {"30s", DURATION + ", longer than timeout.sim-ready"});
+        k.put("timeout.registration", new String[] {"150s", DURATION});
+        k.put("timeout.attach", new String[] {"180s", DURATION + ", longer than timeout.registration"});
+        k.put("timeout.connect", new String[] {"20s", DURATION});
+        k.put("timeout.login-ack", new String[] {"15s", DURATION});
+        k.put("timeout.bind-ack", new String[] {"20s", DURATION});
+        k.put("retry.initial", new String[] {"2s", DURATION});
+        k.put("retry.max", new String[] {"5m", DURATION + ", at least retry.initial"});
+        k.put("retry.multiplier", new String[] {"2.0", "a number from 1 to 10"});
+        k.put("retry.jitter", new String[] {"0.2", "a fraction from 0 to 1"});
+        k.put("retry.max-attempts", new String[] {"12", "attempts per power cycle, 1..1000"});
+        k.put("service.poll", new String[] {"5s", DURATION});
+        return java.util.Collections.unmodifiableMap(k);
+    }
+
+    private static final String DURATION = "a positive duration such as 500ms, 6s, 5m, 1h or PT6S";
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)");
+    private static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,40}");
+
+    /** Loads {@code file}; relative paths in it are resolved against its directory. */
+    public static TerminalConfig load(Path file) throws ConfigException, IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return fromProperties(p, base);
+    }
+
+    /** Builds a configuration from properties; relative paths resolve against {@code base}. */
+    public static TerminalConfig fromProperties(Properties props, Path base) throws ConfigException {
+        Set<String> unknown = new TreeSet<>(props.stringPropertyNames());
+        unknown.removeAll(KEYS.keySet());
+        if (!unknown.isEmpty()) {
+            String key = unknown.iterator().next();
+            throw new ConfigException(key, props.getProperty(key), "one of the known keys (see terminal.properties): "
+                    + nearest(key));
+        }
+        Values v = new Values(props);
+
+        CanSpec can = v.parse("can.channel", CanSpec::parse);
+        CanId request = v.parse("uds.request-id", CanId::parse);
+        CanId response = v.parse("uds.response-id", CanId::parse);
+        if (request.equals(response)) {
+            throw new ConfigException("uds.response-id", v.raw("uds.response-id"), KEYS.get("uds.response-id")[1]);
+        }
+        UdsAddressing uds = new UdsAddressing(request, response);
+        Duration udsOverall = v.duration("uds.overall");
+
+        PowerSourceSpec power;
+        String source = v.raw("power.source").trim();
+        if (source.equals("can")) {
+            Properties layoutProps = new Properties();
+            for (String k : new String[] {"power.id", "power.dlc", "power.byte", "power.bit", "power.bits",
+                "power.values"}) {
+                layoutProps.setProperty(k, v.raw(k));
+            }
+            PowerModeLayout layout;
+            try {
+                layout = PowerModeLayout.fromProperties(layoutProps);
+            } catch (IllegalArgumentException e) {
+                String key = powerKeyOf(e.getMessage());
+                throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            }
+            power = new PowerSourceSpec.Can(layout, v.duration("power.silence-off"));
+        } else if (source.equals("stdin")) {
+            power = new PowerSourceSpec.Stdin();
+        } else if (source.startsWith("file:") && source.length() > "file:".length()) {
+            power = new PowerSourceSpec.File(base.resolve(source.substring("file:".length())));
+        } else {
+            throw new ConfigException("power.source", source, KEYS.get("power.source")[1]);
+        }
+
+        int baud = v.integer("modem.baud", 300, 4_000_000);
+        SerialConfig serial = v.parse("modem.port", port -> SerialConfig.of(port).withBaudRate(baud));
+        String dialectText = v.raw("modem.dialect").trim();
+        Optional<Dialect> dialect = dialectText.equalsIgnoreCase("auto") ? Optional.empty()
+                : Optional.of(v.parse("modem.dialect", t -> Dialect.valueOf(t.trim().toUpperCase(Locale.ROOT))));
+        Apn.Auth auth = v.parse("modem.apn.auth", t -> Apn.Auth.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+        String apnName = v.parse("modem.apn", String::trim);
+        Apn apn;
+        try {
+            apn = new Apn(apnName, Apn.PdpType.IP, v.raw("modem.apn.user"), v.raw("modem.apn.password"), auth);
+        } catch (IllegalArgumentException e) {
+            String key = e.getMessage().contains("user") ? "modem.apn.user" : "modem.apn";
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+        }
+
+        URI broker = v.parse("mqtt.broker", TerminalConfig::brokerUri);
+        String prefix = v.raw("mqtt.client-id-prefix");
+        if (!CLIENT_ID_PREFIX.matcher(prefix).matches()) {
+            throw new ConfigException("mqtt.client-id-prefix", prefix, KEYS.get("mqtt.client-id-prefix")[1]);
+        }
+        Optional<String> user = Optional.of(v.raw("mqtt.username")).filter(s -> !s.isEmpty());
+        Optional<String> password = Optional.of(v.raw("mqtt.password")).filter(s -> !s.isEmpty());
+        Duration keepAlive = v.duration("mqtt.keep-alive");
+
+        Path dataDir = base.resolve(v.parse("data.dir", (String t) -> Path.of(t))).normalize();
+
+        VinMode mode = v.parse("vin.mode", t -> VinMode.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+        int reads = v.integer("vin.reads", 2, 20);
+        Duration vinRead = v.duration("timeout.vin-read");
+        v.longer("timeout.vin-read", vinRead, "uds.overall", udsOverall);
+        Duration simReady = v.duration("timeout.sim-ready");
+        Duration identify = v.duration("timeout.identify");
+        v.longer("timeout.identify", identify, "timeout.sim-ready", simReady);
+        Duration registration = v.duration("timeout.registration");
+        Duration attach = v.duration("timeout.attach");
+        v.longer("timeout.attach", attach, "timeout.registration", registration);
+        Duration initial = v.duration("retry.initial");
+        Duration max = v.duration("retry.max");
+        if (max.compareTo(initial) < 0) {
+            throw new ConfigException("retry.max", v.raw("retry.max"), KEYS.get("retry.max")[1]);
+        }
+        RetryPolicy retry = new RetryPolicy(initial, max, v.decimal("retry.multiplier", 1.0, 10.0),
+                v.decimal("retry.jitter", 0.0, 1.0), v.integer("retry.max-attempts", 1, 1000));
+        MachineConfig machine = new MachineConfig(mode, vinRead, reads, MachineConfig.defaults().vinReadGap(),
+                identify, attach, v.duration("timeout.connect"), v.duration("timeout.login-ack"),
+                v.duration("timeout.bind-ack"), retry, v.duration("service.poll"));
+
+        return new TerminalConfig(can, uds, udsOverall, power, serial, dialect, apn, simReady, registration, broker,
+                prefix, user, password, keepAlive, dataDir, machine);
+    }
+
+    /** Reads only {@code data.dir} (for commands that need nothing else). */
+    public static Path dataDirOf(Path configFile) throws ConfigException, IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        String dir = p.getProperty("data.dir");
+        if (dir == null || dir.isBlank()) {
+            throw new ConfigException("data.dir", dir, KEYS.get("data.dir")[1]);
+        }
+        return configFile.toAbsolutePath().getParent().resolve(dir.trim()).normalize();
+    }
+
+    static URI brokerUri(String text) {
+        URI uri;
+        try {
+            uri = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme) || uri.getHost() == null || uri.getPort() <= 0) {
+            throw new IllegalArgumentException("scheme tcp/ssl/ws/wss, host and port are required");
+        }
+        return uri;
+    }
+
+    /** Parses {@code 500ms}, {@code 6s}, {@code 5m}, {@code 1h} or ISO-8601 {@code PT6S}. */
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Matcher m = SIMPLE_DURATION.matcher(t);
+        Duration d;
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        } else {
+            try {
+                d = Duration.parse(text.trim());
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("not a duration", e);
+            }
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("not positive");
+        }
+        return d;
+    }
+
+    private static String nearest(String unknown) {
+        String prefix = unknown.contains(".") ? unknown.substring(0, unknown.indexOf('.') + 1) : unknown;
+        String[] same = KEYS.keySet().stream().filter(k -> k.startsWith(prefix)).toArray(String[]::new);
+        return same.length > 0 ? String.join(", ", same) : String.join(", ", KEYS.keySet());
+    }
+
+    /** Which power.* key a {@link PowerModeLayout} complaint is about. */
+    private static String powerKeyOf(String message) {
+        String m = message == null ? "" : message;
+        for (String k : new String[] {"power.values", "power.bits", "power.bit", "power.byte", "power.dlc", "power.id"}) {
+            if (m.contains(k + "=") || m.contains(k + " ") || m.contains(k + ":") || m.endsWith(k)) {
+                return k;
+            }
+        }
+        if (m.contains("DLC")) {
+            return "power.dlc";
+        }
+        if (m.contains("byte index")) {
+            return "power.byte";
+        }
+        if (m.contains("bit field")) {
+            return "power.bits";
+        }
+        if (m.contains("value")) {
+            return "power.values";
+        }
+        return "power.id";
+    }
+
+    /** The properties with defaults applied, and typed getters that name the key on failure. */
+    private static final class Values {
+        private final Properties props;
+
+        Values(Properties props) {
+            this.props = props;
+        }
+
+        String raw(String key) {
+            String[] spec = KEYS.get(key);
+            String value = props.getProperty(key);
+            if (value == null) {
+                value = spec[0];
+            }
+            return value;
+        }
+
+        <T> T parse(String key, Function<String, T> parser) throws ConfigException {
+            String value = raw(key);
+            if (value == null || value.isBlank()) {
+                throw new ConfigException(key, props.getProperty(key), KEYS.get(key)[1]);
+            }
+            try {
+                return parser.apply(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, value, KEYS.get(key)[1]
+                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            }
+        }
+
+        Duration duration(String key) throws ConfigException {
+            return parse(key, TerminalConfig::parseDuration);
+        }
+
+        int integer(String key, int min, int max) throws ConfigException {
+            int n = parse(key, Integer::parseInt);
+            if (n < min || n > max) {
+                throw new ConfigException(key, raw(key), KEYS.get(key)[1]);
+            }
+            return n;
+        }
+
+        double decimal(String key, double min, double max) throws ConfigException {
+            double d = parse(key, Double::parseDouble);
+            if (!(d >= min && d <= max)) {
+                throw new ConfigException(key, raw(key), KEYS.get(key)[1]);
+            }
+            return d;
+        }
+
+        void longer(String key, Duration value, String otherKey, Duration other) throws ConfigException {
+            if (value.compareTo(other) <= 0) {
+                throw new ConfigException(key, raw(key), "longer than " + otherKey + " (" + raw(otherKey) + ")");
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TerminalConfig[can " + canChannel + ", UDS " + uds + ", power " + power + ", modem "
+                + modemSerial.portPath() + " " + modemDialect.map(Enum::name).orElse("auto") + " APN '" + apn.name()
+                + "', broker " + mqttBroker + ", data " + dataDir + ", VIN " + machine.vinMode() + "]";
+    }
+
+    /** Keys in the order of {@link #KEYS}, for help texts. */
+    public static String[] keyNames() {
+        return KEYS.keySet().toArray(String[]::new);
+    }
+}

@@ -1,0 +1,364 @@
+package io.vinbind.terminal.daemon;
+
+import io.vinbind.can.CanChannel;
+import io.vinbind.can.CanChannels;
+import io.vinbind.can.CanException;
+import io.vinbind.can.SharedCanChannel;
+import io.vinbind.can.uds.UdsClient;
+import io.vinbind.can.uds.UdsClientConfig;
+import io.vinbind.can.vehicle.PowerMode;
+import io.vinbind.can.vehicle.PowerModeFrameCodec;
+import io.vinbind.modem.Modem;
+import io.vinbind.modem.ModemConfig;
+import io.vinbind.terminal.adapter.AtModemPort;
+import io.vinbind.terminal.adapter.CanPowerModeSource;
+import io.vinbind.terminal.adapter.LinePowerModeSource;
+import io.vinbind.terminal.adapter.MqttBindingUplink;
+import io.vinbind.terminal.adapter.UdsVinReader;
+import io.vinbind.terminal.config.PowerSourceSpec;
+import io.vinbind.terminal.config.TerminalConfig;
+import io.vinbind.terminal.machine.BindingMachine;
+import io.vinbind.terminal.machine.BindingState;
+import io.vinbind.terminal.machine.ExecutorMachineScheduler;
+import io.vinbind.terminal.machine.TerminalListener;
+import io.vinbind.terminal.port.BindingUplink;
+import io.vinbind.terminal.port.ModemPort;
+import io.vinbind.terminal.port.PowerModeSource;
+import io.vinbind.terminal.port.VinReader;
+import io.vinbind.terminal.state.FileStateStore;
+import io.vinbind.terminal.state.TerminalState;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.tinylog.Logger;
+
+/**
+ * The terminal daemon: wires a {@link BindingMachine} to the vehicle (CAN: UDS VIN reads and the
+ * power-mode broadcast), the modem (AT commands) and the binding server (MQTT 5), from a
+ * {@link TerminalConfig}. Embeddable: build one with {@link #builder}, override any port (a bench may hand
+ * in its own modem port or power-mode source), {@link #start()} it, observe it with listeners, and
+ * {@link #close()} it.
+ *
+ * <pre>{@code
+ * TerminalConfig config = TerminalConfig.load(Path.of("terminal.properties"));
+ * try (TerminalDaemon daemon = TerminalDaemon.builder(config).listener(myListener).build()) {
+ *     daemon.start();
+ *     ...                                   // daemon.state(), daemon.terminalState(), daemon.requestBinding()
+ * }
+ * }</pre>
+ *
+ * <p>The data directory is locked ({@value #LOCK_FILE}) while the daemon runs, so two daemons never write
+ * one state file. Service requests from {@code ./vinbind terminal request-bind} arrive as a request file
+ * the machine looks for at every attempt and every {@code service.poll} while powered and resting.
+ */
+public final class TerminalDaemon implements AutoCloseable {
+
+    /** Lock file in the data directory. */
+    public static final String LOCK_FILE = "terminal.lock";
+
+    private final TerminalConfig config;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final List<TerminalListener> listeners;
+    private final Optional<VinReader> givenVinReader;
+    private final Optional<ModemPort> givenModem;
+    private final Optional<BindingUplink> givenUplink;
+    private final Optional<PowerModeSource> givenPowerSource;
+    private final Optional<CanChannel> givenCan;
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private ExecutorMachineScheduler scheduler;
+    private BindingMachine machine;
+    private PowerModeSource powerSource;
+    private boolean started;
+    private boolean closed;
+
+    private TerminalDaemon(Builder b) {
+        this.config = b.config;
+        this.clock = b.clock;
+        this.random = b.random;
+        this.listeners = List.copyOf(b.listeners);
+        this.givenVinReader = Optional.ofNullable(b.vinReader);
+        this.givenModem = Optional.ofNullable(b.modem);
+        this.givenUplink = Optional.ofNullable(b.uplink);
+        this.givenPowerSource = Optional.ofNullable(b.powerSource);
+        this.givenCan = Optional.ofNullable(b.canChannel);
+    }
+
+    public static Builder builder(TerminalConfig config) {
+        return new Builder(config);
+    }
+
+    /** How to build a daemon; every port not given is made from the configuration. */
+    public static final class Builder {
+        private final TerminalConfig config;
+        private Clock clock = Clock.systemUTC();
+        private RandomGenerator random = RandomGenerator.getDefault();
+        private final List<TerminalListener> listeners = new ArrayList<>();
+        private VinReader vinReader;
+        private ModemPort modem;
+        private BindingUplink uplink;
+        private PowerModeSource powerSource;
+        private CanChannel canChannel;
+
+        private Builder(TerminalConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock for timestamps (state file, transitions); delays always use the monotonic clock. */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /** The source of backoff jitter. */
+        public Builder random(RandomGenerator r) {
+            this.random = Objects.requireNonNull(r, "random");
+            return this;
+        }
+
+        /** A listener registered before the machine starts, so it sees every transition. */
+        public Builder listener(TerminalListener l) {
+            listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        /** An already open CAN channel to use instead of opening {@code can.channel}; the daemon closes it. */
+        public Builder canChannel(CanChannel c) {
+            this.canChannel = Objects.requireNonNull(c, "canChannel");
+            return this;
+        }
+
+        public Builder vinReader(VinReader r) {
+            this.vinReader = Objects.requireNonNull(r, "vinReader");
+            return this;
+        }
+
+        public Builder modem(ModemPort m) {
+            this.modem = Objects.requireNonNull(m, "modem");
+            return this;
+        }
+
+        public Builder uplink(BindingUplink u) {
+            this.uplink = Objects.requireNonNull(u, "uplink");
+            return this;
+        }
+
+        public Builder powerSource(PowerModeSource s) {
+            this.powerSource = Objects.requireNonNull(s, "powerSource");
+            return this;
+        }
+
+        public TerminalDaemon build() {
+            return new TerminalDaemon(this);
+        }
+    }
+
+    /**
+     * Locks the data directory, opens CAN, the modem and the uplink, loads the state and starts the
+     * machine and the power-mode source. On failure everything opened so far is closed again.
+     */
+    public synchronized void start() throws TerminalStartException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "daemon closed" : "daemon already started");
+        }
+        started = true;
+        try {
+            Logger.info("terminal daemon starting: {}", config);
+            lockDataDirectory();
+            FileStateStore store = new FileStateStore(config.dataDir(), clock);
+
+            SharedCanChannel bus = null;
+            boolean needCan = givenVinReader.isEmpty()
+                    || (givenPowerSource.isEmpty() && config.power() instanceof PowerSourceSpec.Can);
+            if (needCan) {
+                bus = SharedCanChannel.over(openCan());
+                resources.push(bus);
+            }
+            VinReader vinReader = givenVinReader.isPresent() ? givenVinReader.get() : udsReader(bus);
+            ModemPort modem = givenModem.isPresent() ? givenModem.get() : atModem();
+            BindingUplink uplink = givenUplink.orElseGet(() -> {
+                MqttBindingUplink u = new MqttBindingUplink(config.mqttBroker().toString(), config.clientIdPrefix(),
+                        config.mqttUsername(), config.mqttPassword().map(String::toCharArray), config.keepAlive(),
+                        Duration.ofSeconds(1));
+                resources.push(u);
+                return u;
+            });
+            powerSource = givenPowerSource.isPresent() ? givenPowerSource.get() : powerSource(bus);
+
+            scheduler = new ExecutorMachineScheduler(clock, "vinbind-terminal");
+            machine = new BindingMachine(config.machine(), scheduler, store, vinReader, modem, uplink, random);
+            listeners.forEach(machine::addListener);
+            machine.start();
+            powerSource.start(machine::powerMode);
+            Logger.info("terminal daemon running; data directory {}", config.dataDir());
+        } catch (TerminalStartException e) {
+            closeQuietly();
+            throw e;
+        } catch (Exception e) {
+            closeQuietly();
+            throw new TerminalStartException("terminal daemon failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private void lockDataDirectory() throws TerminalStartException {
+        Path lockFile = config.dataDir().resolve(LOCK_FILE);
+        try {
+            Files.createDirectories(config.dataDir());
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                ch.close();
+                throw new TerminalStartException("data directory " + config.dataDir()
+                        + " is in use by another terminal daemon (" + lockFile + " is locked)", null);
+            }
+            FileLock held = lock;
+            resources.push(() -> {
+                held.release();
+                ch.close();
+            });
+        } catch (IOException e) {
+            throw new TerminalStartException("cannot use data directory " + config.dataDir() + ": " + e, e);
+        }
+    }
+
+    private CanChannel openCan() throws TerminalStartException {
+        if (givenCan.isPresent()) {
+            return givenCan.get();
+        }
+        try {
+            return CanChannels.open(config.canChannel());
+        } catch (CanException e) {
+            throw new TerminalStartException("cannot open CAN channel " + config.canChannel() + " (can.channel): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private VinReader udsReader(SharedCanChannel bus) throws CanException {
+        UdsClient client = UdsClient.over(bus.newView("uds"),
+                UdsClientConfig.of(config.uds()).withOverall(config.udsOverall()));
+        UdsVinReader reader = new UdsVinReader(client);
+        resources.push(reader);
+        return reader;
+    }
+
+    private ModemPort atModem() throws TerminalStartException {
+        Modem modem;
+        try {
+            ModemConfig mc = config.modemDialect().map(ModemConfig.DEFAULT::withDialect).orElse(ModemConfig.DEFAULT);
+            modem = Modem.open(config.modemSerial(), mc);
+        } catch (Exception e) {
+            throw new TerminalStartException("cannot open modem on " + config.modemSerial().portPath()
+                    + " (modem.port): " + e.getMessage(), e);
+        }
+        resources.push(modem);
+        AtModemPort port = new AtModemPort(modem, config.apn(), config.simReady(), config.registration());
+        resources.push(port);
+        return port;
+    }
+
+    private PowerModeSource powerSource(SharedCanChannel bus) {
+        PowerModeSource source;
+        if (config.power() instanceof PowerSourceSpec.Can can) {
+            source = new CanPowerModeSource(bus.newView("power-mode"), new PowerModeFrameCodec(can.layout()),
+                    can.silenceMeansOff());
+        } else if (config.power() instanceof PowerSourceSpec.File file) {
+            source = LinePowerModeSource.ofFile(file.path(), Duration.ofMillis(200));
+        } else {
+            source = LinePowerModeSource.ofStream(System.in, "stdin");
+        }
+        return source;
+    }
+
+    /** The machine's state (a snapshot). */
+    public BindingState state() {
+        BindingMachine m = machine;
+        return m == null ? BindingState.OFF : m.state();
+    }
+
+    /** The persisted terminal state as the machine holds it (null before start). */
+    public TerminalState terminalState() {
+        BindingMachine m = machine;
+        return m == null ? null : m.terminalState();
+    }
+
+    /** Adds a listener; it sees the transitions from now on. */
+    public void addListener(TerminalListener l) {
+        requireStarted().addListener(l);
+    }
+
+    public void removeListener(TerminalListener l) {
+        requireStarted().removeListener(l);
+    }
+
+    /** A service request: bind again (persisted, taken at once when powered and resting). */
+    public void requestBinding() {
+        requireStarted().requestBinding();
+    }
+
+    /** Feeds a power mode as if the power-mode source had reported it (benches, tests). */
+    public void powerMode(PowerMode mode) {
+        requireStarted().powerMode(mode);
+    }
+
+    public TerminalConfig config() {
+        return config;
+    }
+
+    private BindingMachine requireStarted() {
+        BindingMachine m = machine;
+        if (m == null) {
+            throw new IllegalStateException("daemon not started");
+        }
+        return m;
+    }
+
+    /** Stops the power-mode source and the machine (the attempt is aborted, the flag kept) and closes all. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly();
+        Logger.info("terminal daemon stopped");
+    }
+
+    private void closeQuietly() {
+        if (powerSource != null) {
+            powerSource.close();
+        }
+        if (machine != null) {
+            machine.stop();
+        }
+        if (scheduler != null) {
+            scheduler.close(Duration.ofSeconds(5));
+        }
+        while (!resources.isEmpty()) {
+            AutoCloseable r = resources.pop();
+            try {
+                r.close();
+            } catch (Exception e) {
+                Logger.warn(e, "closing {} failed", r);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.vinbind.terminal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vinbind.terminal.state.BoundIdentity;
+import io.vinbind.terminal.state.FileStateStore;
+import io.vinbind.terminal.state.FlagReason;
+import io.vinbind.terminal.state.TerminalState;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TerminalCliTest {
+
+    @TempDir
+    Path dir;
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    int run(String... args) {
+        CommandLine cl = new CommandLine(new TerminalCli());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void status_of_a_fresh_terminal_says_flag_set_for_assembly() {
+        assertEquals(0, run("status", "--data", dir.toString()));
+        assertEquals("state file:        " + dir.toAbsolutePath().resolve("terminal.state") + "\n"
+                + "VIN-request flag:  SET (ASSEMBLY: no state file, a fresh terminal)\n"
+                + "last bound:        never\n"
+                + "service request:   none\n", out.toString());
+    }
+
+    @Test
+    void status_prints_flag_reason_and_bound_identity() throws Exception {
+        Instant t = Instant.parse("2026-11-22T12:01:00Z");
+        new FileStateStore(dir, Clock.systemUTC()).save(TerminalState.bound(new BoundIdentity("1M8GDM9AXKP042788",
+                "460001234567890", "89860012345678901234", "356938035643809", t))
+                .withFlag(FlagReason.VIN_CHANGED, t.plusSeconds(60)));
+        assertEquals(0, run("status", "-d", dir.toString()));
+        String s = out.toString();
+        assertTrue(s.contains("VIN-request flag:  SET (VIN_CHANGED since 2026-11-22T12:02:00Z)\n"), s);
+        assertTrue(s.contains("last bound:        VIN 1M8GDM9AXKP042788 at 2026-11-22T12:01:00Z\n"), s);
+        assertTrue(s.contains("IMSI 460001234567890  ICCID 89860012345678901234  IMEI 356938035643809\n"), s);
+    }
+
+    @Test
+    void status_reports_a_corrupt_file_without_moving_it() throws Exception {
+        Path state = dir.resolve(FileStateStore.STATE_FILE);
+        Files.writeString(state, "flag=cle");
+        assertEquals(0, run("status", "--data", dir.toString()));
+        assertTrue(out.toString().contains("state file is unusable: no crc32 line (file truncated?)"), out.toString());
+        assertTrue(Files.exists(state), "status only reads");
+    }
+
+    @Test
+    void request_bind_leaves_a_request_the_daemon_takes_and_status_shows_it() {
+        assertEquals(0, run("request-bind", "--data", dir.toString()));
+        assertTrue(Files.exists(dir.resolve(FileStateStore.REQUEST_FILE)));
+        assertTrue(out.toString().startsWith("service request recorded at "), out.toString());
+        assertEquals(0, run("status", "--data", dir.toString()));
+        assertTrue(out.toString().contains("service request:   pending since "), out.toString());
+    }
+
+    @Test
+    void commands_on_a_missing_directory_fail_with_one_line() {
+        Path missing = dir.resolve("nope");
+        assertEquals(2, run("request-bind", "--data", missing.toString()));
+        assertEquals("terminal request-bind: " + missing + ": no such directory\n", err.toString());
+        assertTrue(!Files.exists(missing), "nothing created");
+    }
+
+    @Test
+    void data_directory_can_come_from_the_config_file() throws Exception {
+        Path cfg = dir.resolve("terminal.properties");
+        Files.writeString(cfg, "data.dir = .\n");
+        assertEquals(0, run("status", "--config", cfg.toString()));
+        assertTrue(out.toString().startsWith("state file:        " + dir.toAbsolutePath().resolve("terminal.state")),
+                out.toString());
+    }
+
+    @Test
+    void daemon_with_a_bad_config_value_exits_2_naming_key_value_and_expectation() throws Exception {
+        Path cfg = dir.resolve("terminal.properties");
+        String example = Files.readString(Path.of("src/main/dist/terminal.properties"));
+        Files.writeString(cfg, example.replace("timeout.bind-ack = 20s", "timeout.bind-ack = soon"));
+        assertEquals(2, run("--config", cfg.toString()));
+        assertTrue(err.toString().startsWith("terminal: " + cfg + ": timeout.bind-ack = 'soon' is not valid: "
+                + "expected a positive duration"), err.toString());
+    }
+
+    @Test
+    void daemon_without_config_is_a_usage_error() {
+        assertEquals(2, run());
+        assertTrue(err.toString().contains("missing --config FILE"), err.toString());
+    }
+}
