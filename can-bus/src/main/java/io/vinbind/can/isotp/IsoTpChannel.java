@@ -27,6 +27,9 @@ import org.tinylog.Logger;
  */
 public final class IsoTpChannel {
 
+    /** Upper bound on frames {@link #discardPending()} drops in one call, so a flooding bus cannot hold it. */
+    private static final int MAX_DISCARD = 10_000;
+
     private final CanChannel can;
     private final IsoTpConfig config;
 
@@ -43,9 +46,6 @@ public final class IsoTpChannel {
     public CanChannel canChannel() {
         return can;
     }
-
-    /** Upper bound on frames {@link #discardPending()} drops in one call, so a flooding bus cannot hold it. */
-    private static final int MAX_DISCARD = 10_000;
 
     /**
      * Drops frames already queued for us without waiting, e.g. the late answer to a request that timed out,

@@ -58,14 +58,7 @@ public final class SocketCanChannel implements CanChannel {
     @Override
     public void send(CanFrame frame) throws CanException {
         ensureOpen();
-        tel.schich.javacan.CanFrame native_ = frame.id().extended()
-                ? tel.schich.javacan.CanFrame.createExtended(frame.id().value(), tel.schich.javacan.CanFrame.FD_NO_FLAGS, frame.data())
-                : tel.schich.javacan.CanFrame.create(frame.id().value(), tel.schich.javacan.CanFrame.FD_NO_FLAGS, frame.data());
-        if (frame.remote()) {
-            int rawId = frame.id().value() | (frame.id().extended() ? EFF_FLAG : 0) | tel.schich.javacan.CanId.RTR_FLAG;
-            native_ = tel.schich.javacan.CanFrame.createRaw(rawId, tel.schich.javacan.CanFrame.FD_NO_FLAGS,
-                    new byte[frame.dlc()], 0, frame.dlc());
-        }
+        tel.schich.javacan.CanFrame native_ = toNative(frame);
         try {
             socket.write(native_);
         } catch (IOException e) {
@@ -77,12 +70,14 @@ public final class SocketCanChannel implements CanChannel {
     public Optional<CanFrame> receive(Duration timeout) throws CanException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (readLock) {
+            boolean firstAttempt = true;
             while (true) {
                 ensureOpen();
                 long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (left <= 0 && !firstAttempt) {
                     return Optional.empty();
                 }
+                firstAttempt = false;   // a zero timeout still takes a frame that is already queued
                 try {
                     // SO_RCVTIMEO of 0 would block forever; at least 1 ms
                     socket.setOption(CanSocketOptions.SO_RCVTIMEO, Duration.ofNanos(Math.max(left, 1_000_000)));
@@ -105,6 +100,14 @@ public final class SocketCanChannel implements CanChannel {
                 }
             }
         }
+    }
+
+    /** Raw can_id = identifier | EFF flag for 29-bit | RTR flag for remote frames (linux/can.h). */
+    static tel.schich.javacan.CanFrame toNative(CanFrame frame) {
+        int rawId = frame.id().value() | (frame.id().extended() ? EFF_FLAG : 0)
+                | (frame.remote() ? tel.schich.javacan.CanId.RTR_FLAG : 0);
+        byte[] data = frame.remote() ? new byte[frame.dlc()] : frame.data();
+        return tel.schich.javacan.CanFrame.createRaw(rawId, tel.schich.javacan.CanFrame.FD_NO_FLAGS, data, 0, data.length);
     }
 
     private CanException failure(IOException e) {

@@ -6,8 +6,8 @@ import io.vinbind.can.CanFilter;
 import io.vinbind.can.CanId;
 import org.junit.jupiter.api.Test;
 
-/** The mapping to kernel filters, which needs no CAN interface. */
-class SocketCanFilterTest {
+/** The mapping to kernel structures, which needs no CAN interface. */
+class SocketCanChannelTest {
 
     @Test
     void standard_filter_requires_eff_flag_clear() {
@@ -28,5 +28,18 @@ class SocketCanFilterTest {
         io.vinbind.can.CanException e = org.junit.jupiter.api.Assertions.assertThrows(io.vinbind.can.CanException.class,
                 () -> SocketCanChannel.open("vinbind-no-such-if"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("vinbind-no-such-if"), e.getMessage());
+    }
+
+    @Test
+    void native_frames_carry_eff_and_rtr_flags_in_the_raw_id() {
+        tel.schich.javacan.CanFrame ext = SocketCanChannel.toNative(
+                io.vinbind.can.CanFrame.ofUnsigned(CanId.extended(0x18DA40F1), 0x02, 0x3E, 0x00));
+        assertEquals(0x98DA_40F1, ext.getRawId());      // 0x18DA40F1 | EFF flag
+        assertEquals(0x18DA_40F1, ext.getId());
+        assertEquals(3, ext.getDataLength());
+        tel.schich.javacan.CanFrame rtr = SocketCanChannel.toNative(io.vinbind.can.CanFrame.remote(CanId.standard(0x7DF), 2));
+        assertEquals(0x4000_07DF, rtr.getRawId());      // 0x7DF | RTR flag
+        assertEquals(2, rtr.getDataLength());           // DLC asked for, no data
+        org.junit.jupiter.api.Assertions.assertTrue(rtr.isRemoteTransmissionRequest());
     }
 }
