@@ -77,4 +77,10 @@ class EcuSimulatorConfigTest {
         assertEquals('6', CheckDigit.compute("LSGPC52U6AF102554"));
         assertEquals("LSGPC52U7AF102554", CheckDigit.corrupt("LSGPC52U6AF102554"));
     }
+
+    @Test
+    void the_example_configuration_file_loads_and_equals_the_defaults() throws Exception {
+        java.nio.file.Path example = java.nio.file.Path.of(System.getProperty("basedir", "."), "config", "ecu-sim.properties");
+        assertEquals(EcuSimulatorConfig.of("LSGPC52U6AF102554"), EcuSimulatorConfig.load(example));
+    }
 }
