@@ -2,6 +2,7 @@ package io.vinbind.protocol;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -42,6 +43,9 @@ public final class JsonCodec {
         .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
         .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
         .build();
+
+    /** How far into an oversized payload {@link #peekRequestId} looks. */
+    static final int PEEK_LIMIT_BYTES = 64 * 1024;
 
     private JsonCodec() {
     }
@@ -93,7 +97,7 @@ public final class JsonCodec {
         }
         if (payload.length > Protocol.MAX_PAYLOAD_BYTES) {
             throw fail(ProtocolException.Problem.TOO_LARGE, null, what + " payload has " + payload.length
-                + " bytes, limit " + Protocol.MAX_PAYLOAD_BYTES, null);
+                + " bytes, limit " + Protocol.MAX_PAYLOAD_BYTES, null).withRequestId(peekRequestId(payload));
         }
         JsonNode root;
         try {
@@ -128,6 +132,33 @@ public final class JsonCodec {
             // checkShape has already vetted names and types, so this is a mapping rule we did not foresee
             throw fail(ProtocolException.Problem.INVALID_VALUE, null,
                 what + " payload refused: " + firstLine(e.getOriginalMessage()), e).withRequestId(requestId);
+        }
+    }
+
+    /**
+     * Finds a top-level {@code requestId} in an oversized payload with a streaming scan that skips nested
+     * values without building them, so a reply is still possible; gives up (null) past
+     * {@link #PEEK_LIMIT_BYTES} or on any syntax error.
+     */
+    static String peekRequestId(byte[] payload) {
+        int length = Math.min(payload.length, PEEK_LIMIT_BYTES);
+        try (JsonParser p = MAPPER.getFactory().createParser(payload, 0, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("requestId".equals(name) && value == JsonToken.VALUE_STRING) {
+                    String id = p.getText();
+                    return Identifiers.isRequestId(id) ? id : null;
+                }
+                p.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

@@ -175,6 +175,17 @@ class JsonCodecTest {
     }
 
     @Test
+    void an_oversized_payload_still_yields_its_request_id_for_the_reply() {
+        String padded = "{\"pad\":[" + "0,".repeat(Protocol.MAX_PAYLOAD_BYTES) + "0],\"requestId\":\"r-big\"}";
+        ProtocolException e = refused(padded);
+        assertEquals(ProtocolException.Problem.TOO_LARGE, e.problem());
+        assertEquals(Optional.of("r-big"), e.requestId());
+        String noId = "{\"pad\":\"" + "x".repeat(Protocol.MAX_PAYLOAD_BYTES) + "\"}";
+        assertEquals(Optional.empty(), refused(noId).requestId());
+        assertEquals(Optional.empty(), refused("[" + "1,".repeat(Protocol.MAX_PAYLOAD_BYTES) + "1]").requestId());
+    }
+
+    @Test
     void the_largest_legal_bind_request_fits_the_limit() {
         BindRequest r = BindRequest.of("x".repeat(64), "460011234567890", "8".repeat(22), "356938035643809",
             "V".repeat(BindRequest.MAX_VIN_CHARS), UploadReason.TERMINAL_REPLACED);

@@ -32,6 +32,24 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** A distinct, strict-valid VIN per number (serial part of positions 12-17). */
+    public static String vin(int serial) {
+        return withCheckDigit(String.format("LSVAU2180N2%06d", serial));
+    }
+
+    /** A distinct IMSI per number; {@link #iccidOf} and {@link #imeiOf} derive its SIM and modem. */
+    public static String imsi(int n) {
+        return String.format("46001%010d", n);
+    }
+
+    public static String iccidOf(String imsi) {
+        return "89860" + imsi;
+    }
+
+    public static String imeiOf(String imsi) {
+        return "35" + imsi.substring(2);
+    }
+
     /** The VIN with position 9 replaced by its correct check digit. */
     public static String withCheckDigit(String vin) {
         char d = Vin.computeCheckDigit(vin);

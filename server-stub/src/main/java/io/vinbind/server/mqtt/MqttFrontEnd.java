@@ -55,7 +55,12 @@ import org.tinylog.Logger;
  */
 public final class MqttFrontEnd implements AutoCloseable {
 
-    static final long SESSION_EXPIRY_S = 3600;
+    /**
+     * How long the broker keeps a crashed instance's session (its unacknowledged requests and its place in the
+     * shared-subscription group). Long enough for a restart, short enough that a dead instance does not keep
+     * receiving a share of the requests for long; a planned stop ends the session at once.
+     */
+    static final long SESSION_EXPIRY_S = 300;
     /** Bounded waits for connect, subscribe, publish, disconnect. */
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
     static final int RECEIVE_MAXIMUM = 64;
@@ -295,7 +300,12 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
         try {
             if (client.isConnected()) {
-                client.disconnect(OPERATION_TIMEOUT.toMillis()).waitForCompletion(OPERATION_TIMEOUT.toMillis());
+                // a planned stop ends the session (expiry 0): a stopped instance must not keep a place in the
+                // shared-subscription group, or the broker would queue a share of the requests for it
+                MqttProperties endSession = new MqttProperties();
+                endSession.setSessionExpiryInterval(0L);
+                client.disconnect(OPERATION_TIMEOUT.toMillis(), null, null, 0, endSession)
+                    .waitForCompletion(OPERATION_TIMEOUT.toMillis());
             }
         } catch (MqttException e) {
             Logger.warn("MQTT disconnect: {}", e.getMessage());

@@ -1,0 +1,70 @@
+package io.vinbind.server;
+
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindRequest;
+import io.vinbind.protocol.JsonCodec;
+import io.vinbind.protocol.LoginAck;
+import io.vinbind.protocol.LoginRequest;
+import io.vinbind.protocol.ProtocolException;
+import io.vinbind.protocol.Topics;
+import io.vinbind.protocol.UploadReason;
+import java.net.URI;
+import java.time.Duration;
+import java.util.UUID;
+
+/** A terminal's MQTT conversation, played by a real MQTT 5 client (no broker mock). */
+public final class TestTerminal implements AutoCloseable {
+
+    public static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
+
+    public final String imsi;
+    public final String iccid;
+    public final String imei;
+    public final TestMqttClient mqtt;
+
+    public TestTerminal(URI broker, String imsi, String iccid, String imei) throws Exception {
+        this.imsi = imsi;
+        this.iccid = iccid;
+        this.imei = imei;
+        this.mqtt = new TestMqttClient(broker, "terminal-" + imsi + "-" + UUID.randomUUID().toString().substring(0, 6));
+        mqtt.subscribe(Topics.loginAck(imsi));
+        mqtt.subscribe(Topics.bindAck(imsi));
+    }
+
+    public LoginAck login() throws Exception {
+        LoginRequest req = LoginRequest.of("login-" + UUID.randomUUID(), imsi, iccid, imei);
+        mqtt.publish(Topics.login(imsi), JsonCodec.encode(req));
+        return loginAck();
+    }
+
+    public LoginAck loginAck() throws InterruptedException, ProtocolException {
+        return JsonCodec.decodeLoginAck(mqtt.await(Topics.loginAck(imsi), ACK_TIMEOUT));
+    }
+
+    public BindRequest request(String vin) {
+        return BindRequest.of("bind-" + UUID.randomUUID(), imsi, iccid, imei, vin, UploadReason.ASSEMBLY);
+    }
+
+    public BindAck bind(BindRequest req) throws Exception {
+        mqtt.publish(Topics.bind(imsi), JsonCodec.encode(req));
+        return bindAck();
+    }
+
+    public BindAck bind(String vin) throws Exception {
+        return bind(request(vin));
+    }
+
+    /** Publishes raw bytes on this terminal's bind topic. */
+    public void publishRawBind(byte[] payload) throws Exception {
+        mqtt.publish(Topics.bind(imsi), payload);
+    }
+
+    public BindAck bindAck() throws InterruptedException, ProtocolException {
+        return JsonCodec.decodeBindAck(mqtt.await(Topics.bindAck(imsi), ACK_TIMEOUT));
+    }
+
+    @Override
+    public void close() throws Exception {
+        mqtt.close();
+    }
+}

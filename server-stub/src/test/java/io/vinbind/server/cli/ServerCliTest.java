@@ -1,0 +1,73 @@
+package io.vinbind.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vinbind.server.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServerCliTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = ServerCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void help_explains_the_defaults_the_options_and_the_subcommand() {
+        assertEquals(0, run("--help"));
+        String help = out.toString();
+        for (String s : new String[] {"--mqtt", "--mqtt-port", "--http-port", "--data", "--db", "--rebind-policy",
+            "--vin-check", "import-modems", "18830", "embedded"}) {
+            assertTrue(help.contains(s), "help mentions " + s + ":\n" + help);
+        }
+    }
+
+    @Test
+    void a_bad_option_value_is_refused_with_a_reason_and_exit_code_2() {
+        assertEquals(2, run("--rebind-policy", "sometimes"));
+        assertTrue(err.toString().contains("not auto, hold or reject"), err.toString());
+    }
+
+    @Test
+    void import_modems_reports_every_line_and_exits_3_when_some_were_rejected() throws Exception {
+        String imsi = Fixtures.imsi(1);
+        Path csv = dir.resolve("modems.csv");
+        Files.writeString(csv, "imsi,iccid,imei\n" + imsi + "," + Fixtures.iccidOf(imsi) + "," + Fixtures.imeiOf(imsi)
+            + "\nnot-an-imsi,,\n");
+        Path data = dir.resolve("data");
+        assertEquals(3, run("import-modems", csv.toString(), "--data", data.toString()));
+        assertTrue(out.toString().contains("line 2: " + imsi + " ADDED"), out.toString());
+        assertTrue(out.toString().contains("line 3: not-an-imsi REJECTED (imsi 'not-an-imsi' is not"), out.toString());
+        assertTrue(out.toString().contains("1 added, 0 unchanged, 0 updated, 1 rejected"), out.toString());
+
+        Files.writeString(csv, "imsi\n" + imsi + "\n");
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("import-modems", csv.toString(), "--data", data.toString()));
+        assertTrue(out.toString().contains("UPDATED"), "ICCID and IMEI dropped from the file: " + out);
+    }
+
+    @Test
+    void import_modems_fails_with_one_line_on_stderr_for_a_missing_file_or_header() throws Exception {
+        assertEquals(1, run("import-modems", dir.resolve("absent.csv").toString(), "--data", dir.toString()));
+        assertTrue(err.toString().startsWith("vinbind server import-modems: no such file"), err.toString());
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "serial,colour\n1,red\n");
+        assertEquals(1, run("import-modems", csv.toString(), "--data", dir.toString()));
+        assertTrue(err.toString().contains("unknown column 'serial'"), err.toString());
+    }
+}

@@ -1,0 +1,146 @@
+package io.vinbind.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindOutcome;
+import io.vinbind.protocol.BindRequest;
+import io.vinbind.server.BindingServer;
+import io.vinbind.server.Fixtures;
+import io.vinbind.server.ServerConfig;
+import io.vinbind.server.TestTerminal;
+import io.vinbind.server.binding.RebindPolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API against a running server (embedded broker, H2), with the hold policy and a real terminal. */
+class HttpApiIT {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private URI base;
+
+    private record Response(int status, JsonNode body) {
+    }
+
+    private Response call(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10));
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(r.statusCode(), json.readTree(r.body()));
+    }
+
+    @Test
+    void factory_after_sales_and_back_end_questions_are_answered_over_http() throws Exception {
+        String imsiA = Fixtures.imsi(1);
+        String imsiB = Fixtures.imsi(2);
+        String vin = Fixtures.vin(1);
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir).withRebindPolicy(RebindPolicy.HOLD))) {
+            base = server.httpBaseUri();
+
+            // factory: bulk registration with a per-line report
+            String csv = "imsi,iccid,imei,batch,part_number\n"
+                + imsiA + "," + Fixtures.iccidOf(imsiA) + "," + Fixtures.imeiOf(imsiA) + ",B-7,TBOX-4G-01\n"
+                + imsiB + "," + Fixtures.iccidOf(imsiB) + "," + Fixtures.imeiOf(imsiB) + ",B-7,TBOX-4G-01\n"
+                + "12x,,,,\n";
+            Response imported = call("POST", "/modems/import", csv);
+            assertEquals(200, imported.status());
+            assertEquals("2 added, 0 unchanged, 0 updated, 1 rejected", imported.body().get("summary").asText());
+            assertEquals("REJECTED", imported.body().get("lines").get(2).get("status").asText());
+            Response modem = call("GET", "/modems/" + imsiA, null);
+            assertEquals("B-7", modem.body().get("modem").get("batch").asText());
+            assertEquals(2, call("GET", "/modems?limit=10", null).body().size());
+
+            try (TestTerminal a = new TestTerminal(server.mqttUri(), imsiA, Fixtures.iccidOf(imsiA), Fixtures.imeiOf(imsiA));
+                 TestTerminal b = new TestTerminal(server.mqttUri(), imsiB, Fixtures.iccidOf(imsiB), Fixtures.imeiOf(imsiB))) {
+                a.login();
+                b.login();
+                assertEquals(BindOutcome.BOUND, a.bind(vin).outcome());
+                BindRequest takeover = b.request(vin); // the vehicle got a new terminal
+                BindAck pending = b.bind(takeover);
+                assertEquals(BindOutcome.PENDING, pending.outcome());
+                assertEquals(imsiA, call("GET", "/bindings/vin/" + vin, null).body().get("imsi").asText());
+
+                // after-sales approves the held rebind; the terminal hears the decision with its requestId
+                Response holds = call("GET", "/holds", null);
+                assertEquals(1, holds.body().size());
+                long id = holds.body().get(0).get("id").asLong();
+                assertEquals(takeover.requestId(), holds.body().get(0).get("requestId").asText());
+                Response approved = call("POST", "/holds/" + id + "/approve", "{\"operator\":\"alice\"}");
+                assertEquals(200, approved.status(), approved.body().toString());
+                assertEquals("REBOUND", approved.body().get("ack").get("outcome").asText());
+                BindAck decision = b.bindAck();
+                assertEquals(takeover.requestId(), decision.requestId());
+                assertEquals(BindOutcome.REBOUND, decision.outcome());
+                assertEquals(409, call("POST", "/holds/" + id + "/reject", "{\"operator\":\"bob\"}").status());
+            }
+
+            assertEquals(imsiB, call("GET", "/bindings/vin/" + vin, null).body().get("imsi").asText());
+            assertEquals(vin, call("GET", "/bindings/imsi/" + imsiB, null).body().get("vin").asText());
+            assertEquals(404, call("GET", "/bindings/imsi/" + imsiA, null).status());
+            List<String> events = new ArrayList<>();
+            call("GET", "/history/vin/" + vin, null).body().forEach(h -> events.add(h.get("event").asText()));
+            assertEquals(List.of("BOUND", "REBIND_HELD", "REBIND_APPROVED", "RELEASED", "REBOUND"), events);
+            assertEquals(imsiA, call("GET", "/history/imsi/" + imsiA, null).body().get(0).get("imsi").asText());
+
+            // back end: user -> VIN -> IMSI
+            assertEquals(200, call("PUT", "/users/user-42/vehicles/" + vin, null).status());
+            JsonNode routes = call("GET", "/users/user-42/vehicles", null).body().get("vehicles");
+            assertEquals(vin, routes.get(0).get("vin").asText());
+            assertEquals(imsiB, routes.get(0).get("binding").get("imsi").asText());
+            assertEquals(400, call("PUT", "/users/user-42/vehicles/NOTAVIN", null).status());
+
+            // after-sales: manual unbind
+            Response unbound = call("POST", "/bindings/vin/" + vin + "/unbind",
+                "{\"operator\":\"workshop-7\",\"reason\":\"terminal returned\"}");
+            assertEquals(200, unbound.status());
+            assertEquals(imsiB, unbound.body().get("unbound").get("imsi").asText());
+            assertEquals(404, call("GET", "/bindings/vin/" + vin, null).status());
+            assertEquals(200, call("DELETE", "/users/user-42/vehicles/" + vin, null).status());
+
+            // health and counters
+            Response health = call("GET", "/health", null);
+            assertEquals(200, health.status());
+            assertEquals("UP", health.body().get("status").asText());
+            assertEquals("HOLD", health.body().get("rebindPolicy").asText());
+            assertTrue(call("GET", "/metrics", null).body().get("bind.outcome.PENDING").asLong() >= 1);
+        }
+    }
+
+    @Test
+    void bad_requests_get_a_status_and_an_error_naming_the_problem() throws Exception {
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
+            base = server.httpBaseUri();
+            assertError(call("GET", "/no/such/thing", null), 404, "no such resource");
+            assertError(call("DELETE", "/health", null), 405, "use GET");
+            assertError(call("GET", "/bindings/imsi/12ab", null), 400, "imsi");
+            assertError(call("POST", "/holds/abc/approve", "{\"operator\":\"a\"}"), 400, "hold id");
+            assertError(call("POST", "/holds/99/approve", "{\"operator\":\"a\"}"), 404, "no held rebind");
+            assertError(call("POST", "/holds/99/approve", "{\"operator\":\"a\",\"x\":1}"), 400, "unknown field 'x'");
+            assertError(call("POST", "/holds/99/approve", "not json"), 400, "not JSON");
+            assertError(call("POST", "/bindings/vin/" + Fixtures.vin(5) + "/unbind", "{}"), 400, "operator");
+            assertError(call("GET", "/history/vin/X?limit=-1", null), 400, "limit");
+            assertError(call("POST", "/modems/import", "serial\n1\n"), 400, "unknown column");
+            assertTrue(server.metrics().get("http.4xx") >= 10);
+        }
+    }
+
+    private static void assertError(Response r, int status, String part) {
+        assertEquals(status, r.status(), r.body().toString());
+        assertTrue(r.body().get("error").asText().contains(part), r.body().toString());
+    }
+}
