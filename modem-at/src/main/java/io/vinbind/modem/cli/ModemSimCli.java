@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.tinylog.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -140,8 +141,7 @@ public final class ModemSimCli implements Callable<Integer> {
             err.println("sim modem: " + e.getMessage());
             return 2;
         }
-        SocatPtyPair socat = null;
-        JSerialCommLink link;
+        JSerialCommLink first;
         try {
             if (peer != null) {
                 if (!SocatPtyPair.socatAvailable()) {
@@ -150,47 +150,124 @@ public final class ModemSimCli implements Callable<Integer> {
                 }
                 socat = SocatPtyPair.start(pty, peer);
             }
-            link = JSerialCommLink.open(SerialConfig.of(pty.toString()).withBaudRate(baud));
+            first = JSerialCommLink.open(SerialConfig.of(pty.toString()).withBaudRate(baud));
         } catch (IOException e) {
-            if (socat != null) {
-                socat.close();
-            }
+            stopSocat();
             err.println("sim modem: cannot open " + pty + ": " + e.getMessage());
             return 3;
         }
-        ModemSimulator simulator = ModemSimulator.start(link, config);
         CountDownLatch stopped = new CountDownLatch(1);
-        SocatPtyPair socatToStop = socat;
-        Thread hook = new Thread(() -> {
-            simulator.close();
-            link.close();
-            if (socatToStop != null) {
-                socatToStop.close();
+        currentLink.set(first);
+        current.set(ModemSimulator.start(first, config)); // before stdin is read: control lines need it
+        Thread server = new Thread(() -> serve(first, config), "sim-modem-serve");
+        server.setDaemon(true);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
+            ModemSimulator sim = current.get();
+            if (sim != null) {
+                sim.close();
             }
+            JSerialCommLink l = currentLink.get();
+            if (l != null) {
+                l.close();
+            }
+            stopSocat();
             stopped.countDown();
-        }, "sim-modem-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        }, "sim-modem-shutdown"));
+        server.start();
         Logger.info("sim modem: serving {}{}; control lines on stdin", pty, peer == null ? "" : " (terminal end " + peer + ")");
-        SimulatorControl control = new SimulatorControl(simulator);
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                out.println(control.apply(line));
-                out.flush();
-            }
-            Logger.debug("sim modem: stdin closed; running until stopped");
-        } catch (IOException e) {
-            Logger.warn("sim modem: stdin failed ({}); running until stopped", e.getMessage());
-        }
+        readControlLines(out);
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private volatile boolean stopping;
+    private volatile SocatPtyPair socat;
+    private final AtomicReference<ModemSimulator> current = new AtomicReference<>();
+    private final AtomicReference<JSerialCommLink> currentLink = new AtomicReference<>();
+
+    /**
+     * Serves the device; when it vanishes (socat restarted, USB re-enumerated) waits for it to return and
+     * serves it again as a freshly powered-on modem (RDY first), keeping identity, SIM and faults.
+     */
+    private void serve(JSerialCommLink firstLink, SimulatorConfig initial) {
+        JSerialCommLink link = firstLink;
+        SimulatorConfig config = initial;
+        ModemSimulator sim = current.get();
+        while (!stopping) {
+            IOException why;
+            try {
+                why = sim.linkEnded().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                why = new IOException(e.getCause());
+            }
+            if (stopping) {
+                return;
+            }
+            ModemSimulator.Status st = sim.status();
+            config = config.withIdentity(st.identity()).withSimCard(st.simCard()).withFaults(st.faults());
+            sim.close();
+            link.close();
+            Logger.warn("sim modem: {} ended ({}); serving it again when it returns", pty, why.getMessage());
+            link = reopen();
+            if (link == null) {
+                return;
+            }
+            currentLink.set(link);
+            sim = ModemSimulator.startPoweringOn(link, config);
+            current.set(sim);
+        }
+    }
+
+    /** Polls for the device (restarting our own socat if it died) until it opens or we are stopping. */
+    private JSerialCommLink reopen() {
+        while (!stopping) {
+            try {
+                Thread.sleep(200);
+                SocatPtyPair s = socat;
+                if (s != null && !s.isAlive()) {
+                    socat = SocatPtyPair.start(pty, peer);
+                }
+                return JSerialCommLink.open(SerialConfig.of(pty.toString()).withBaudRate(baud));
+            } catch (IOException e) {
+                Logger.debug("sim modem: {} not back yet: {}", pty, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return null;
+    }
+
+    private void readControlLines(PrintWriter out) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                ModemSimulator sim = current.get();
+                out.println(sim == null ? "error: simulator not running" : new SimulatorControl(sim).apply(line));
+                out.flush();
+            }
+            Logger.debug("sim modem: stdin closed; running until stopped");
+        } catch (IOException e) {
+            Logger.warn("sim modem: stdin failed ({}); running until stopped", e.getMessage());
+        }
+    }
+
+    private void stopSocat() {
+        SocatPtyPair s = socat;
+        if (s != null) {
+            s.close();
+        }
     }
 
     private static SimCard simCard(String s) {

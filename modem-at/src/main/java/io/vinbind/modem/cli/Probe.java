@@ -5,6 +5,7 @@ import io.vinbind.modem.Registration;
 import io.vinbind.modem.RegistrationException;
 import io.vinbind.modem.SimState;
 import io.vinbind.modem.at.AtException;
+import io.vinbind.modem.at.AtResetException;
 import java.time.Duration;
 import java.util.Objects;
 import org.tinylog.Logger;
@@ -14,6 +15,9 @@ import org.tinylog.Logger;
  * the SIM, read the identities, wait (bounded) for registration, then read operator and signal.
  */
 public final class Probe {
+
+    /** A modem that resets during the probe (it was just booting) is probed again this many times at most. */
+    static final int MAX_ATTEMPTS = 3;
 
     /** Exit code: the port could not be opened. */
     public static final int EXIT_PORT = 3;
@@ -33,6 +37,20 @@ public final class Probe {
     public static ProbeResult run(Modem modem, Duration registrationWait) throws ProbeException {
         Objects.requireNonNull(modem, "modem");
         Objects.requireNonNull(registrationWait, "registrationWait");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(modem, registrationWait);
+            } catch (ProbeException e) {
+                if (!(e.getCause() instanceof AtResetException) || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                // its settings are gone with the reset: start over from initialisation
+                Logger.info("probe: modem reset during attempt {} ({}); probing again", attempt, e.getMessage());
+            }
+        }
+    }
+
+    private static ProbeResult once(Modem modem, Duration registrationWait) throws ProbeException {
         try {
             modem.initialise();
             var device = modem.deviceInfo();

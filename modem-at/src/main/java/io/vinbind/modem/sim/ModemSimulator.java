@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -60,6 +61,7 @@ public final class ModemSimulator implements AutoCloseable {
     private final LinkPump pump;
     private final ByteArrayOutputStream inbound = new ByteArrayOutputStream(); // pump thread only
     private final Deque<String> received = new ConcurrentLinkedDeque<>();
+    private final CompletableFuture<IOException> linkEnded = new CompletableFuture<>();
 
     // ---- state, confined to the scheduler thread
     private SimulatorConfig config;
@@ -101,6 +103,7 @@ public final class ModemSimulator implements AutoCloseable {
                 if (!byUs && !closed) {
                     Logger.info("modem simulator on {}: link ended ({})", link.name(), cause.getMessage());
                 }
+                linkEnded.complete(cause);
             }
         });
     }
@@ -116,6 +119,21 @@ public final class ModemSimulator implements AutoCloseable {
                 link.name(), config.persona(), config.identity().imsi(), config.identity().iccid(),
                 config.identity().imei(), config.simCard(), config.network(), config.searchTime().toMillis());
         return sim;
+    }
+
+    /**
+     * Starts a simulator that has just powered on: it prints {@code RDY} and the boot URCs first, as a modem
+     * does after a reset or when its USB device re-appears.
+     */
+    public static ModemSimulator startPoweringOn(SerialLink link, SimulatorConfig config) {
+        ModemSimulator sim = start(link, config);
+        sim.reset();
+        return sim;
+    }
+
+    /** Completes (with the reason) when the link ends — closed, or the device vanished. */
+    public CompletableFuture<IOException> linkEnded() {
+        return linkEnded.copy();
     }
 
     // ------------------------------------------------------------------ runtime control (any thread)

@@ -182,6 +182,15 @@ class ModemProbeIT {
             control.flush();
             assertTrue(replies.readLine().startsWith("error: IMEI must have 15 digits"));
         }
+
+        // the pty vanishes and returns (socat restarted, as a USB modem re-enumerates): the simulator
+        // process serves it again, as a freshly booted modem that kept its swapped identity
+        pty.close();
+        pty = SocatPtyPair.start(modemEnd, terminalEnd);
+        try (Modem modem = Modem.open(SerialConfig.of(terminalEnd.toString()), ModemConfig.DEFAULT)) {
+            ProbeResult again = Probe.run(modem, Duration.ofSeconds(10));
+            assertEquals("460019876543210", again.imsi().value());
+        }
     }
 
     @Test
