@@ -35,7 +35,8 @@ public record UdsAddressing(CanId request, CanId response) {
     }
 
     /**
-     * 29-bit normal fixed addressing (ISO 15765-2, 10.3.3): requests on {@code 0x18DA<TA><SA>}, responses on
+     * 29-bit normal fixed addressing (ISO 15765-2, as ISO 15765-4 uses it for 29-bit OBD): requests on
+     * {@code 0x18DA<TA><SA>}, responses on
      * {@code 0x18DA<SA><TA>}.
      *
      * @param target ECU address (TA), 0..0xFF

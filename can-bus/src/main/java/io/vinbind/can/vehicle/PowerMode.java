@@ -3,9 +3,9 @@ package io.vinbind.can.vehicle;
 import java.util.Locale;
 
 /**
- * The vehicle power mode (ignition / terminal state) the body controller broadcasts. There is no
- * cross-OEM standard for the frame; the states are the usual key positions (cf. the ISO 6469 / SAE J2534
- * "Klemme" terminals 15, 75, 50): the wire values live in {@link PowerModeLayout}.
+ * The vehicle power mode (ignition state) the body controller broadcasts. There is no cross-OEM standard
+ * for the frame; the states are the usual key positions, which DIN 72552 names as terminals 75
+ * (accessory), 15 (ignition on) and 50 (starter). The wire values live in {@link PowerModeLayout}.
  */
 public enum PowerMode {
     /** Key out or off; the terminal must stop any CAN/modem activity and keep its flag. */
