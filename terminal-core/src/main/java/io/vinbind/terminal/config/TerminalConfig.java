@@ -2,7 +2,7 @@ package io.vinbind.terminal.config;
 
 import io.vinbind.can.CanId;
 import io.vinbind.can.CanSpec;
-import io.vinbind.can.uds.UdsAddressing;
+import io.vinbind.can.uds.UdsClientConfig;
 import io.vinbind.can.vehicle.PowerModeLayout;
 import io.vinbind.modem.Apn;
 import io.vinbind.modem.Dialect;
@@ -41,8 +41,7 @@ import java.util.regex.Pattern;
  * {@code terminal.properties} shipped with the daemon; {@code docs/terminal.md} explains them.
  *
  * @param canChannel     CAN channel spec ({@code can.channel}), shared by UDS and the power-mode listener
- * @param uds            smart-key ECU request/response identifiers
- * @param udsOverall     bound of one UDS request including response-pending (NRC 0x78) waits
+ * @param uds            UDS client settings for the smart-key ECU (the can-bus module's {@code uds.*} keys)
  * @param power          where the power mode comes from
  * @param modemSerial    modem AT port
  * @param modemDialect   vendor dialect, or empty to detect it
@@ -57,7 +56,7 @@ import java.util.regex.Pattern;
  * @param dataDir        where the state file lives
  * @param machine        the state machine's bounds and policies
  */
-public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration udsOverall, PowerSourceSpec power,
+public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourceSpec power,
         SerialConfig modemSerial, Optional<Dialect> modemDialect, Apn apn, Duration simReady, Duration registration,
         URI mqttBroker, String clientIdPrefix, Optional<String> mqttUsername, Optional<String> mqttPassword,
         Duration keepAlive, Path dataDir, MachineConfig machine) {
@@ -68,7 +67,6 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
     public TerminalConfig {
         Objects.requireNonNull(canChannel, "canChannel");
         Objects.requireNonNull(uds, "uds");
-        Objects.requireNonNull(udsOverall, "udsOverall");
         Objects.requireNonNull(power, "power");
         Objects.requireNonNull(modemSerial, "modemSerial");
         Objects.requireNonNull(modemDialect, "modemDialect");
@@ -90,7 +88,11 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
         k.put("can.channel", new String[] {null, "a CAN channel: slcan:<port>[@<bitrate>], socketcan:<if> or virtual:<bus>"});
         k.put("uds.request-id", new String[] {"0x740", "a CAN identifier in hex (1-3 digits 11-bit, 8 digits 29-bit)"});
         k.put("uds.response-id", new String[] {"0x748", "a CAN identifier in hex, different from uds.request-id"});
-        k.put("uds.overall", new String[] {"5s", DURATION});
+        k.put("uds.p2", new String[] {"1000ms", DURATION});
+        k.put("uds.p2-star", new String[] {"5000ms", DURATION});
+        k.put("uds.timeout", new String[] {"5s", DURATION + " (one whole request, response-pending included)"});
+        k.put("uds.padding", new String[] {"0xCC", "a fill byte such as 0xCC, or none"});
+        k.put("uds.n-timeout", new String[] {"1000ms", DURATION + " (ISO-TP N_Bs / N_Cr)"});
         k.put("power.source", new String[] {"can", "can, stdin or file:<path>"});
         k.put("power.silence-off", new String[] {"3s", DURATION});
         k.put("power.id", new String[] {"0x3C0", "a CAN identifier in hex"});
@@ -114,7 +116,7 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
         k.put("data.dir", new String[] {null, "a directory for the state file (relative paths: to the config file)"});
         k.put("vin.mode", new String[] {"STRICT", "STRICT (GB 16735 / North America) or LENIENT (Europe)"});
         k.put("vin.reads", new String[] {"4", "reads per attempt to get two equal ones, 2..20"});
-        k.put("timeout.vin-read", new String[] {"6s", DURATION + ", longer than uds.overall"});
+        k.put("timeout.vin-read", new String[] {"6s", DURATION + ", longer than uds.timeout"});
         k.put("timeout.sim-ready", new String[] {"20s", DURATION});
         k.put("timeout.identify", new String[] {"30s", DURATION + ", longer than timeout.sim-ready"});
         k.put("timeout.registration", new String[] {"150s", DURATION});
@@ -162,8 +164,23 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
         if (request.equals(response)) {
             throw new ConfigException("uds.response-id", v.raw("uds.response-id"), KEYS.get("uds.response-id")[1]);
         }
-        UdsAddressing uds = new UdsAddressing(request, response);
-        Duration udsOverall = v.duration("uds.overall");
+        for (String k : new String[] {"uds.p2", "uds.p2-star", "uds.timeout", "uds.n-timeout"}) {
+            v.duration(k); // our duration syntax and messages; can-bus parses the same forms
+        }
+        Properties udsProps = new Properties();
+        for (String k : new String[] {"uds.request-id", "uds.response-id", "uds.p2", "uds.p2-star", "uds.timeout",
+            "uds.padding", "uds.n-timeout"}) {
+            udsProps.setProperty(k, v.raw(k).trim());
+        }
+        UdsClientConfig uds;
+        try {
+            uds = UdsClientConfig.fromProperties(udsProps); // the keys the can-bus tools read too
+        } catch (IllegalArgumentException e) {
+            String key = keyNamedIn(e.getMessage(), "uds.padding", "uds.request-id", "uds.response-id", "uds.p2-star",
+                    "uds.p2", "uds.timeout", "uds.n-timeout");
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+        }
+        Duration udsOverall = uds.overall();
 
         PowerSourceSpec power;
         String source = v.raw("power.source").trim();
@@ -218,7 +235,7 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
         VinMode mode = v.parse("vin.mode", t -> VinMode.valueOf(t.trim().toUpperCase(Locale.ROOT)));
         int reads = v.integer("vin.reads", 2, 20);
         Duration vinRead = v.duration("timeout.vin-read");
-        v.longer("timeout.vin-read", vinRead, "uds.overall", udsOverall);
+        v.longer("timeout.vin-read", vinRead, "uds.timeout", udsOverall);
         Duration simReady = v.duration("timeout.sim-ready");
         Duration identify = v.duration("timeout.identify");
         v.longer("timeout.identify", identify, "timeout.sim-ready", simReady);
@@ -236,7 +253,7 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
                 identify, attach, v.duration("timeout.connect"), v.duration("timeout.login-ack"),
                 v.duration("timeout.bind-ack"), retry, v.duration("service.poll"));
 
-        return new TerminalConfig(can, uds, udsOverall, power, serial, dialect, apn, simReady, registration, broker,
+        return new TerminalConfig(can, uds, power, serial, dialect, apn, simReady, registration, broker,
                 prefix, user, password, keepAlive, dataDir, machine);
     }
 
@@ -297,6 +314,15 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
         String prefix = unknown.contains(".") ? unknown.substring(0, unknown.indexOf('.') + 1) : unknown;
         String[] same = KEYS.keySet().stream().filter(k -> k.startsWith(prefix)).toArray(String[]::new);
         return same.length > 0 ? String.join(", ", same) : String.join(", ", KEYS.keySet());
+    }
+
+    private static String keyNamedIn(String message, String... keys) {
+        for (String k : keys) {
+            if (message != null && message.contains(k + "=")) {
+                return k;
+            }
+        }
+        return keys[keys.length - 1];
     }
 
     /** Which power.* key a {@link PowerModeLayout} complaint is about. */
@@ -381,7 +407,7 @@ public record TerminalConfig(CanSpec canChannel, UdsAddressing uds, Duration uds
 
     @Override
     public String toString() {
-        return "TerminalConfig[can " + canChannel + ", UDS " + uds + ", power " + power + ", modem "
+        return "TerminalConfig[can " + canChannel + ", UDS " + uds.addressing() + ", power " + power + ", modem "
                 + modemSerial.portPath() + " " + modemDialect.map(Enum::name).orElse("auto") + " APN '" + apn.name()
                 + "', broker " + mqttBroker + ", data " + dataDir + ", VIN " + machine.vinMode() + "]";
     }

@@ -5,7 +5,6 @@ import io.vinbind.can.CanChannels;
 import io.vinbind.can.CanException;
 import io.vinbind.can.SharedCanChannel;
 import io.vinbind.can.uds.UdsClient;
-import io.vinbind.can.uds.UdsClientConfig;
 import io.vinbind.can.vehicle.PowerMode;
 import io.vinbind.can.vehicle.PowerModeFrameCodec;
 import io.vinbind.modem.Modem;
@@ -253,8 +252,7 @@ public final class TerminalDaemon implements AutoCloseable {
     }
 
     private VinReader udsReader(SharedCanChannel bus) throws CanException {
-        UdsClient client = UdsClient.over(bus.newView("uds"),
-                UdsClientConfig.of(config.uds()).withOverall(config.udsOverall()));
+        UdsClient client = UdsClient.over(bus.newView("uds"), config.uds());
         UdsVinReader reader = new UdsVinReader(client);
         resources.push(reader);
         return reader;

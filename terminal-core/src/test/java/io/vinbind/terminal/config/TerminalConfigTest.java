@@ -48,9 +48,11 @@ class TerminalConfigTest {
         assertEquals(new TreeSet<>(TerminalConfig.KEYS.keySet()), new TreeSet<>(example().stringPropertyNames()));
         TerminalConfig c = TerminalConfig.load(EXAMPLE);
         assertEquals(CanSpec.parse("slcan:/dev/ttyACM0@500000"), c.canChannel());
-        assertEquals(CanId.standard(0x740), c.uds().request());
-        assertEquals(CanId.standard(0x748), c.uds().response());
-        assertEquals(Duration.ofSeconds(5), c.udsOverall());
+        assertEquals(CanId.standard(0x740), c.uds().addressing().request());
+        assertEquals(CanId.standard(0x748), c.uds().addressing().response());
+        assertEquals(Duration.ofSeconds(5), c.uds().overall());
+        assertEquals(Duration.ofMillis(5000), c.uds().p2Star());
+        assertEquals(java.util.OptionalInt.of(0xCC), c.uds().padding());
         assertEquals(new PowerSourceSpec.Can(PowerModeLayout.defaults(), Duration.ofSeconds(3)), c.power());
         assertEquals("/dev/ttyUSB2", c.modemSerial().portPath());
         assertEquals(115200, c.modemSerial().baudRate());
@@ -103,6 +105,8 @@ class TerminalConfigTest {
         assertEquals("can.channel", refused("can.channel", "can0").key());
         assertEquals("uds.request-id", refused("uds.request-id", "0x7G0").key());
         assertEquals("uds.response-id", refused("uds.response-id", "0x740").key());
+        assertEquals("uds.padding", refused("uds.padding", "0xZZ").key());
+        assertEquals("uds.p2-star", refused("uds.p2-star", "long").key());
         assertEquals("mqtt.broker", refused("mqtt.broker", "localhost:1883").key());
         assertEquals("modem.dialect", refused("modem.dialect", "HUAWEI").key());
         assertEquals("modem.apn", refused("modem.apn", "bad apn!").key());
@@ -119,7 +123,7 @@ class TerminalConfigTest {
     @Test
     void a_step_bound_shorter_than_what_it_contains_is_refused() throws Exception {
         ConfigException e = refused("timeout.vin-read", "4s");
-        assertEquals("timeout.vin-read = '4s' is not valid: expected longer than uds.overall (5s)", e.getMessage());
+        assertEquals("timeout.vin-read = '4s' is not valid: expected longer than uds.timeout (5s)", e.getMessage());
         assertEquals("timeout.attach", refused("timeout.attach", "150s").key());
         assertEquals("timeout.identify", refused("timeout.identify", "10s").key());
         assertEquals("retry.max", refused("retry.max", "1s").key());
