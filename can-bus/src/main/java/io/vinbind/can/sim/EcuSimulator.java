@@ -122,7 +122,7 @@ public final class EcuSimulator implements AutoCloseable {
             channel.send(powerCodec.encode(powerMode.get()));
         } catch (CanChannelClosedException e) {
             if (!stopping) {
-                Logger.warn("ECU simulator: channel closed, power-mode broadcast stops: {}", e.getMessage());
+                Logger.info("ECU simulator: power-mode broadcast stops: {}", e.getMessage());
             }
             broadcaster.shutdown();
         } catch (CanException | RuntimeException e) {
@@ -139,17 +139,31 @@ public final class EcuSimulator implements AutoCloseable {
                 }
             } catch (CanChannelClosedException e) {
                 if (!stopping) {
-                    Logger.warn("ECU simulator: channel closed, responder stops: {}", e.getMessage());
+                    Logger.info("ECU simulator: responder stops: {}", e.getMessage());
                 }
                 return;
             } catch (CanException e) {
                 Logger.warn("ECU simulator: {}", e.getMessage());
+                if (!pauseAfterFailure()) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 Logger.debug("ECU simulator: responder interrupted while stopping");
                 return;
             } catch (RuntimeException e) {
                 Logger.error(e, "ECU simulator: failed to handle a request");
             }
+        }
+    }
+
+    /** Keeps a failing transport from turning the responder into a hot loop; false when interrupted. */
+    private boolean pauseAfterFailure() {
+        try {
+            Thread.sleep(POLL.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

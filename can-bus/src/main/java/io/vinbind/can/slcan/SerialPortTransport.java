@@ -4,6 +4,7 @@ import com.fazecast.jSerialComm.SerialPort;
 import com.fazecast.jSerialComm.SerialPortInvalidPortException;
 import io.vinbind.can.CanException;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tinylog.Logger;
 
 /** An {@link SlcanTransport} over a serial port through jSerialComm (USB CDC adapters, ptys on the bench). */
@@ -12,6 +13,12 @@ final class SerialPortTransport implements SlcanTransport {
     /** Lawicel adapters on a real UART run at 115200 8N1; USB CDC adapters ignore the rate. */
     static final int SERIAL_BAUD = 115_200;
     private static final int READ_TIMEOUT_MS = 100;
+    /**
+     * Set by a jSerialComm shutdown hook, which runs before jSerialComm closes every port at JVM exit, so a
+     * read failing then is reported as a deliberate close instead of an error (Ctrl-C on the simulator).
+     */
+    private static final AtomicBoolean SHUTTING_DOWN = new AtomicBoolean();
+    private static final AtomicBoolean HOOK_REGISTERED = new AtomicBoolean();
 
     private final SerialPort port;
     private final String path;
@@ -22,6 +29,9 @@ final class SerialPortTransport implements SlcanTransport {
     }
 
     static SerialPortTransport open(String path) throws CanException {
+        if (HOOK_REGISTERED.compareAndSet(false, true)) {
+            SerialPort.addShutdownHook(new Thread(() -> SHUTTING_DOWN.set(true), "slcan-shutdown"));
+        }
         SerialPort port;
         try {
             port = SerialPort.getCommPort(path);
@@ -43,6 +53,9 @@ final class SerialPortTransport implements SlcanTransport {
     @Override
     public int read(byte[] buffer) throws IOException {
         int n = port.readBytes(buffer, buffer.length);
+        if (n < 0 && SHUTTING_DOWN.get()) {
+            throw new PortClosedException("serial port " + path + " closed at JVM shutdown");
+        }
         if (n < 0) {
             throw new IOException("read from serial port " + path + " failed (error code " + port.getLastErrorCode() + ")");
         }

@@ -96,10 +96,9 @@ public final class SlcanChannel implements CanChannel {
         }
     }
 
-    private CanException closedException() {
+    private CanChannelClosedException closedException() {
         IOException cause = failure;
-        return cause == null ? new CanChannelClosedException(description)
-                : new CanException("SLCAN channel " + description + " failed: " + cause.getMessage(), cause);
+        return cause == null ? new CanChannelClosedException(description) : CanChannelClosedException.failed(description, cause);
     }
 
     @Override
@@ -131,6 +130,9 @@ public final class SlcanChannel implements CanChannel {
                     dispatch(m);
                 }
             }
+        } catch (PortClosedException e) {
+            failure = e;
+            Logger.debug("SLCAN {}: reader stopped: {}", description, e.getMessage());
         } catch (IOException e) {
             if (!closing) {
                 failure = e;
@@ -167,11 +169,13 @@ public final class SlcanChannel implements CanChannel {
             return;
         }
         closing = true;
-        synchronized (writeLock) {
-            try {
-                transport.write(SlcanCodec.command("C"));
-            } catch (IOException e) {
-                Logger.warn("SLCAN {}: could not send close command: {}", description, e.getMessage());
+        if (!(failure instanceof PortClosedException)) {
+            synchronized (writeLock) {
+                try {
+                    transport.write(SlcanCodec.command("C"));
+                } catch (IOException e) {
+                    Logger.warn("SLCAN {}: could not send close command: {}", description, e.getMessage());
+                }
             }
         }
         try {

@@ -59,8 +59,10 @@ class SlcanChannelTest {
         MemoryTransport t = new MemoryTransport();
         SlcanChannel ch = SlcanChannel.over(t, SlcanBitrate.S6);
         t.failReads(new IOException("device unplugged"));
-        CanException e = assertThrows(CanException.class, () -> ch.receive(WAIT));
+        // a failed transport closes the channel: readers get the closed exception (and stop) with the cause
+        CanChannelClosedException e = assertThrows(CanChannelClosedException.class, () -> ch.receive(WAIT));
         assertTrue(e.getMessage().contains("device unplugged"), e.getMessage());
+        assertThrows(CanChannelClosedException.class, () -> ch.receive(WAIT));
         ch.close();
         assertThrows(CanException.class, () -> ch.send(CanFrame.of(CanId.standard(1))));
     }
