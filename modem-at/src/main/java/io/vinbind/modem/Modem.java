@@ -6,6 +6,7 @@ import io.vinbind.modem.at.AtEngineConfig;
 import io.vinbind.modem.at.AtErrorException;
 import io.vinbind.modem.at.AtEvent;
 import io.vinbind.modem.at.AtException;
+import io.vinbind.modem.at.AtLinkException;
 import io.vinbind.modem.at.AtResponse;
 import io.vinbind.modem.at.AtResponseFormatException;
 import io.vinbind.modem.at.CmeErrorCode;
@@ -309,7 +310,8 @@ public final class Modem implements AutoCloseable {
                         registrationSignal.wait(waitMs);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw new RegistrationException(RegistrationException.Reason.TIMEOUT, last, bound);
+                        throw new AtLinkException("registration", last.map(x -> List.of(x.rawLine())).orElse(List.of()),
+                                "interrupted while waiting for registration", e);
                     }
                 }
                 seen = registrationUrcs;

@@ -37,7 +37,7 @@ class AtEngineTest {
     void tearDown() {
         engine.close();
         modem.close();
-        assertEquals(List.of(), modem.unexpected(), "commands the script did not expect");
+        assertEquals(List.of(), modem.unexpected(), "commands the script did not expect (far end: " + modem.ended() + ")");
     }
 
     @Test
@@ -208,7 +208,9 @@ class AtEngineTest {
         assertThrows(AtTimeoutException.class,
                 () -> engine.send(AtCommand.query("AT+CSQ", "+CSQ:").withTimeout(Duration.ofMillis(100))));
         modem.push("\r\n+CSQ: 20,99\r\n\r\nOK\r\n"); // the late answer, while idle
-        Thread.sleep(100);
+        modem.push("\r\n+CTZV: +32,0\r\n");             // a marker: once it is delivered, the late OK was read
+        assertEquals("+CSQ: 20,99", urcs.poll(2, TimeUnit.SECONDS).line(), "late info line goes to the catch-all");
+        assertEquals(UrcKind.CTZ, urcs.poll(2, TimeUnit.SECONDS).kind());
         modem.on("AT+CPIN?", "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
 
         assertEquals(List.of("+CPIN: SIM PIN"), engine.execute(CPIN).lines());

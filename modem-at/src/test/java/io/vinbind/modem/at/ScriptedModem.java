@@ -28,6 +28,7 @@ final class ScriptedModem implements AutoCloseable {
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean stop;
+    private volatile Exception ended;
 
     ScriptedModem() {
         thread = new Thread(this::run, "scripted-modem");
@@ -56,6 +57,11 @@ final class ScriptedModem implements AutoCloseable {
         pair.close();
     }
 
+    /** Why the far end stopped answering, if it did (for assertion messages). */
+    Exception ended() {
+        return ended;
+    }
+
     List<String> unexpected() {
         return unexpected;
     }
@@ -80,8 +86,11 @@ final class ScriptedModem implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException | InterruptedException e) {
-            // the link closed (test over or vanish()): nothing more to answer
+        } catch (IOException e) {
+            ended = e; // the link closed (test over or vanish()): nothing more to answer
+        } catch (InterruptedException e) {
+            ended = e;
+            Thread.currentThread().interrupt();
         }
     }
 
