@@ -207,6 +207,19 @@ public final class BindingServer implements AutoCloseable {
         return db.isHealthy() && mqtt.isConnected();
     }
 
+    /**
+     * Stops abruptly, as a crash would (for crash tests and benches): the MQTT connection is dropped without a
+     * DISCONNECT, so an external broker keeps this instance's session and redelivers its unacknowledged
+     * requests when an instance with the same id starts again; requests being decided are abandoned and
+     * their transactions roll back. An embedded broker goes down with the server.
+     */
+    public void kill() {
+        mqtt.kill();
+        closeables.remove(mqtt);
+        closeAll(closeables);
+        Logger.warn("vinbind server {} killed", instanceId);
+    }
+
     /** Stops the HTTP API, the MQTT front end, the embedded broker and the database pool, in that order. */
     @Override
     public void close() {

@@ -286,6 +286,25 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops as a crash would: requests being decided are abandoned (their transactions roll back when the pool
+     * closes), nothing more is acknowledged, and the connection is dropped without a DISCONNECT, so the broker
+     * keeps the session with its unacknowledged requests for {@value #SESSION_EXPIRY_S} s.
+     */
+    public void kill() {
+        workers.shutdownNow();
+        try {
+            client.disconnectForcibly(0, 1000, false);
+        } catch (MqttException e) {
+            Logger.warn("MQTT forced disconnect: {}", e.getMessage());
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            Logger.warn("MQTT client close: {}", e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         workers.shutdown();
