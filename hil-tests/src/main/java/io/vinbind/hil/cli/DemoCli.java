@@ -1,0 +1,304 @@
+package io.vinbind.hil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vinbind.can.vehicle.PowerMode;
+import io.vinbind.hil.bench.Bench;
+import io.vinbind.hil.bench.BenchException;
+import io.vinbind.hil.bench.CanTransport;
+import io.vinbind.hil.bench.Identities;
+import io.vinbind.hil.bench.ModemTransport;
+import io.vinbind.hil.bench.ServerApi;
+import io.vinbind.hil.bench.ServerBackend;
+import io.vinbind.hil.bench.TransitionLog;
+import io.vinbind.modem.link.SocatPtyPair;
+import io.vinbind.modem.sim.Identity;
+import io.vinbind.protocol.BindOutcome;
+import io.vinbind.protocol.InvalidVinException;
+import io.vinbind.protocol.Vin;
+import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.terminal.state.StateReading;
+import io.vinbind.terminal.state.TerminalState;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./vinbind demo}: the whole job on embedded defaults in one process, with a readable timeline. It
+ * starts the binding server (embedded MQTT broker on a free port, H2 in a temporary directory), the
+ * smart-key ECU simulator, the modem simulator and the terminal daemon; turns the ignition to ACC and shows
+ * the binding; replaces the modem and shows the REBOUND and the history; then removes everything it made.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Runs the whole VIN <-> modem binding on this machine, with no setup, and explains what happens.",
+            "",
+            "Starts: the binding server (embedded MQTT 5 broker on a free 127.0.0.1 port, H2 database and HTTP "
+                + "API in a temporary directory), the smart-key ECU simulator, the modem simulator and the real "
+                + "terminal daemon. Then:",
+            "  1. first ignition (ACC) after assembly: the terminal reads the VIN over CAN (UDS 0x22 F190), "
+                + "checks its check digit, brings the modem up (SIM, IMSI, registration, data), logs in and "
+                + "uploads; the server binds and acks; the flag is cleared. The binding is shown as the "
+                + "server's HTTP API returns it.",
+            "  2. the modem is replaced (a new IMSI/ICCID/IMEI, registered at the factory) and the ignition "
+                + "turned again: the terminal notices, uploads again, the server answers REBOUND; the history "
+                + "is shown.",
+            "Every step is printed with the milliseconds since the ignition. At the end every process, "
+                + "thread and temporary file the demo made is removed (unless --keep-running).",
+            ""},
+        footerHeading = "%nTransports:%n",
+        footer = {
+            "  pty     CAN through two SLCAN adapters on a socat pty pair, the modem's AT port on another pty "
+                + "pair, both opened through jSerialComm: the serial path real adapters and USB modems take. "
+                + "Needs socat.",
+            "  in-jvm  CAN on the in-JVM virtual bus, AT on an in-memory serial link: no operating-system "
+                + "transport.",
+            "  auto    pty when socat is installed, otherwise in-jvm (with a note).",
+            "",
+            "Logs go to stderr: quiet unless --verbose (or VINBIND_LOG_LEVEL=debug|info|warn)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the demo ran and cleaned up", "1:a step failed (the reason is printed on stderr)",
+            "2:bad command line"})
+public final class DemoCli implements Callable<Integer> {
+
+    /** Which transports the demo uses. */
+    enum TransportChoice { AUTO, PTY, IN_JVM }
+
+    private static final Duration STEP_BOUND = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|pty|in-jvm",
+            converter = TransportConverter.class,
+            description = "CAN and modem transports (default ${DEFAULT-VALUE}; see Transports below)")
+    TransportChoice transport;
+
+    @Option(names = "--seed", paramLabel = "<n>",
+            description = "seed of the generated VIN and modem identities (default: the clock; printed, so a run "
+                + "can be repeated)")
+    Long seed;
+
+    @Option(names = "--vin", paramLabel = "<VIN>",
+            description = "the vehicle's VIN (17 characters, ISO 3779, correct check digit); default: generated")
+    String vin;
+
+    @Option(names = "--keep-running",
+            description = "after the demo keep everything running (server HTTP API, simulators, daemon) until "
+                + "Ctrl-C, to look around with curl or the other ./vinbind commands")
+    boolean keepRunning;
+
+    @Option(names = {"-v", "--verbose"}, description = "show the modules' logs on stderr (info level)")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+
+    DemoCli(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        quietLogsUnlessAsked(args);
+        CommandLine cli = new CommandLine(new DemoCli(System.out)).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("demo: " + e.getMessage());
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    /**
+     * The launcher sets the log level to info; the demo's own output is the timeline, so without
+     * {@code --verbose} (and without an explicit VINBIND_LOG_LEVEL) only errors reach stderr. Must run before
+     * the first log call, which is when tinylog reads its configuration.
+     */
+    private static void quietLogsUnlessAsked(String[] args) {
+        boolean verbose = List.of(args).contains("-v") || List.of(args).contains("--verbose");
+        String asked = System.getenv("VINBIND_LOG_LEVEL");
+        if (!verbose && (asked == null || asked.isBlank())) {
+            System.setProperty("tinylog.writer.level", "error");
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long runSeed = seed != null ? seed : System.currentTimeMillis();
+        Identities ids = new Identities(runSeed);
+        String vehicleVin = vin != null ? checkedVin(vin) : ids.vin();
+        boolean socat = SocatPtyPair.socatAvailable();
+        boolean pty = switch (transport) {
+            case PTY -> {
+                if (!socat) {
+                    throw new BenchException("--transport pty needs socat (apt-get install socat), which is not on the PATH");
+                }
+                yield true;
+            }
+            case IN_JVM -> false;
+            case AUTO -> socat;
+        };
+        out.println("vinbind demo: automatic VIN <-> modem binding, end to end (seed " + runSeed + ")");
+        if (transport == TransportChoice.AUTO && !socat) {
+            out.println("note: socat is not installed, so the demo uses in-JVM transports "
+                    + "(install socat for CAN and AT over real pty pairs)");
+        }
+        long started = System.nanoTime();
+        Bench.Builder builder = Bench.builder().name("demo").seed(runSeed).identities(ids).vin(vehicleVin)
+                .backend(ServerBackend.EMBEDDED)
+                .can(pty ? CanTransport.SLCAN_PTY : CanTransport.IN_JVM)
+                .modem(pty ? ModemTransport.PTY : ModemTransport.IN_JVM);
+        Path workDir;
+        try (Bench bench = builder.build()) {
+            workDir = bench.terminalDir().getParent();
+            describeSetup(bench, pty);
+            firstIgnition(bench);
+            modemReplaced(bench, ids.modem());
+            if (keepRunning) {
+                keepRunning(bench);
+            }
+            out.println();
+            out.printf(Locale.ROOT, "demo done in %.1f s; stopping the daemon, simulators, socat and server...%n",
+                    (System.nanoTime() - started) / 1e9);
+        }
+        out.println("cleaned up: " + workDir + (Files.exists(workDir) ? " could not be removed completely" : " removed"));
+        return 0;
+    }
+
+    private void describeSetup(Bench bench, boolean pty) {
+        out.println();
+        out.println("bench:");
+        out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + ", H2 database in "
+                + bench.server().dataDir() + ", HTTP API " + bench.server().httpBaseUri());
+        out.println("  network   terminal -> " + bench.link().uri() + " -> broker (a relay standing for the cellular data path)");
+        out.println("  CAN       " + (pty ? CanTransport.SLCAN_PTY.description() + ": terminal opens " + bench.terminalCanSpec()
+                : CanTransport.IN_JVM.description()));
+        out.println("  ECU       smart-key ECU simulator, UDS 0x740/0x748, VIN " + bench.vin());
+        out.println("  modem     simulator (Quectel EG25 persona), " + (pty ? ModemTransport.PTY.description()
+                + ": terminal opens " + bench.terminalModemPort() : ModemTransport.IN_JVM.description()));
+        Identity id = bench.modemIdentity();
+        out.println("            IMSI " + id.imsi() + "  ICCID " + id.iccid() + "  IMEI " + id.imei()
+                + "  (registered at the factory)");
+        out.println("  terminal  terminal-core daemon, state file " + bench.stateFile());
+    }
+
+    private void firstIgnition(Bench bench) throws IOException {
+        out.println();
+        out.println("== 1. first ignition after assembly: ignition -> ACC");
+        StateReading before = bench.readState();
+        out.println("  state file: " + (before instanceof StateReading.Missing
+                ? "none (terminal fresh from assembly) -> VIN-request flag SET, reason ASSEMBLY" : describe(before)));
+        TransitionLog.Bound bound = ignite(bench);
+        expect(bound.outcome() == BindOutcome.BOUND, "the first binding should be BOUND, was " + bound.outcome());
+        out.println("  state file: " + describe(bench.readState()));
+        showBinding(bench);
+    }
+
+    private void modemReplaced(Bench bench, Identity newModem) throws IOException {
+        out.println();
+        out.println("== 2. the modem is replaced: ignition OFF, new modem with SIM, ignition -> ACC");
+        int off = bench.log().mark();
+        bench.ignition(PowerMode.OFF);
+        bench.log().awaitEnter(off, io.vinbind.terminal.machine.BindingState.OFF, STEP_BOUND);
+        Identity old = bench.modemIdentity();
+        bench.replaceModem(newModem, true);
+        out.println("  old modem IMSI " + old.imsi() + "; new modem IMSI " + newModem.imsi() + "  ICCID "
+                + newModem.iccid() + "  IMEI " + newModem.imei() + " (registered at the factory)");
+        TransitionLog.Bound bound = ignite(bench);
+        expect(bound.outcome() == BindOutcome.REBOUND, "after a modem swap the server should answer REBOUND, was "
+                + bound.outcome());
+        out.println("  state file: " + describe(bench.readState()));
+        showBinding(bench);
+        ServerApi.Reply history = bench.api().get("/history/vin/" + bench.vin());
+        out.println("  history:  GET /history/vin/" + bench.vin() + " -> HTTP " + history.status());
+        for (ServerApi.HistoryRow row : bench.api().historyOfVin(bench.vin())) {
+            out.printf(Locale.ROOT, "    #%-4d %s  %-8s IMSI %s  VIN %s%s%s%n", row.id(), row.at(), row.event(),
+                    row.imsi().orElse("-"), row.vin().orElse("-"),
+                    row.previousImsi().map(p -> "  (previous IMSI " + p + ")").orElse(""),
+                    row.reason().map(r -> "  reason " + r).orElse(""));
+        }
+    }
+
+    private TransitionLog.Bound ignite(Bench bench) {
+        int mark = bench.log().mark();
+        long t0 = System.nanoTime();
+        bench.ignition(PowerMode.ACC);
+        TransitionLog.Bound bound = bench.log().awaitBindAck(mark, STEP_BOUND);
+        Timeline.lines(bench.log().since(mark), t0).forEach(out::println);
+        return bound;
+    }
+
+    private void showBinding(Bench bench) throws IOException {
+        ServerApi.Reply r = bench.api().get("/bindings/vin/" + bench.vin());
+        out.println("  server:   GET " + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin() + " -> HTTP "
+                + r.status());
+        JsonNode n = JSON.readTree(r.body());
+        for (String line : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n).split("\n")) {
+            out.println("            " + line);
+        }
+    }
+
+    private void keepRunning(Bench bench) throws InterruptedException {
+        out.println();
+        out.println("keeping everything running; press Ctrl-C to stop and clean up. Try:");
+        out.println("  curl " + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
+        out.println("  curl " + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            bench.close();
+        }, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stop.await();
+    }
+
+    private static String describe(StateReading reading) {
+        if (reading instanceof StateReading.Present p) {
+            TerminalState s = p.state();
+            String flag = s.vinRequest().map(r -> "flag SET (" + r.reason() + ")").orElse("flag clear");
+            return flag + s.lastBound().map(b -> ", bound VIN " + b.vin() + " <-> IMSI " + b.imsi()).orElse(", never bound");
+        }
+        if (reading instanceof StateReading.Missing) {
+            return "none";
+        }
+        return "unusable: " + ((StateReading.Corrupt) reading).problem();
+    }
+
+    private static void expect(boolean condition, String failure) {
+        if (!condition) {
+            throw new BenchException(failure);
+        }
+    }
+
+    private String checkedVin(String text) {
+        try {
+            return Vin.parse(text.trim(), VinCheckDigitPolicy.STRICT).value();
+        } catch (InvalidVinException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--vin " + text + ": " + e.getMessage());
+        }
+    }
+
+    /** Accepts {@code auto}, {@code pty}, {@code in-jvm} (any case). */
+    static final class TransportConverter implements CommandLine.ITypeConverter<TransportChoice> {
+        @Override
+        public TransportChoice convert(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> TransportChoice.AUTO;
+                case "pty" -> TransportChoice.PTY;
+                case "in-jvm", "injvm", "in_jvm" -> TransportChoice.IN_JVM;
+                default -> throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a transport: use auto, pty or in-jvm");
+            };
+        }
+    }
+}
