@@ -71,9 +71,17 @@ final class FramePeer implements AutoCloseable {
         };
     }
 
-    /** Defaults with short timeouts so timeout tests stay fast. */
+    /**
+     * Defaults (N_Bs = N_Cr = 1000 ms), so a test thread descheduled on a loaded machine cannot cause a
+     * timeout; timeout tests use {@link #shortTimeouts()}.
+     */
     static IsoTpConfig config() {
-        return IsoTpConfig.of(DUT_TX, DUT_RX).withTimeouts(Duration.ofMillis(200), Duration.ofMillis(200));
+        return IsoTpConfig.of(DUT_TX, DUT_RX);
+    }
+
+    /** N_Bs = N_Cr = 200 ms, for the tests that wait for a timeout. */
+    static IsoTpConfig shortTimeouts() {
+        return config().withTimeouts(Duration.ofMillis(200), Duration.ofMillis(200));
     }
 
     IsoTpChannel dut(IsoTpConfig config) throws CanException {

@@ -180,7 +180,7 @@ class IsoTpReceiveTest {
 
     @Test
     void times_out_when_no_consecutive_frame_follows_the_first_frame() throws Exception {
-        Future<Optional<byte[]>> rx = receive(FramePeer.config().withoutPadding());
+        Future<Optional<byte[]>> rx = receive(FramePeer.shortTimeouts().withoutPadding());
         t.send(0x10, 0x14, 1, 2, 3, 4, 5, 6);             // FF, length 20
         t.expect(0x30, 0x00, 0x00);
         IsoTpException e = failure(rx);                   // N_Cr = 200 ms passes
@@ -190,7 +190,7 @@ class IsoTpReceiveTest {
 
     @Test
     void times_out_when_the_next_block_does_not_come_after_a_later_flow_control() throws Exception {
-        Future<Optional<byte[]>> rx = receive(FramePeer.config().withoutPadding().withBlockSize(1));
+        Future<Optional<byte[]>> rx = receive(FramePeer.shortTimeouts().withoutPadding().withBlockSize(1));
         t.send(0x10, 0x14, 1, 2, 3, 4, 5, 6);             // FF, length 20
         t.expect(0x30, 0x01, 0x00);                       // FC: BS 1
         t.send(0x21, 7, 8, 9, 10, 11, 12, 13);            // CF 1

@@ -152,7 +152,7 @@ class IsoTpSendTest {
 
     @Test
     void times_out_when_no_flow_control_arrives() throws Exception {
-        Future<Boolean> tx = send(FramePeer.config().withoutPadding(), seq(10));
+        Future<Boolean> tx = send(FramePeer.shortTimeouts().withoutPadding(), seq(10));
         t.expect(0x10, 0x0A, 0, 1, 2, 3, 4, 5);      // then nothing: N_Bs = 200 ms
         IsoTpException e = failure(tx);
         assertEquals(IsoTpException.Reason.TIMEOUT_N_BS, e.reason());

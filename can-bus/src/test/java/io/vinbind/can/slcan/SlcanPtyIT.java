@@ -78,7 +78,7 @@ class SlcanPtyIT {
             assertEquals(PowerMode.ON, codec.decode(power.receive(Duration.ofSeconds(2)).orElseThrow()));
             sim.setPowerMode(PowerMode.OFF);
             PowerMode seen = PowerMode.ON;
-            for (int i = 0; i < 40 && seen != PowerMode.OFF; i++) {
+            for (int i = 0; i < 200 && seen != PowerMode.OFF; i++) {
                 seen = codec.decode(power.receive(Duration.ofSeconds(2)).orElseThrow());
             }
             assertEquals(PowerMode.OFF, seen);

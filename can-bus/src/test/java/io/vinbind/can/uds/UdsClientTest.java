@@ -32,9 +32,12 @@ class UdsClientTest {
     private final CanChannel ecuCan = bus.connect("ecu");
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
 
-    /** Short timers so timeout tests stay fast: P2 150 ms, P2* 600 ms, overall 2 s. */
+    /**
+     * Timers for tests that expect an answer: generous, so a descheduled test thread on a loaded machine
+     * cannot turn into a timeout. Tests about timeouts set short timers themselves.
+     */
     private final UdsClientConfig fast = UdsClientConfig.defaults()
-            .withTimings(Duration.ofMillis(150), Duration.ofMillis(600), Duration.ofSeconds(2));
+            .withTimings(Duration.ofMillis(1000), Duration.ofMillis(2000), Duration.ofSeconds(4));
 
     @AfterEach
     void close() {
@@ -120,14 +123,15 @@ class UdsClientTest {
 
     @Test
     void response_pending_switches_from_p2_to_p2_star() throws Exception {
-        UdsClient uds = client(fast);
+        // P2 300 ms, P2* 3 s: the answers come 600 ms apart, which only P2* allows
+        UdsClient uds = client(fast.withTimings(Duration.ofMillis(300), Duration.ofSeconds(3), Duration.ofSeconds(8)));
         IsoTpChannel ecu = ecuIsoTp();
         Future<String> vin = async(uds::readVin);
         ecu.receive(WAIT).orElseThrow();
-        ecu.send(Hex.parse("7F2278"));                // pending within P2 (150 ms)
-        Thread.sleep(300);                            // longer than P2, shorter than P2* (600 ms)
+        ecu.send(Hex.parse("7F2278"));                // pending, at once (within P2)
+        Thread.sleep(600);                            // longer than P2, shorter than P2*
         ecu.send(Hex.parse("7F2278"));
-        Thread.sleep(300);
+        Thread.sleep(600);
         ecu.send(concat(Hex.parse("62F190"), "LSGPC52U6AF102554".getBytes()));
         assertEquals("LSGPC52U6AF102554", vin.get(5, TimeUnit.SECONDS));
     }
@@ -148,7 +152,7 @@ class UdsClientTest {
 
     @Test
     void no_answer_within_p2_is_a_timeout_naming_p2() throws Exception {
-        UdsClient uds = client(fast);
+        UdsClient uds = client(fast.withTimings(Duration.ofMillis(150), Duration.ofMillis(600), Duration.ofSeconds(2)));
         UdsTimeoutException e = assertThrows(UdsTimeoutException.class, uds::readVin);
         assertEquals(UdsTimeoutException.Timer.P2, e.timer());
         assertTrue(e.getMessage().contains("ReadDataByIdentifier 0xF190") && e.getMessage().contains("150 ms"), e.getMessage());
@@ -156,7 +160,7 @@ class UdsClientTest {
 
     @Test
     void silence_after_response_pending_is_a_p2_star_timeout() throws Exception {
-        UdsClient uds = client(fast);
+        UdsClient uds = client(fast.withTimings(Duration.ofMillis(1000), Duration.ofMillis(300), Duration.ofSeconds(4)));
         IsoTpChannel ecu = ecuIsoTp();
         Future<String> vin = async(uds::readVin);
         ecu.receive(WAIT).orElseThrow();
@@ -168,7 +172,7 @@ class UdsClientTest {
 
     @Test
     void the_overall_timeout_bounds_endless_response_pending() throws Exception {
-        UdsClient uds = client(fast.withOverall(Duration.ofMillis(700)));
+        UdsClient uds = client(fast.withTimings(Duration.ofMillis(1000), Duration.ofMillis(1000), Duration.ofMillis(700)));
         IsoTpChannel ecu = ecuIsoTp();
         Future<String> vin = async(uds::readVin);
         ecu.receive(WAIT).orElseThrow();
@@ -180,7 +184,7 @@ class UdsClientTest {
         UdsTimeoutException e = cause(UdsTimeoutException.class, vin);
         assertEquals(UdsTimeoutException.Timer.OVERALL, e.timer());
         assertTrue(e.pendingResponses() >= 3, "pending " + e.pendingResponses());
-        assertTrue(System.nanoTime() - start < Duration.ofSeconds(2).toNanos());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
     }
 
     @Test
@@ -211,7 +215,7 @@ class UdsClientTest {
         UdsAddressing addressing = UdsAddressing.normalFixed(0x40, 0xF1);
         assertEquals(CanId.extended(0x18DA40F1), addressing.request());
         assertEquals(CanId.extended(0x18DAF140), addressing.response());
-        UdsClient uds = client(UdsClientConfig.of(addressing).withTimings(Duration.ofMillis(150), Duration.ofMillis(600), Duration.ofSeconds(2)));
+        UdsClient uds = client(UdsClientConfig.of(addressing).withTimings(Duration.ofMillis(1000), Duration.ofMillis(2000), Duration.ofSeconds(4)));
         Future<DidReadResult> r = async(() -> uds.readDataByIdentifier(0xF190));
         CanFrame request = ecuCan.receive(WAIT).orElseThrow();
         assertEquals(CanFrame.ofUnsigned(CanId.extended(0x18DA40F1), 0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC), request);
