@@ -38,7 +38,9 @@ import picocli.CommandLine.Option;
                     + "from the smart-key ECU over CAN (UDS 0x22 F190), brings the modem up, logs in to the binding "
                     + "server over MQTT 5 and uploads the VIN; the VIN-request flag is cleared only by the matching "
                     + "bind-ack. Stop it with SIGTERM (systemd) or Ctrl-C: the attempt is aborted, the flag kept.",
-            "Exit status: 0 after a clean stop, 1 if the daemon could not start, 2 for a bad configuration."},
+            "Exit status: 143 after SIGTERM (the JVM's code once the shutdown hook has stopped the daemon "
+                    + "cleanly; the systemd unit lists it as success), 1 if the daemon could not start, 2 for a bad "
+                    + "configuration."},
         subcommands = {TerminalCli.Status.class, TerminalCli.RequestBind.class, CommandLine.HelpCommand.class})
 public final class TerminalCli implements Callable<Integer> {
 
