@@ -19,20 +19,18 @@ import java.util.Properties;
 /**
  * Everything the smart-key ECU simulator does, as data. Readable from a properties file
  * ({@link #fromProperties}); every key is optional except {@code ecu.vin}:
- * <pre>
- * ecu.request-id     = 0x740        identifier the ECU listens on (8 hex digits: 29-bit)
- * ecu.response-id    = 0x748        identifier it answers on
- * ecu.vin            = LSVAU2180N2183294
- * ecu.vin-fill       = 0x20         byte appended after the VIN, ecu.vin-fill-count times (ECU-style padding)
- * ecu.vin-fill-count = 0
- * ecu.padding        = 0xAA         CAN frame fill byte, or "none" for unpadded frames
- * ecu.fc.block-size  = 0            BS in the ECU's flow controls
- * ecu.fc.st-min      = 0            STmin in the ECU's flow controls (0x14, 20ms, 300us)
- * ecu.fault          = none         see {@link EcuFault}
- * power.mode         = ACC          initial power mode
- * power.period       = 100ms        broadcast period, 0 = no broadcast
- * power.id, power.dlc, power.byte, power.bit, power.bits, power.values   see {@link PowerModeLayout}
- * </pre>
+ * <ul>
+ *   <li>{@code ecu.request-id} (0x740), {@code ecu.response-id} (0x748): identifiers it listens and
+ *       answers on; 8 hex digits make a 29-bit identifier;</li>
+ *   <li>{@code ecu.vin}: the VIN it answers with;</li>
+ *   <li>{@code ecu.vin-fill} (0x20) appended {@code ecu.vin-fill-count} (0) times after the VIN;</li>
+ *   <li>{@code ecu.padding} (0xAA): CAN frame fill byte, or {@code none};</li>
+ *   <li>{@code ecu.fc.block-size} (0), {@code ecu.fc.st-min} (0; also {@code 20ms}, {@code 300us}): its
+ *       flow control;</li>
+ *   <li>{@code ecu.fault} ({@code none}): see {@link EcuFault};</li>
+ *   <li>{@code power.mode} (ACC), {@code power.period} (100ms, 0 = no broadcast), and the layout keys of
+ *       {@link PowerModeLayout#fromProperties}.</li>
+ * </ul>
  *
  * @param addressing   the ECU's request/response identifiers
  * @param vin          the VIN it answers with, 17 printable ASCII characters

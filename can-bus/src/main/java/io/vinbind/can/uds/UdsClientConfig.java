@@ -58,16 +58,10 @@ public record UdsClientConfig(UdsAddressing addressing, Duration p2, Duration p2
 
     /**
      * Reads a configuration from properties, each key optional (missing = default), so a terminal's
-     * configuration file can name its vehicle's ECU:
-     * <pre>
-     * uds.request-id  = 0x740      (1-3 hex digits: 11-bit; 8 digits: 29-bit, e.g. 0x18DA40F1)
-     * uds.response-id = 0x748
-     * uds.p2          = 1000ms
-     * uds.p2-star     = 5000ms
-     * uds.timeout     = 10s        (overall, including response-pending waits)
-     * uds.padding     = 0xCC       (or none)
-     * uds.n-timeout   = 1000ms     (ISO-TP N_Bs / N_Cr)
-     * </pre>
+     * configuration file can name its vehicle's ECU: {@code uds.request-id} (0x740; 8 hex digits for a
+     * 29-bit identifier such as 0x18DA40F1), {@code uds.response-id} (0x748), {@code uds.p2} (1000ms),
+     * {@code uds.p2-star} (5000ms), {@code uds.timeout} (10s, overall including response-pending waits),
+     * {@code uds.padding} (0xCC or {@code none}) and {@code uds.n-timeout} (1000ms, ISO-TP N_Bs / N_Cr).
      *
      * @throws IllegalArgumentException naming the key whose value is wrong
      */

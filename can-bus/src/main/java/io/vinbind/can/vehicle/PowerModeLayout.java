@@ -70,15 +70,10 @@ public record PowerModeLayout(CanId id, int dlc, int byteIndex, int bitOffset, i
     }
 
     /**
-     * Reads a layout from properties, each key optional (missing = default):
-     * <pre>
-     * power.id     = 0x3C0            (1-3 hex digits: 11-bit, 8 digits: 29-bit)
-     * power.dlc    = 8
-     * power.byte   = 0
-     * power.bit    = 0                (LSB position of the field)
-     * power.bits   = 4
-     * power.values = OFF:0,ACC:1,ON:2,START:3
-     * </pre>
+     * Reads a layout from properties, each key optional (missing = default): {@code power.id} (0x3C0; 1-3
+     * hex digits: 11-bit, 8 digits: 29-bit), {@code power.dlc} (8), {@code power.byte} (0),
+     * {@code power.bit} (0, LSB position of the field), {@code power.bits} (4) and {@code power.values}
+     * ({@code OFF:0,ACC:1,ON:2,START:3}).
      *
      * @throws IllegalArgumentException naming the key whose value is wrong
      */
