@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.tinylog.Logger;
 
 /**
  * Encodes and decodes the power-mode broadcast frame described by a {@link PowerModeLayout}. The ECU
@@ -79,9 +80,22 @@ public final class PowerModeFrameCodec {
         return mode;
     }
 
-    /** The mode, or empty when the frame is some other frame. Malformed power-mode frames throw. */
+    /**
+     * The mode, or empty when the frame carries none: another identifier, or a power-mode frame that is
+     * remote, too short or holds a value no mode has (logged at debug with the reason). A listener on a
+     * live bus uses this, so one odd frame (an OEM state this layout does not name) never stops it; use
+     * {@link #decode} to get the reason as an exception.
+     */
     public Optional<PowerMode> tryDecode(CanFrame frame) {
-        return matches(frame) ? Optional.of(decode(frame)) : Optional.empty();
+        if (!matches(frame)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(decode(frame));
+        } catch (IllegalArgumentException e) {
+            Logger.debug("no power mode in {}: {}", frame, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Field value per mode, for documentation and tests. */

@@ -60,6 +60,13 @@ class PowerModeFrameCodecTest {
     }
 
     @Test
+    void try_decode_yields_no_mode_for_an_odd_power_mode_frame_instead_of_throwing() {
+        assertTrue(defaults.tryDecode(CanFrame.ofUnsigned(CanId.standard(0x3C0), 0x07)).isEmpty());   // value 7: no mode
+        assertTrue(defaults.tryDecode(CanFrame.of(CanId.standard(0x3C0))).isEmpty());                 // no byte 0
+        assertEquals(PowerMode.ACC, defaults.tryDecode(CanFrame.ofUnsigned(CanId.standard(0x3C0), 0x01)).orElseThrow());
+    }
+
+    @Test
     void layout_rejects_fields_that_do_not_fit_and_duplicate_values() {
         Map<PowerMode, Integer> v = Map.of(PowerMode.OFF, 0, PowerMode.ACC, 1, PowerMode.ON, 2, PowerMode.START, 3);
         assertThrows(IllegalArgumentException.class, () -> new PowerModeLayout(CanId.standard(1), 8, 0, 6, 4, v));
