@@ -657,6 +657,30 @@ class BindingMachineTest {
         assertEquals(List.of(IDENTIFYING_MODEM, BOUND), states().subList(states().size() - 2, states().size()));
     }
 
+    @Test
+    void suspended_machine_tries_again_on_the_next_power_mode_transition_without_off() {
+        powerOnAndRead();
+        server.listener.loginAck(LoginAck.rejected("req-1", ID.imsi(), ReasonCode.UNKNOWN_IMSI));
+        clock.runDue();
+        assertEquals(SUSPENDED, machine.state());
+        power(PowerMode.START); // ON -> START: a new transition to a powered mode
+        assertEquals(READING_VIN, machine.state());
+        assertEquals("power ON -> START; attempt 1 of 4", last().cause());
+    }
+
+    @Test
+    void service_request_while_suspended_starts_a_new_power_cycle_of_attempts() {
+        powerOnAndRead();
+        ackLogin();
+        ackBind(BindOutcome.REJECTED, ReasonCode.REBIND_REJECTED);
+        assertEquals(SUSPENDED, machine.state());
+        machine.requestBinding();
+        clock.runDue();
+        assertEquals(READING_VIN, machine.state());
+        assertEquals(1, last().attempt());
+        assertEquals(Optional.empty(), store.pendingServiceRequest());
+    }
+
     // ---------------------------------------------------------------- persistence and robustness
 
     @Test
