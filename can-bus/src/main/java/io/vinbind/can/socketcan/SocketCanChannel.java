@@ -26,6 +26,8 @@ public final class SocketCanChannel implements CanChannel {
 
     private static final int EFF_FLAG = 0x8000_0000;
     private static final int SFF_MASK_WITH_EFF = 0x7FF | EFF_FLAG;
+    /** How long a receive blocks in the kernel before it looks whether the channel was closed. */
+    private static final Duration CLOSE_CHECK = Duration.ofMillis(100);
 
     private final RawCanChannel socket;
     private final String description;
@@ -79,8 +81,11 @@ public final class SocketCanChannel implements CanChannel {
                 }
                 firstAttempt = false;   // a zero timeout still takes a frame that is already queued
                 try {
-                    // SO_RCVTIMEO of 0 would block forever; at least 1 ms
-                    socket.setOption(CanSocketOptions.SO_RCVTIMEO, Duration.ofNanos(Math.max(left, 1_000_000)));
+                    // SO_RCVTIMEO of 0 would block forever: at least 1 ms. At most one slice, because closing
+                    // the socket from another thread does not wake a blocked read(2) on Linux; the loop
+                    // re-checks 'closed' between slices so close() ends a waiting receive promptly.
+                    long slice = Math.min(Math.max(left, 1_000_000), CLOSE_CHECK.toNanos());
+                    socket.setOption(CanSocketOptions.SO_RCVTIMEO, Duration.ofNanos(slice));
                     tel.schich.javacan.CanFrame read = socket.read();
                     if (read.isError()) {
                         Logger.debug("SocketCAN {}: ignoring error frame {}", description, read);
@@ -91,8 +96,8 @@ public final class SocketCanChannel implements CanChannel {
                         return Optional.of(frame);
                     }
                 } catch (LinuxNativeOperationException e) {
-                    if (e.mayTryAgain()) { // EAGAIN: SO_RCVTIMEO ran out
-                        return Optional.empty();
+                    if (e.mayTryAgain()) { // EAGAIN: the slice ran out; the loop checks 'closed' and the deadline
+                        continue;
                     }
                     throw failure(e);
                 } catch (IOException e) {
