@@ -58,28 +58,29 @@ class FlagInvariantTest {
         for (int step = 0; step < 1000; step++) {
             boolean before = store.current.flagSet();
             boolean matchingBoundAck = false;
-            int action = rnd.nextInt(16);
+            int action = rnd.nextInt(32);
             switch (action) {
-                case 0 -> machine.powerMode(PowerMode.values()[rnd.nextInt(4)]);
-                case 1 -> clock.advance(Duration.ofMillis(rnd.nextInt(10) == 0 ? rnd.nextInt(30_000) : rnd.nextInt(3_000)));
-                case 2 -> machine.requestBinding();
-                case 3 -> modem.attach = rnd.nextInt(4) > 0 ? () -> CompletableFuture.completedFuture(null)
+                case 0, 1 -> machine.powerMode(rnd.nextInt(6) == 0 ? PowerMode.OFF
+                        : List.of(PowerMode.ACC, PowerMode.ON, PowerMode.START).get(rnd.nextInt(3)));
+                case 2, 3, 4, 5 -> clock.advance(Duration.ofMillis(rnd.nextInt(10) == 0 ? rnd.nextInt(30_000) : rnd.nextInt(3_000)));
+                case 6 -> machine.requestBinding();
+                case 7 -> modem.attach = rnd.nextInt(4) > 0 ? () -> CompletableFuture.completedFuture(null)
                         : () -> CompletableFuture.failedFuture(
                                 new ModemException(ModemException.Kind.REGISTRATION_DENIED, "+CEREG: 2,3"));
-                case 4 -> server.connect = rnd.nextInt(4) > 0 ? () -> CompletableFuture.completedFuture(null)
+                case 8 -> server.connect = rnd.nextInt(4) > 0 ? () -> CompletableFuture.completedFuture(null)
                         : () -> CompletableFuture.failedFuture(new UplinkException(
                                 UplinkException.Kind.BROKER_UNREACHABLE, "refused", null));
-                case 5 -> {
+                case 9 -> {
                     if (server.listener != null) {
                         server.listener.connectionLost(new java.io.IOException("dropped"));
                     }
                 }
-                case 6 -> {
+                case 10 -> {
                     if (modem.listener != null) {
                         modem.listener.modemReset("RDY");
                     }
                 }
-                case 7, 8 -> {
+                case 11, 12, 13, 14, 15, 16, 17 -> {
                     if (!server.logins.isEmpty()) {
                         String id = rnd.nextInt(4) == 0 ? "stale" : server.lastLogin().requestId();
                         server.listener.loginAck(rnd.nextInt(5) == 0
@@ -90,7 +91,7 @@ class FlagInvariantTest {
                     if (!server.binds.isEmpty()) {
                         BindRequest r = rnd.nextInt(4) > 0 ? server.lastBind()
                                 : server.binds.get(rnd.nextInt(server.binds.size())); // sometimes an old one
-                        BindAck ack = switch (rnd.nextInt(7)) {
+                        BindAck ack = switch (rnd.nextInt(12)) {
                             case 0 -> new BindAck(Protocol.VERSION, r.requestId(), r.imsi(), "11111111111111111",
                                     BindOutcome.BOUND, ReasonCode.NONE);
                             case 1 -> new BindAck(Protocol.VERSION, r.requestId(), "460001234567899", r.vin(),
