@@ -1,6 +1,7 @@
 package io.vinbind.hil.lane;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs the named test classes with the JUnit Platform inside the vcan lane's guest (see
+ * Runs the named test classes (or single test methods, {@code class#method(types)}) with the JUnit Platform inside the vcan lane's guest (see
  * {@code scripts/with-vcan}) and prints one line per test and a machine-readable summary line that
  * {@link VcanLaneIT} checks. A skipped test counts against the lane: inside the guest vcan0 exists, so a
  * test that skips there has lost its reason to.
@@ -34,12 +35,12 @@ public final class VcanLaneMain {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: VcanLaneMain <test class>...");
+            System.err.println("usage: VcanLaneMain <test class | class#method(parameter types)>...");
             System.exit(2);
         }
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request();
         for (String name : args) {
-            request.selectors(selectClass(name));
+            request.selectors(name.contains("#") ? selectMethod(name) : selectClass(name));
         }
         LauncherDiscoveryRequest discovery = request.build();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
