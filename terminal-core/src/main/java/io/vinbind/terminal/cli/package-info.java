@@ -1,0 +1,2 @@
+/** Command lines: {@code ./vinbind vin check} and {@code ./vinbind terminal [status|request-bind]}. */
+package io.vinbind.terminal.cli;
