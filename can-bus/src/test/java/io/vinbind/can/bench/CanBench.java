@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <ol>
  *   <li>VIN read (UdsClient.readVin against the ECU simulator) over the in-JVM virtual bus;</li>
  *   <li>the same over SLCAN on a socat pty pair through jSerialComm (skipped without socat);</li>
- *   <li>ISO-TP transfer of a 4095-byte message with STmin 0, BS 0 over the virtual bus.</li>
+ *   <li>ISO-TP transfer of a 4095-byte message with STmin 0, BS 0 over the virtual bus;</li>
+ *   <li>VIN read over SocketCAN on vcan0 where it exists (run under {@code scripts/with-vcan}).</li>
  * </ol>
  * Run after {@code mvn -B -pl can-bus package -DskipTests}:
  * <pre>
@@ -51,6 +52,22 @@ public final class CanBench {
         vinOverVirtualBus(virtualReads);
         vinOverSlcanPty(ptyReads);
         isoTpThroughput(transfers);
+        vinOverVcan(ptyReads);
+    }
+
+    private static void vinOverVcan(int runs) throws Exception {
+        if (!Files.exists(Path.of("/sys/class/net/vcan0"))) {
+            System.out.println("| VIN read, SocketCAN vcan0 | skipped: no vcan0 (run under scripts/with-vcan) | | | | | | |");
+            return;
+        }
+        try (EcuSimulator sim = EcuSimulator.start(CanChannels.open("socketcan:vcan0"), EcuSimulatorConfig.of(VIN));
+             CanChannel tester = CanChannels.open("socketcan:vcan0")) {
+            UdsClient uds = UdsClient.over(tester, UdsClientConfig.defaults());
+            long[] t = timeVinReads(uds, runs / 10, runs);
+            served(sim, runs / 10 + runs);
+            report("VIN read, SocketCAN vcan0 (kernel RAW sockets)", t, String.format(Locale.ROOT, "%.0f reads/s",
+                    1e9 / mean(t)));
+        }
     }
 
     private static void vinOverVirtualBus(int runs) throws Exception {
