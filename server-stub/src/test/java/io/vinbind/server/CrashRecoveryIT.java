@@ -11,6 +11,7 @@ import io.vinbind.server.binding.Binding;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,19 +25,28 @@ class CrashRecoveryIT {
     @TempDir
     Path dir;
 
+    private MosquittoBroker mosquitto;
+
     @BeforeEach
-    void requireMosquitto() {
-        ExternalServices.assumeMosquitto();
+    void requireMosquitto() throws Exception {
+        mosquitto = MosquittoBroker.startOrSkip(dir);
+    }
+
+    @AfterEach
+    void stopMosquitto() throws Exception {
+        if (mosquitto != null) {
+            mosquitto.close();
+        }
     }
 
     @Test
     void a_bind_published_while_the_server_is_down_is_answered_after_the_restart() throws Exception {
         String imsi = Fixtures.imsi(700_000 + (int) (Math.random() * 90_000));
         String vin = Fixtures.vin(700_001);
-        ServerConfig config = ServerConfig.ephemeral(dir).withExternalBroker(ExternalServices.MQTT)
+        ServerConfig config = ServerConfig.ephemeral(dir).withExternalBroker(mosquitto.uri())
             .withInstanceId("crash-" + UUID.randomUUID().toString().substring(0, 8));
         BindingServer first = BindingServer.start(config);
-        try (TestTerminal t = new TestTerminal(ExternalServices.MQTT, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
+        try (TestTerminal t = new TestTerminal(mosquitto.uri(), imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
             first.registry().register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
             t.login();
             first.kill();

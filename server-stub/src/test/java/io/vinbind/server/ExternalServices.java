@@ -31,21 +31,28 @@ public final class ExternalServices {
 
     /** Skips the calling test, with the reason, unless Mosquitto answers. */
     public static void assumeMosquitto() {
-        Optional<String> problem = tcpProblem(MQTT.getHost(), MQTT.getPort());
-        assumeTrue(problem.isEmpty(), () -> "skipped: no MQTT broker at " + MQTT + " (" + problem.orElse("") + ")");
+        Optional<String> problem = mosquittoProblem();
+        assumeTrue(problem.isEmpty(), () -> "skipped: " + problem.orElse(""));
     }
 
     /** Skips the calling test, with the reason, unless PostgreSQL accepts a login. */
     public static void assumePostgres() {
-        Optional<String> problem;
+        Optional<String> problem = postgresProblem();
+        assumeTrue(problem.isEmpty(), () -> "skipped: " + problem.orElse(""));
+    }
+
+    /** Why Mosquitto cannot be used, or empty when it answers. */
+    public static Optional<String> mosquittoProblem() {
+        return tcpProblem(MQTT.getHost(), MQTT.getPort()).map(p -> "no MQTT broker at " + MQTT + " (" + p + ")");
+    }
+
+    /** Why PostgreSQL cannot be used, or empty when it accepts a login. */
+    public static Optional<String> postgresProblem() {
         try (Connection c = connect()) {
-            problem = Optional.empty();
+            return Optional.empty();
         } catch (SQLException e) {
-            problem = Optional.of(e.getMessage());
+            return Optional.of("no PostgreSQL at " + PG_URL + " as " + PG_USER + " (" + e.getMessage() + ")");
         }
-        Optional<String> p = problem;
-        assumeTrue(p.isEmpty(), () -> "skipped: no PostgreSQL at " + PG_URL + " as " + PG_USER + " (" + p.orElse("")
-            + ")");
     }
 
     /** Settings for a fresh schema {@code vb_<random>} (created by the migration); drop it with {@link #dropSchema}. */

@@ -34,25 +34,29 @@ class ScaleOutIT {
     Path dir;
 
     private DbSettings db;
+    private MosquittoBroker mosquitto;
 
     @BeforeEach
-    void requireServices() {
-        ExternalServices.assumeMosquitto();
+    void requireServices() throws Exception {
         ExternalServices.assumePostgres();
+        mosquitto = MosquittoBroker.startOrSkip(dir);
         db = ExternalServices.freshSchema();
     }
 
     @AfterEach
-    void dropSchema() throws Exception {
+    void stopServices() throws Exception {
         if (db != null) {
             ExternalServices.dropSchema(db);
+        }
+        if (mosquitto != null) {
+            mosquitto.close();
         }
     }
 
     @Test
     void two_instances_keep_one_live_binding_per_vin_and_per_imsi_under_conflicting_uploads() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 6);
-        ServerConfig base = ServerConfig.ephemeral(dir).withExternalBroker(ExternalServices.MQTT).withDatabase(db);
+        ServerConfig base = ServerConfig.ephemeral(dir).withExternalBroker(mosquitto.uri()).withDatabase(db);
         try (BindingServer s1 = BindingServer.start(base.withInstanceId("it-" + run + "-1"));
              BindingServer s2 = BindingServer.start(base.withInstanceId("it-" + run + "-2"))) {
             // terminals 0..2*PAIRS-1; pair k = terminals 2k and 2k+1
@@ -61,7 +65,7 @@ class ScaleOutIT {
                 for (int i = 0; i < 2 * PAIRS; i++) {
                     String imsi = Fixtures.imsi(900_000 + i);
                     s1.registry().register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
-                    TestTerminal t = new TestTerminal(ExternalServices.MQTT, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
+                    TestTerminal t = new TestTerminal(mosquitto.uri(), imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
                     terminals.add(t);
                     t.login();
                 }

@@ -61,6 +61,7 @@ public final class TestMqttClient implements AutoCloseable {
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         options.setConnectionTimeout(10);
+        options.setSocketFactory(io.vinbind.server.mqtt.NoDelaySocketFactory.INSTANCE);
         client.connect(options);
     }
 

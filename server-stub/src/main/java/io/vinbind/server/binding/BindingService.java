@@ -204,10 +204,10 @@ public final class BindingService {
     private BindAck decideHold(long holdId, boolean approve, String operator)
         throws StoreException, NotFoundException {
         String source = "http:" + operator;
-        BindAck ack = store.inTransaction((approve ? "approve" : "deny") + " hold " + holdId, tx -> {
+        Optional<BindAck> ack = store.inTransaction((approve ? "approve" : "deny") + " hold " + holdId, tx -> {
             Optional<PendingRebind> found = tx.lockPending(holdId);
             if (found.isEmpty()) {
-                return null;
+                return Optional.<BindAck>empty();
             }
             PendingRebind hold = found.get();
             if (hold.state() != PendingRebind.State.PENDING) {
@@ -246,12 +246,9 @@ public final class BindingService {
                 new StoredAnswer(hold.vin(), outcome.name(), reason), now);
             Logger.info("hold {} {} by {}: {} <-> {} {}", holdId, approve ? "approved" : "denied", operator,
                 hold.imsi(), hold.vin(), outcome);
-            return new BindAck(Protocol.VERSION, hold.requestId(), hold.imsi(), hold.vin(), outcome, reason);
+            return Optional.of(new BindAck(Protocol.VERSION, hold.requestId(), hold.imsi(), hold.vin(), outcome, reason));
         });
-        if (ack == null) {
-            throw new NotFoundException("no held rebind with id " + holdId);
-        }
-        return ack;
+        return ack.orElseThrow(() -> new NotFoundException("no held rebind with id " + holdId));
     }
 
     /** Holds waiting for a decision, oldest first. */

@@ -110,6 +110,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         options.setKeepAliveInterval(30);
         options.setConnectionTimeout((int) OPERATION_TIMEOUT.toSeconds());
         options.setReceiveMaximum(RECEIVE_MAXIMUM);
+        options.setSocketFactory(NoDelaySocketFactory.INSTANCE);
         IMqttToken connect = client.connect(options);
         connect.waitForCompletion(OPERATION_TIMEOUT.toMillis());
         subscribe();

@@ -103,7 +103,9 @@ public final class Database implements AutoCloseable {
                         lastConflict = sql;
                         Logger.debug("{}: conflict on attempt {} ({} {}), retrying", what, attempt, sql.getSQLState(),
                             sql.getMessage());
-                        backoff(attempt);
+                        if (!backoff(attempt)) {
+                            throw new StoreException(what + " interrupted while retrying a conflict", sql);
+                        }
                         continue;
                     }
                     throw e;
@@ -162,12 +164,15 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
-    private static void backoff(int attempt) {
+    /** Sleeps a jittered, growing delay (10–200 ms); false when interrupted (the flag is kept). */
+    private static boolean backoff(int attempt) {
         long cap = Math.min(200, 10L << attempt);
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
