@@ -85,6 +85,8 @@ public final class BindingMachine {
     private String vin;
     private ModemIdentity identity;
     private boolean connected;
+    /** A connect was issued: the uplink may hold a connection (even one completing after our timeout). */
+    private boolean uplinkOpen;
     private String loginRequestId;
     private String bindRequestId;
     private String lastBoundRequestId;
@@ -354,6 +356,7 @@ public final class BindingMachine {
 
     private void onAttached() {
         go(BindingState.CONNECTING, "registered, data context up");
+        uplinkOpen = true;
         await(uplink.connect(identity.imsi()), config.connectTimeout(), "broker connect", v -> onConnected(),
                 f -> attemptFailed(true, "broker: " + describe(f)));
     }
@@ -528,8 +531,9 @@ public final class BindingMachine {
     }
 
     private void disconnect() {
-        if (connected) {
-            connected = false;
+        connected = false;
+        if (uplinkOpen) {
+            uplinkOpen = false;
             uplink.disconnect();
         }
     }

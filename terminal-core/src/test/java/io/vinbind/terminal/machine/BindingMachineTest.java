@@ -434,6 +434,18 @@ class BindingMachineTest {
     }
 
     @Test
+    void connect_that_never_completes_is_bounded_and_the_half_open_connection_is_dropped() {
+        server.connect = CompletableFuture::new;
+        powerOnAndRead();
+        assertEquals(CONNECTING, machine.state());
+        clock.advance(config.connectTimeout());
+        assertEquals(BACKOFF, machine.state());
+        assertTrue(last().cause().contains("broker connect did not complete within 20000 ms"), last().cause());
+        assertTrue(server.issued.get(0).isCancelled());
+        assertEquals(1, server.disconnects, "a connection completing late must not linger");
+    }
+
+    @Test
     void lost_login_ack_times_out_and_next_attempt_logs_in_with_fresh_request_id() {
         powerOnAndRead();
         clock.advance(config.loginAckTimeout());
@@ -610,7 +622,7 @@ class BindingMachineTest {
     void power_off_in_any_state_aborts_cleanly_with_flag_kept_and_next_acc_resumes(BindingState at) {
         driveTo(at);
         int disconnectsBefore = server.disconnects;
-        boolean wasConnected = at == LOGGING_IN || at == UPLOADING;
+        boolean wasConnected = at == CONNECTING || at == LOGGING_IN || at == UPLOADING;
 
         power(PowerMode.OFF);
 
