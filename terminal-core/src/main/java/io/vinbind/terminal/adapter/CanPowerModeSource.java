@@ -29,17 +29,28 @@ public final class CanPowerModeSource implements PowerModeSource {
     private final CanChannel channel;
     private final PowerModeFrameCodec codec;
     private final Duration silenceMeansOff;
+    private final Consumer<Exception> onFailure;
     private volatile boolean running;
     private Thread reader;
 
     /**
      * @param channel         a channel (or shared view) this source may filter and read alone
      * @param silenceMeansOff no broadcast for this long counts as OFF
+     * @param onFailure       told when the channel fails for good (adapter unplugged, bus closed under us),
+     *                        after OFF was reported; the daemon uses it to stop so the service manager
+     *                        restarts it with a fresh channel
      */
-    public CanPowerModeSource(CanChannel channel, PowerModeFrameCodec codec, Duration silenceMeansOff) {
+    public CanPowerModeSource(CanChannel channel, PowerModeFrameCodec codec, Duration silenceMeansOff,
+            Consumer<Exception> onFailure) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.silenceMeansOff = Objects.requireNonNull(silenceMeansOff, "silenceMeansOff");
+        this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+    }
+
+    /** A source whose channel failure is only logged. */
+    public CanPowerModeSource(CanChannel channel, PowerModeFrameCodec codec, Duration silenceMeansOff) {
+        this(channel, codec, silenceMeansOff, e -> { });
     }
 
     @Override
@@ -83,10 +94,12 @@ public final class CanPowerModeSource implements PowerModeSource {
             if (running) {
                 Logger.error("power-mode channel {} closed: {}; reporting OFF", channel.description(), e.getMessage());
                 sink.accept(PowerMode.OFF);
+                onFailure.accept(e);
             }
         } catch (CanException | RuntimeException e) {
             Logger.error(e, "power-mode reader on {} failed; reporting OFF", channel.description());
             sink.accept(PowerMode.OFF);
+            onFailure.accept(e);
         }
     }
 

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tinylog.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,8 +40,8 @@ import picocli.CommandLine.Option;
                     + "server over MQTT 5 and uploads the VIN; the VIN-request flag is cleared only by the matching "
                     + "bind-ack. Stop it with SIGTERM (systemd) or Ctrl-C: the attempt is aborted, the flag kept.",
             "Exit status: 143 after SIGTERM (the JVM's code once the shutdown hook has stopped the daemon "
-                    + "cleanly; the systemd unit lists it as success), 1 if the daemon could not start, 2 for a bad "
-                    + "configuration."},
+                    + "cleanly; the systemd unit lists it as success), 1 if the daemon could not start or lost its "
+                    + "CAN adapter (the service manager restarts it), 2 for a bad configuration."},
         subcommands = {TerminalCli.Status.class, TerminalCli.RequestBind.class, CommandLine.HelpCommand.class})
 public final class TerminalCli implements Callable<Integer> {
 
@@ -77,6 +78,7 @@ public final class TerminalCli implements Callable<Integer> {
         }
         TerminalDaemon daemon = TerminalDaemon.builder(cfg).build();
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean failed = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             Logger.info("stop requested (signal)");
             daemon.close();
@@ -89,7 +91,17 @@ public final class TerminalCli implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         Runtime.getRuntime().addShutdownHook(hook);
+        daemon.failure().thenAccept(e -> {
+            err.println("terminal: " + e.getMessage() + "; stopping so the service manager restarts the daemon");
+            err.flush();
+            failed.set(true);
+            stopped.countDown();
+        });
         stopped.await();
+        if (failed.get()) {
+            daemon.close();
+            return EXIT_START_FAILED;
+        }
         return 0;
     }
 

@@ -41,6 +41,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 import org.tinylog.Logger;
 
@@ -84,6 +85,7 @@ public final class TerminalDaemon implements AutoCloseable {
     private PowerModeSource powerSource;
     private boolean started;
     private boolean closed;
+    private final CompletableFuture<Exception> failure = new java.util.concurrent.CompletableFuture<>();
 
     private TerminalDaemon(Builder b) {
         this.config = b.config;
@@ -277,13 +279,27 @@ public final class TerminalDaemon implements AutoCloseable {
         PowerModeSource source;
         if (config.power() instanceof PowerSourceSpec.Can can) {
             source = new CanPowerModeSource(bus.newView("power-mode"), new PowerModeFrameCodec(can.layout()),
-                    can.silenceMeansOff());
+                    can.silenceMeansOff(), e -> transportFailed("CAN channel " + config.canChannel(), e));
         } else if (config.power() instanceof PowerSourceSpec.File file) {
             source = LinePowerModeSource.ofFile(file.path(), Duration.ofMillis(200));
         } else {
             source = LinePowerModeSource.ofStream(System.in, "stdin");
         }
         return source;
+    }
+
+    private void transportFailed(String what, Exception e) {
+        Logger.error("{} failed for good ({}); the daemon cannot work without it", what, e.getMessage());
+        failure.complete(new TerminalStartException(what + " failed: " + e.getMessage(), e));
+    }
+
+    /**
+     * Completes when a transport the daemon cannot reopen by itself has failed (the CAN adapter was
+     * unplugged): the command line then stops with exit status 1 so that the service manager restarts the
+     * daemon with a fresh channel. (The modem link reopens by itself; MQTT reconnects per attempt.)
+     */
+    public CompletableFuture<Exception> failure() {
+        return failure;
     }
 
     /** The machine's state (a snapshot). */

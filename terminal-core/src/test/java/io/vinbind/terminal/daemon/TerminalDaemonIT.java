@@ -262,6 +262,19 @@ class TerminalDaemonIT {
     }
 
     @Test
+    void losing_the_can_adapter_reports_off_and_a_failure_for_the_service_manager() throws Exception {
+        CanChannel terminalNode = VirtualCanBus.named(busName).connect("terminal");
+        daemon = TerminalDaemon.builder(config()).modem(modemPort).canChannel(terminalNode).build();
+        daemon.start();
+        ecu.setPowerMode(PowerMode.ON);
+        await(() -> daemon.state() != BindingState.OFF, Duration.ofSeconds(5), "powered");
+        terminalNode.close(); // the adapter is unplugged
+        Exception failure = daemon.failure().get(5, TimeUnit.SECONDS);
+        assertTrue(failure.getMessage().startsWith("CAN channel virtual:" + busName + " failed"), failure.getMessage());
+        await(() -> daemon.state() == BindingState.OFF, Duration.ofSeconds(5), "off");
+    }
+
+    @Test
     void a_second_daemon_on_the_same_data_directory_is_refused() throws Exception {
         startDaemon();
         TerminalDaemon second = TerminalDaemon.builder(config()).modem(modemPort).build();
