@@ -155,8 +155,12 @@ public final class BindingMachine {
             try {
                 store.requestBinding(scheduler.now());
             } catch (StateStoreException e) {
-                Logger.error(e, "could not persist the service request; setting the flag in memory only");
+                Logger.error(e, "could not record the service request; setting the flag directly");
                 setFlag(FlagReason.SERVICE_REQUEST);
+                if (started && power.isPowered() && (state == BindingState.BOUND || state == BindingState.SUSPENDED)) {
+                    beginPowerCycle("service request");
+                }
+                return;
             }
             pollServiceRequest();
         });

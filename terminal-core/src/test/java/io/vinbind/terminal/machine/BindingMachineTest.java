@@ -216,7 +216,7 @@ class BindingMachineTest {
     @Test
     void service_request_made_while_off_is_taken_at_next_power_up() {
         store = new MemoryStateStore(TerminalState.bound(BOUND_BEFORE));
-        store.requestBinding(T0);
+        store.request = Optional.of(T0);
         powerOnAndRead();
         assertEquals(LOGGING_IN, machine.state());
         assertEquals(Optional.empty(), store.pendingServiceRequest(), "request file taken");
@@ -232,7 +232,7 @@ class BindingMachineTest {
         store = new MemoryStateStore(TerminalState.bound(BOUND_BEFORE));
         powerOnAndRead();
         assertEquals(BOUND, machine.state());
-        store.requestBinding(clock.now()); // what `terminal request-bind` does from another process
+        store.request = Optional.of(clock.now()); // what `terminal request-bind` does from another process
         // the poll runs every 5 s from start (T0); the clock is at T0 + 200 ms
         clock.advance(config.serviceRequestPoll().minus(config.vinReadGap()).minusMillis(1));
         assertEquals(BOUND, machine.state());
@@ -251,6 +251,17 @@ class BindingMachineTest {
         machine.requestBinding();
         clock.runDue();
         assertEquals(READING_VIN, machine.state());
+    }
+
+    @Test
+    void service_request_that_cannot_be_recorded_still_sets_the_flag_and_starts() {
+        store = new MemoryStateStore(TerminalState.bound(BOUND_BEFORE));
+        powerOnAndRead();
+        store.failRequests = true;
+        machine.requestBinding();
+        clock.runDue();
+        assertEquals(READING_VIN, machine.state());
+        assertEquals(FlagReason.SERVICE_REQUEST, store.current.vinRequest().orElseThrow().reason());
     }
 
     @Test

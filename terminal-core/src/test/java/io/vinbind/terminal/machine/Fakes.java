@@ -152,6 +152,7 @@ final class Fakes {
         final List<TerminalState> saved = new ArrayList<>();
         Optional<Instant> request = Optional.empty();
         boolean failSaves;
+        boolean failRequests;
 
         MemoryStateStore(TerminalState initial) {
             this.current = initial;
@@ -173,7 +174,11 @@ final class Fakes {
         }
 
         @Override
-        public void requestBinding(Instant at) {
+        public void requestBinding(Instant at) throws StateStoreException {
+            if (failRequests) {
+                throw new StateStoreException(StateStoreException.Step.WRITE_TEMP, Path.of("bind-request.tmp"),
+                        new java.io.IOException("injected: No space left on device"));
+            }
             request = Optional.of(at);
         }
 
