@@ -134,6 +134,7 @@ class TerminalDaemonIT {
         p.setProperty("data.dir", dir.resolve("data").toString());
         p.setProperty("retry.initial", "200ms");
         p.setProperty("retry.max", "1s");
+        p.setProperty("service.poll", "300ms");
         return TerminalConfig.fromProperties(p, dir);
     }
 
