@@ -264,7 +264,9 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         }
         try {
             if (c.isConnected()) {
-                c.disconnectForcibly(0, disconnectTimeout.toMillis(), true);
+                // a clean DISCONNECT (reason 0x00: the broker drops any will); the token completes when the
+                // packet is out, bounded in case the socket is stuck
+                c.disconnect(0).waitForCompletion(disconnectTimeout.toMillis());
             }
         } catch (MqttException e) {
             Logger.debug("disconnect from {}: {}", brokerUri, e.getMessage());
