@@ -133,6 +133,26 @@ public final class BenchServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the server as a crash would: the MQTT front end drops its connection without a clean
+     * DISCONNECT (the broker keeps its session and redelivers unacknowledged requests to the next
+     * instance), requests being decided roll back; an embedded broker goes down with it.
+     */
+    public synchronized void kill() {
+        if (server != null) {
+            server.kill();
+            server = null;
+            Logger.info("bench server killed ({})", backend);
+        }
+    }
+
+    /** Starts a stopped or killed server again on the same data directory, ports and database. */
+    public synchronized void start() {
+        if (server == null) {
+            startServer();
+        }
+    }
+
     /** Starts the server again on the same data directory, ports and database. */
     public synchronized void restart() {
         stop();

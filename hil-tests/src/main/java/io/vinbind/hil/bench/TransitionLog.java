@@ -57,6 +57,12 @@ public final class TransitionLog implements TerminalListener {
     public record Bound(BoundIdentity identity, BindOutcome outcome, long nanos) implements Event {
     }
 
+    /** A registered hook; closing it removes it. */
+    public interface Hook extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private final String name;
     private final List<Event> events = new ArrayList<>(); // guarded by this
     private final Map<BindingState, List<Runnable>> hooks = new ConcurrentHashMap<>();
@@ -70,7 +76,7 @@ public final class TransitionLog implements TerminalListener {
      * anything in it (e.g. make the network drop the ack the terminal is about to wait for). Returns a handle
      * that removes the hook.
      */
-    public AutoCloseable onEnter(BindingState state, Runnable action) {
+    public Hook onEnter(BindingState state, Runnable action) {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(action, "action");
         hooks.computeIfAbsent(state, s -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(action);

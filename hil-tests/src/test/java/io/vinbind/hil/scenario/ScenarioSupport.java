@@ -8,13 +8,16 @@ import io.vinbind.hil.bench.CanTransport;
 import io.vinbind.hil.bench.Identities;
 import io.vinbind.hil.bench.ModemTransport;
 import io.vinbind.hil.bench.ServerBackend;
+import io.vinbind.terminal.state.FlagReason;
 import io.vinbind.terminal.state.StateReading;
+import io.vinbind.terminal.state.VinRequest;
 import io.vinbind.terminal.state.TerminalState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.tinylog.Logger;
 
@@ -67,6 +70,22 @@ final class ScenarioSupport {
         StateReading r = bench.readState();
         assertEquals(StateReading.Present.class, r.getClass(), () -> "state file " + bench.stateFile() + ": " + r);
         return ((StateReading.Present) r).state();
+    }
+
+    /**
+     * The VIN-request flag as the daemon would load it from disk: a missing state file is a terminal fresh
+     * from assembly (flag set, ASSEMBLY: the daemon does not write a file just to say so), a corrupt one
+     * means STATE_UNREADABLE.
+     */
+    static Optional<FlagReason> flagOnDisk(Bench bench) {
+        StateReading r = bench.readState();
+        if (r instanceof StateReading.Missing) {
+            return Optional.of(FlagReason.ASSEMBLY);
+        }
+        if (r instanceof StateReading.Present p) {
+            return p.state().vinRequest().map(VinRequest::reason);
+        }
+        return Optional.of(FlagReason.STATE_UNREADABLE);
     }
 
     static void deleteTree(Path dir) {
