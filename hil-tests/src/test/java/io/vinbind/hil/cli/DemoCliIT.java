@@ -1,0 +1,59 @@
+package io.vinbind.hil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code ./vinbind demo} in-process: what a new user sees, and that it leaves nothing behind. */
+class DemoCliIT {
+
+    @Test
+    void demo_binds_rebinds_after_a_modem_swap_and_cleans_up() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int exit = new CommandLine(new DemoCli(out)).execute("--seed", "20261122");
+        String text = bytes.toString(StandardCharsets.UTF_8);
+
+        assertEquals(0, exit, text);
+        assertTrue(text.contains("flag CLEARED: server says BOUND"), text);
+        assertTrue(text.contains("flag SET, reason MODEM_REPLACED"), text);
+        assertTrue(text.contains("flag CLEARED: server says REBOUND"), text);
+        assertTrue(text.matches("(?s).*RELEASED.*REBOUND.*"), "history shows the released and the new pair");
+        Matcher cleaned = Pattern.compile("cleaned up: (\\S+) removed").matcher(text);
+        assertTrue(cleaned.find(), text);
+        assertFalse(Files.exists(Path.of(cleaned.group(1))), "the demo's temporary directory is gone");
+    }
+
+    @Test
+    void help_explains_transports_and_options() {
+        StringWriter help = new StringWriter();
+        CommandLine cli = new CommandLine(new DemoCli(System.out));
+        cli.setOut(new PrintWriter(help));
+        assertEquals(0, cli.execute("--help"));
+        for (String expected : new String[] {"--transport", "pty", "in-jvm", "socat", "--keep-running", "--seed",
+            "--vin", "--verbose"}) {
+            assertTrue(help.toString().contains(expected), () -> "help lacks " + expected + ":\n" + help);
+        }
+    }
+
+    @Test
+    void invalid_vin_is_a_command_line_error() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new DemoCli(System.out));
+        cli.setErr(new PrintWriter(err));
+        assertEquals(2, cli.execute("--vin", "LSVAU2180N2183295"));
+        assertTrue(err.toString().contains("--vin LSVAU2180N2183295"), err.toString());
+    }
+}
