@@ -13,6 +13,7 @@ import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.bench.TransitionLog;
 import io.vinbind.modem.link.SocatPtyPair;
 import io.vinbind.modem.sim.Identity;
+import io.vinbind.modem.sim.ModemSimulator;
 import io.vinbind.protocol.BindOutcome;
 import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Vin;
@@ -235,6 +236,10 @@ public final class DemoCli implements Callable<Integer> {
         bench.ignition(PowerMode.ACC);
         TransitionLog.Bound bound = bench.log().awaitBindAck(mark, STEP_BOUND);
         Timeline.lines(bench.log().since(mark), t0).forEach(out::println);
+        ModemSimulator.Status modem = bench.modem().status();
+        out.println("  modem:    SIM " + modem.simCard() + ", IMSI " + modem.identity().imsi() + ", registration "
+                + modem.registration() + ", data context " + (modem.dataActive() ? "up" : "down") + " (APN '"
+                + modem.apn() + "')");
         return bound;
     }
 
