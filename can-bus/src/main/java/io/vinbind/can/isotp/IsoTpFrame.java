@@ -22,6 +22,8 @@ sealed interface IsoTpFrame {
     int FF_DATA = 6;
     /** Payload bytes in a full CF. */
     int CF_DATA = 7;
+    /** Longest length a 12-bit FF_DL field holds; longer messages need the 32-bit escape. */
+    int MAX_12_BIT_LENGTH = 0xFFF;
 
     /** SF: {@code 0L data...} with L = 1..7. */
     record Single(byte[] payload) implements IsoTpFrame {
@@ -66,6 +68,11 @@ sealed interface IsoTpFrame {
                 int length12 = (low << 8) | (d[1] & 0xFF);
                 if (length12 == 0) {
                     long length32 = ((d[2] & 0xFFL) << 24) | ((d[3] & 0xFFL) << 16) | ((d[4] & 0xFFL) << 8) | (d[5] & 0xFFL);
+                    if (length32 <= MAX_12_BIT_LENGTH) {
+                        // ISO 15765-2:2016 9.6.3.2: the escape is only for FF_DL > 4095; such an FF is ignored
+                        return new Invalid("FF " + frame + " uses the 32-bit length escape for " + length32
+                                + " bytes, which a 12-bit first frame carries");
+                    }
                     return new First(length32, Arrays.copyOfRange(d, 6, 8));
                 }
                 if (length12 <= SF_MAX) {

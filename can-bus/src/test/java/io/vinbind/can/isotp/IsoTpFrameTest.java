@@ -63,6 +63,14 @@ class IsoTpFrameTest {
         assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class, decode(0x05, 0x01, 0x02)).reason().contains("carries 2"));
         assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class, decode(0x10, 0x14, 1, 2)).reason().contains("shorter than 8"));
         assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class, decode(0x10, 0x05, 1, 2, 3, 4, 5, 6)).reason().contains("single frame"));
+        assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class,
+                decode(0x10, 0x00,                // FF, 12-bit length 0: escape
+                       0x00, 0x00, 0x00, 0x00,    // 32-bit length 0: no message at all
+                       0xAA, 0xBB)).reason().contains("escape for 0 bytes"));
+        assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class,
+                decode(0x10, 0x00,                // FF, 12-bit length 0: escape
+                       0x00, 0x00, 0x0F, 0xFF,    // 32-bit length 4095: fits the 12-bit field, escape not allowed
+                       0xAA, 0xBB)).reason().contains("escape for 4095 bytes"));
         assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class, decode(0x30, 0x00)).reason().contains("shorter than 3"));
         assertTrue(assertInstanceOf(IsoTpFrame.Invalid.class, decode(0x40, 0x00)).reason().contains("PCI type 4"));
         assertInstanceOf(IsoTpFrame.Invalid.class, decode());

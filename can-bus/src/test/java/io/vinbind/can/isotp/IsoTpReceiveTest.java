@@ -168,6 +168,17 @@ class IsoTpReceiveTest {
     }
 
     @Test
+    void ignores_an_escape_first_frame_announcing_a_length_that_fits_12_bits() throws Exception {
+        Future<Optional<byte[]>> rx = receive(FramePeer.config().withoutPadding());
+        t.send(0x10, 0x00,                                // FF with 12-bit length 0: escape
+               0x00, 0x00, 0x00, 0x00,                    // 32-bit length 0: an empty message
+               0xAB, 0xCD);                               // two data bytes
+        t.send(0x01, 0x51);                               // SF, length 1
+        assertEquals("51", FramePeer.hex(get(rx)));       // the escape FF got no flow control
+        t.expectSilence(Duration.ofMillis(30));
+    }
+
+    @Test
     void aborts_on_a_wrong_sequence_number() throws Exception {
         Future<Optional<byte[]>> rx = receive(FramePeer.config().withoutPadding());
         t.send(0x10, 0x14, 1, 2, 3, 4, 5, 6);             // FF, length 20
