@@ -251,15 +251,14 @@ class AtEngineTest {
 
     @Test
     void unknown_unsolicited_line_goes_to_the_catch_all() throws Exception {
-        AtomicReference<Urc> unknown = new AtomicReference<>();
-        engine.onUrc(UrcKind.UNKNOWN, unknown::set);
+        BlockingQueue<Urc> unknown = new LinkedBlockingQueue<>();
+        engine.onUrc(UrcKind.UNKNOWN, unknown::add);
         modem.push("\r\n+QFOO: 1,2\r\n");
 
         Urc u = urcs.poll(2, TimeUnit.SECONDS);
         assertEquals(UrcKind.UNKNOWN, u.kind());
         assertEquals("+QFOO: 1,2", u.line());
-        Thread.sleep(50);
-        assertEquals(u, unknown.get());
+        assertEquals(u, unknown.poll(2, TimeUnit.SECONDS));
     }
 
     @Test
@@ -271,10 +270,11 @@ class AtEngineTest {
         });
         modem.push("\r\n+CPIN: NOT READY\r\n");
         modem.push("\r\n+CPIN: READY\r\n");
+        modem.push("\r\n+CTZV: +32,0\r\n"); // a marker: listeners run in order on one dispatcher thread
 
         assertEquals("+CPIN: NOT READY", urcs.poll(2, TimeUnit.SECONDS).line());
         assertEquals("+CPIN: READY", urcs.poll(2, TimeUnit.SECONDS).line());
-        Thread.sleep(50);
+        assertEquals(UrcKind.CTZ, urcs.poll(2, TimeUnit.SECONDS).kind());
         assertEquals(2, calls.get());
     }
 
@@ -310,8 +310,9 @@ class AtEngineTest {
         });
         t.start();
         AtResponse mine = engine.execute(AtCommand.query("AT+CSQ", "+CSQ:"));
-        t.join(2000);
+        t.join(5000);
 
+        assertFalse(t.isAlive(), "the other caller was served within 5 s");
         assertEquals(1, mine.lines().size());
         assertEquals(1, other.get().lines().size());
         assertFalse(mine.lines().equals(other.get().lines()), "each caller got its own answer");
