@@ -1,0 +1,324 @@
+package io.vinbind.hil.cli;
+
+import io.vinbind.hil.bench.BenchException;
+import io.vinbind.hil.bench.ServerBackend;
+import io.vinbind.hil.crash.CrashRun;
+import io.vinbind.hil.perf.ServerBench;
+import io.vinbind.hil.perf.TerminalBench;
+import io.vinbind.modem.link.SocatPtyPair;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./vinbind bench}: the benchmarks and the long crash test. Figures go to stdout (one line per phase or
+ * measurement), progress and logs to stderr. Nothing here asserts on a time: these are measurements.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmarks of the binding server and the terminal daemon, and the long crash test.",
+            "  server    N simulated terminals connect, log in and upload at once (embedded broker + H2, and "
+                    + "Mosquitto + PostgreSQL when they run); binds/s, upload-to-ack p50/p99/max, missing acks, and "
+                    + "the raw MQTT QoS 1 echo rate on the same broker",
+            "  terminal  ACC to flag cleared with zero-delay simulators, split into the terminal's own time and "
+                    + "the waits on bus, modem and server; JVM start to first CAN request; heap and RSS with -Xmx32m",
+            "  crash     SIGKILL the daemon process at random moments while it binds (seeded), check the flag invariant",
+            "  all       server, then terminal (the default)",
+            "Results to record are written up in docs/benchmarks.md.",
+            "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
+                    + "usage or when the bench cannot run."},
+        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.All.class,
+            CommandLine.HelpCommand.class})
+public final class BenchCli implements Callable<Integer> {
+
+    static final int EXIT_INCOMPLETE = 1;
+    static final int EXIT_CANNOT_RUN = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCli()).execute(args));
+    }
+
+    /** Without a subcommand: everything but the crash test. */
+    @Override
+    public Integer call() {
+        return new All().runWith(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Options of the server benchmark. */
+    static final class ServerOptions {
+        @Option(names = {"-n", "--terminals"}, paramLabel = "N", defaultValue = "1000",
+                description = "simulated terminals (default ${DEFAULT-VALUE}; up to 10000 with --large)")
+        int terminals;
+
+        @Option(names = "--large", description = "allow more than 1000 terminals (up to 10000; mind `ulimit -n`: the "
+                + "embedded broker runs in this JVM, so it needs two descriptors per terminal)")
+        boolean large;
+
+        @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "both",
+                description = "embedded (broker + H2 in this JVM), external (--mqtt + --db) or both "
+                        + "(default; external only when both services answer)")
+        String backend;
+
+        @Option(names = "--mqtt", paramLabel = "URI", defaultValue = "tcp://127.0.0.1:1883",
+                description = "external broker (default ${DEFAULT-VALUE})")
+        URI mqtt;
+
+        @Option(names = "--db", paramLabel = "JDBC", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
+                description = "external database, a fresh schema dropped afterwards (default ${DEFAULT-VALUE})")
+        String db;
+
+        @Option(names = "--db-user", paramLabel = "USER", defaultValue = "postgres",
+                description = "database user, trust authentication (default ${DEFAULT-VALUE})")
+        String dbUser;
+
+        @Option(names = "--connect-window", paramLabel = "K", defaultValue = "200",
+                description = "connection handshakes in flight at most (default ${DEFAULT-VALUE})")
+        int connectWindow;
+
+        @Option(names = "--quiet-timeout", paramLabel = "SECONDS", defaultValue = "30",
+                description = "a phase gives up on the rest after this long without an answer (default ${DEFAULT-VALUE})")
+        int quietSeconds;
+
+        @Option(names = "--seed", paramLabel = "SEED", description = "seed of the generated identities (default: random, printed)")
+        Long seed;
+
+        int run(PrintWriter out, PrintWriter err) {
+            if (terminals > 1000 && !large) {
+                err.println("bench server: " + terminals + " terminals needs --large (the default is 1000)");
+                return EXIT_CANNOT_RUN;
+            }
+            boolean embedded = backend.equals("embedded") || backend.equals("both");
+            boolean external = backend.equals("external") || backend.equals("both");
+            if (!embedded && !external) {
+                err.println("bench server: --backend must be embedded, external or both, not '" + backend + "'");
+                return EXIT_CANNOT_RUN;
+            }
+            long s = seed != null ? seed : System.nanoTime();
+            out.println("# server bench: " + terminals + " terminals, seed " + s);
+            int missing = 0;
+            List<ServerBench.Result> results = new ArrayList<>();
+            if (embedded) {
+                results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s), err::println));
+            }
+            if (external) {
+                String why = externalUnavailable();
+                if (why != null && backend.equals("both")) {
+                    out.println("external backend skipped: " + why);
+                } else if (why != null) {
+                    err.println("bench server: " + why);
+                    return EXIT_CANNOT_RUN;
+                } else {
+                    results.add(ServerBench.run(settings(Optional.of(mqtt), Optional.of(db), s), err::println));
+                }
+            }
+            for (ServerBench.Result r : results) {
+                out.println();
+                out.println("## " + r.target() + ", " + r.terminals() + " terminals");
+                out.printf("factory CSV import: %.0f ms%n", r.registerNanos() / 1e6);
+                r.phases().forEach(p -> out.println(p));
+                out.printf("binds/s %.0f = %.2f x the warm echo rate %.0f/s on the same broker; missing answers: %d%n",
+                        r.phase("bind").ratePerSecond(), r.bindToEchoRatio(), r.phase("echo-warm").ratePerSecond(),
+                        r.missingAcks());
+                missing += r.missingAcks();
+            }
+            out.flush();
+            return missing == 0 ? 0 : EXIT_INCOMPLETE;
+        }
+
+        private ServerBench.Settings settings(Optional<URI> m, Optional<String> d, long s) {
+            return new ServerBench.Settings(terminals, m, d, dbUser, connectWindow, Duration.ofSeconds(quietSeconds), s);
+        }
+
+        private String externalUnavailable() {
+            if (!listening(mqtt)) {
+                return "no broker listening at " + mqtt;
+            }
+            URI pg = URI.create(db.substring("jdbc:".length()));
+            if (!listening(URI.create("tcp://" + pg.getHost() + ":" + (pg.getPort() > 0 ? pg.getPort() : 5432)))) {
+                return "no database listening for " + db;
+            }
+            return null;
+        }
+
+        private static boolean listening(URI u) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()), 500);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
+    @Command(name = "server", mixinStandardHelpOptions = true,
+            description = {"N simulated terminals (a raw NIO MQTT 5 client, all on one thread) are registered by "
+                    + "factory CSV import, then connect, log in and upload a VIN at once. Reports binds/s, upload-to-ack "
+                    + "p50/p99/max, acks missing, and the QoS 1 request/response rate of a trivial echo responder on "
+                    + "the same broker in the same run (before and after the binds)."})
+    static final class Server implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerOptions options = new ServerOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> options.run(spec.commandLine().getOut(), spec.commandLine().getErr()));
+        }
+    }
+
+    /** Options of the terminal benchmark. */
+    static final class TerminalOptions {
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "10",
+                description = "timed bindings (after two warm-up bindings; default ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--starts", paramLabel = "N", defaultValue = "5",
+                description = "daemon processes started for JVM-start-to-first-CAN-request (default ${DEFAULT-VALUE})")
+        int starts;
+
+        @Option(names = "--xmx", paramLabel = "SIZE", defaultValue = "32m",
+                description = "heap limit of the measured daemon process (default ${DEFAULT-VALUE})")
+        String xmx;
+
+        int run(PrintWriter out, PrintWriter err) {
+            if (!SocatPtyPair.socatAvailable()) {
+                err.println("bench terminal: socat is needed (the daemon's SLCAN and AT ports are socat pty pairs)");
+                return EXIT_CANNOT_RUN;
+            }
+            TerminalBench.Result r = TerminalBench.run(new TerminalBench.Settings(runs, starts, xmx), err::println);
+            out.println(r.report());
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "terminal", mixinStandardHelpOptions = true,
+            description = {"The terminal daemon against zero-delay simulators over socat pty pairs (SLCAN, AT) and "
+                    + "the embedded server: ACC to flag cleared, split into the terminal's own time and the time "
+                    + "waiting on the bus, the modem and the server; JVM start to first UDS request seen by the ECU "
+                    + "simulator (a daemon process); heap and resident memory of a daemon process run with -Xmx32m."})
+    static final class Terminal implements Callable<Integer> {
+        @CommandLine.Mixin
+        TerminalOptions options = new TerminalOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> options.run(spec.commandLine().getOut(), spec.commandLine().getErr()));
+        }
+    }
+
+    @Command(name = "crash", mixinStandardHelpOptions = true,
+            description = {"The crash test at length: the terminal daemon as a separate process, SIGKILLed at random "
+                    + "moments while it binds (the modem replaced, the vehicle changed or a service request between "
+                    + "rounds), restarted, and checked: after every kill the flag is clear only if the server holds "
+                    + "the binding the state file names; after every undisturbed restart the daemon binds the current "
+                    + "VIN and IMSI. Prints the seed; --seed repeats a run."})
+    static final class Crash implements Callable<Integer> {
+        @Option(names = "--kills", paramLabel = "N", defaultValue = "100", description = "SIGKILLs in all (default ${DEFAULT-VALUE}, at most 10000)")
+        int kills;
+
+        @Option(names = "--seed", paramLabel = "SEED", description = "seed of every random choice (default: random, printed)")
+        Long seed;
+
+        @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "embedded",
+                description = "embedded (default) or external (Mosquitto 127.0.0.1:1883 + PostgreSQL 127.0.0.1:5432/test)")
+        String backend;
+
+        @Option(names = "--log", paramLabel = "FILE", defaultValue = "target/crash-daemon.log",
+                description = "every daemon's log, appended (default ${DEFAULT-VALUE})")
+        Path log;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                if (!SocatPtyPair.socatAvailable()) {
+                    err.println("bench crash: socat is needed (the daemon's SLCAN and AT ports are socat pty pairs)");
+                    return EXIT_CANNOT_RUN;
+                }
+                ServerBackend b = switch (backend) {
+                    case "embedded" -> ServerBackend.EMBEDDED;
+                    case "external" -> ServerBackend.MOSQUITTO_POSTGRES;
+                    default -> null;
+                };
+                if (b == null) {
+                    err.println("bench crash: --backend must be embedded or external, not '" + backend + "'");
+                    return EXIT_CANNOT_RUN;
+                }
+                if (b.unavailableReason() != null) {
+                    err.println("bench crash: " + b.unavailableReason());
+                    return EXIT_CANNOT_RUN;
+                }
+                Path logFile = log.toAbsolutePath();
+                Files.createDirectories(logFile.getParent());
+                long s = seed != null ? seed : System.nanoTime();
+                CrashRun.Settings settings = new CrashRun.Settings(kills, s, b, 0.35, Duration.ofSeconds(30),
+                        CrashRun.Settings.DEFAULT_JVM, logFile);
+                CrashRun.Report r = CrashRun.run(settings, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+                return r.violations().isEmpty() && r.survived() == r.points().size() ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+    }
+
+    @Command(name = "all", mixinStandardHelpOptions = true, description = "server, then terminal, with their defaults")
+    static final class All implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return runWith(spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+
+        int runWith(PrintWriter out, PrintWriter err) {
+            try {
+                int a = CommandLine.populateCommand(new ServerOptions()).run(out, err);
+                int b = CommandLine.populateCommand(new TerminalOptions()).run(out, err);
+                return Math.max(a, b);
+            } catch (BenchException e) {
+                err.println("bench: " + e.getMessage());
+                return EXIT_CANNOT_RUN;
+            }
+        }
+    }
+
+    private interface Body {
+        Integer run() throws Exception;
+    }
+
+    private static Integer guarded(CommandLine.Model.CommandSpec spec, Body body) {
+        try {
+            return body.run();
+        } catch (BenchException | IOException | IllegalArgumentException e) {
+            spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
+            return EXIT_CANNOT_RUN;
+        } catch (Exception e) {
+            spec.commandLine().getErr().println(spec.name() + ": " + e);
+            return EXIT_CANNOT_RUN;
+        }
+    }
+}
