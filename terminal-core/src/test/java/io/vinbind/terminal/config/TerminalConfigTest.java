@@ -130,6 +130,20 @@ class TerminalConfigTest {
     }
 
     @Test
+    void uds_durations_accept_every_documented_form() throws Exception {
+        Properties p = example();
+        p.setProperty("uds.timeout", "PT6S");
+        p.setProperty("uds.p2-star", "1m");
+        p.setProperty("uds.p2", "1500ms");
+        p.setProperty("timeout.vin-read", "2m");
+        TerminalConfig c = TerminalConfig.fromProperties(p, BASE);
+        assertEquals(Duration.ofSeconds(6), c.uds().overall());
+        assertEquals(Duration.ofMinutes(1), c.uds().p2Star());
+        assertEquals(Duration.ofMillis(1500), c.uds().p2());
+        assertEquals(Duration.ofMinutes(2), c.machine().vinReadTimeout());
+    }
+
+    @Test
     void relative_paths_resolve_against_the_config_directory() throws Exception {
         Properties p = example();
         p.setProperty("data.dir", "state");
