@@ -41,6 +41,9 @@ import org.tinylog.Logger;
  */
 public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
 
+    /** Paho's own bound on the network connect, in seconds (its default); the machine's bound is usually shorter. */
+    static final int CONNECT_BACKSTOP_SECONDS = 30;
+
     private final String brokerUri;
     private final String clientIdPrefix;
     private final Optional<String> username;
@@ -112,8 +115,10 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         options.setSessionExpiryInterval(0L);
         options.setAutomaticReconnect(false);
         options.setKeepAliveInterval((int) Math.max(1, keepAlive.toSeconds()));
-        // the machine bounds the whole connect; Paho's own timeout is only a backstop
-        options.setConnectionTimeout(0);
+        // the machine bounds the whole connect and drops the client when it gives up; Paho's own timeout is a
+        // backstop for the socket connect itself (0 would disable it, and a connect to a black-holed address
+        // on a cellular link would hold Paho's connect thread until the kernel gives up on the SYN, ~2 min)
+        options.setConnectionTimeout(CONNECT_BACKSTOP_SECONDS);
         username.ifPresent(options::setUserName);
         password.ifPresent(p -> options.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
         Logger.info("connecting to {} as {}", brokerUri, c.getClientId());
