@@ -31,6 +31,7 @@ public final class TestMqttClient implements AutoCloseable {
 
     public TestMqttClient(URI broker, String clientId) throws MqttException {
         client = new MqttClient(broker.toString(), clientId, new MemoryPersistence());
+        client.setTimeToWait(10_000); // every blocking call (publish, subscribe) is bounded
         client.setCallback(new MqttCallback() {
             @Override
             public void disconnected(MqttDisconnectResponse response) {
