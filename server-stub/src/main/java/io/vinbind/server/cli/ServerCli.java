@@ -45,7 +45,8 @@ import picocli.CommandLine.Parameters;
         "Use --mqtt for an external broker (e.g. Mosquitto) and --db for PostgreSQL; run several instances on one "
             + "broker and one PostgreSQL database to share the load."},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:stopped normally", "1:could not start (reason on stderr)", "2:bad command line"},
+    exitCodeList = {"0:--help or --version", "1:could not start (reason on stderr)", "2:bad command line",
+        "130/143:stopped by Ctrl-C / SIGTERM (after finishing requests in progress)"},
     footer = {"", "Examples:",
         "  ./vinbind server",
         "  ./vinbind server --mqtt-port 0 --http-port 0 --data /tmp/vb",
