@@ -8,7 +8,8 @@ final class Checks {
 
     static void version(int version) {
         if (version < 1) {
-            throw new InvalidFieldException("version", "version " + version + " is not a protocol version (>= 1)");
+            throw new InvalidFieldException("version",
+                "version " + version + " is not a protocol version (>= 1)");
         }
     }
 
@@ -27,10 +28,12 @@ final class Checks {
                 + ", got " + reason);
         }
         if (success && reason != ReasonCode.NONE) {
-            throw new InvalidFieldException("reason", "outcome " + outcomeName + " requires reason NONE, got " + reason);
+            throw new InvalidFieldException("reason",
+                "outcome " + outcomeName + " requires reason NONE, got " + reason);
         }
         if (!success && reason == ReasonCode.NONE) {
-            throw new InvalidFieldException("reason", "outcome " + outcomeName + " requires a reason other than NONE");
+            throw new InvalidFieldException("reason",
+                "outcome " + outcomeName + " requires a reason other than NONE");
         }
     }
 }

@@ -15,7 +15,7 @@ public final class Protocol {
 
     /**
      * Largest payload, in bytes, either side accepts. The largest legal v1 payload (a bind request with
-     * maximal identifiers) is about 330 bytes; 1 KiB leaves headroom while bounding what a misbehaving
+     * maximal identifiers) is 245 bytes; 1 KiB leaves headroom while bounding what a misbehaving
      * client can make the server parse.
      */
     public static final int MAX_PAYLOAD_BYTES = 1024;

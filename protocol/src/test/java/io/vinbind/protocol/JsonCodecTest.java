@@ -189,7 +189,8 @@ class JsonCodecTest {
     void the_largest_legal_bind_request_fits_the_limit() {
         BindRequest r = BindRequest.of("x".repeat(64), "460011234567890", "8".repeat(22), "356938035643809",
             "V".repeat(BindRequest.MAX_VIN_CHARS), UploadReason.TERMINAL_REPLACED);
-        assertTrue(JsonCodec.encode(r).length < Protocol.MAX_PAYLOAD_BYTES / 2);
+        assertEquals(245, JsonCodec.encode(r).length, "the size docs/protocol.md states");
+        assertTrue(JsonCodec.encode(r).length < Protocol.MAX_PAYLOAD_BYTES / 4);
     }
 
     @Test
