@@ -23,11 +23,41 @@ import java.util.concurrent.TimeUnit;
 public final class MosquittoBroker implements AutoCloseable {
 
     private final URI uri;
-    private final Optional<Process> process;
+    private Optional<Process> process;
+    private final Optional<Path> binary;
+    private final Optional<Path> conf;
 
-    private MosquittoBroker(URI uri, Optional<Process> process) {
+    private MosquittoBroker(URI uri, Optional<Process> process, Optional<Path> binary, Optional<Path> conf) {
         this.uri = uri;
         this.process = process;
+        this.binary = binary;
+        this.conf = conf;
+    }
+
+    /** True for a private process (which {@link #stop} and {@link #startAgain} can control). */
+    public boolean isPrivate() {
+        return process.isPresent();
+    }
+
+    /** Stops the private broker (simulating a broker outage). */
+    public void stop() throws InterruptedException {
+        Process p = process.orElseThrow(() -> new IllegalStateException("not a private broker"));
+        p.destroy();
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts the private broker again on the same port, with no sessions (persistence is off). */
+    public void startAgain() throws IOException, InterruptedException {
+        Path c = conf.orElseThrow(() -> new IllegalStateException("not a private broker"));
+        Process p = new ProcessBuilder(binary.orElseThrow().toString(), "-c", c.toString())
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                c.resolveSibling("mosquitto.out").toFile())).start();
+        process = Optional.of(p);
+        if (!waitForPort(p, uri.getPort())) {
+            throw new IOException("mosquitto did not come back on " + uri);
+        }
     }
 
     public URI uri() {
@@ -38,7 +68,7 @@ public final class MosquittoBroker implements AutoCloseable {
     public static MosquittoBroker startOrSkip(Path workDir) throws IOException, InterruptedException {
         if (findBinary().isEmpty()) {
             ExternalServices.assumeMosquitto();
-            return new MosquittoBroker(ExternalServices.MQTT, Optional.empty());
+            return new MosquittoBroker(ExternalServices.MQTT, Optional.empty(), Optional.empty(), Optional.empty());
         }
         StringBuilder why = new StringBuilder();
         Optional<MosquittoBroker> started = startPrivate(workDir, why);
@@ -70,7 +100,8 @@ public final class MosquittoBroker implements AutoCloseable {
         Process p = new ProcessBuilder(binary.get().toString(), "-c", conf.toString())
             .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (waitForPort(p, port)) {
-            return Optional.of(new MosquittoBroker(URI.create("tcp://127.0.0.1:" + port), Optional.of(p)));
+            return Optional.of(new MosquittoBroker(URI.create("tcp://127.0.0.1:" + port), Optional.of(p), binary,
+                Optional.of(conf)));
         }
         p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         why.append("a private mosquitto did not come up on 127.0.0.1:").append(port).append(": ")

@@ -146,7 +146,9 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final class Callback implements MqttCallback {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
-            Logger.warn("MQTT connection lost ({}); reconnecting", response.getReasonString());
+            Logger.warn("MQTT connection to {} lost ({}); reconnecting", client.getServerURI(),
+                response.getException() != null ? response.getException().getMessage()
+                    : "reason code " + response.getReturnCode());
         }
 
         @Override
