@@ -75,6 +75,11 @@ public final class BenchCli implements Callable<Integer> {
                 description = "external broker (default ${DEFAULT-VALUE})")
         URI mqtt;
 
+        @Option(names = "--private-mosquitto", description = "for the external run, start a mosquitto process of the "
+                + "bench's own on a free port (no other server on the shared broker takes requests; per-client queue "
+                + "and in-flight limits lifted, TCP_NODELAY) instead of using --mqtt")
+        boolean privateMosquitto;
+
         @Option(names = "--db", paramLabel = "JDBC", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
                 description = "external database, a fresh schema dropped afterwards (default ${DEFAULT-VALUE})")
         String db;
@@ -110,7 +115,20 @@ public final class BenchCli implements Callable<Integer> {
             int missing = 0;
             List<ServerBench.Result> results = new ArrayList<>();
             if (embedded) {
-                results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s), err::println));
+                long limit = openFileLimit();
+                long needed = 2L * terminals + DESCRIPTOR_MARGIN;
+                if (needed > limit) {
+                    String why = "the embedded broker runs in this JVM: " + terminals + " terminals need about " + needed
+                            + " file descriptors, the limit (ulimit -n) is " + limit;
+                    if (backend.equals("both")) {
+                        out.println("embedded backend skipped: " + why);
+                    } else {
+                        err.println("bench server: " + why);
+                        return EXIT_CANNOT_RUN;
+                    }
+                } else {
+                    results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s, false), err::println));
+                }
             }
             if (external) {
                 String why = externalUnavailable();
@@ -120,7 +138,8 @@ public final class BenchCli implements Callable<Integer> {
                     err.println("bench server: " + why);
                     return EXIT_CANNOT_RUN;
                 } else {
-                    results.add(ServerBench.run(settings(Optional.of(mqtt), Optional.of(db), s), err::println));
+                    results.add(ServerBench.run(privateMosquitto ? settings(Optional.empty(), Optional.of(db), s, true)
+                            : settings(Optional.of(mqtt), Optional.of(db), s, false), err::println));
                 }
             }
             for (ServerBench.Result r : results) {
@@ -137,12 +156,34 @@ public final class BenchCli implements Callable<Integer> {
             return missing == 0 ? 0 : EXIT_INCOMPLETE;
         }
 
-        private ServerBench.Settings settings(Optional<URI> m, Optional<String> d, long s) {
-            return new ServerBench.Settings(terminals, m, d, dbUser, connectWindow, Duration.ofSeconds(quietSeconds), s);
+        /** Descriptors besides the terminals' sockets: jars, database files, the server's own connections. */
+        private static final long DESCRIPTOR_MARGIN = 500;
+
+        /** The soft limit of open files of this process ({@code /proc/self/limits}); unlimited if unreadable. */
+        private static long openFileLimit() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                    if (line.startsWith("Max open files")) {
+                        String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                        return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                return Long.MAX_VALUE;
+            }
+            return Long.MAX_VALUE;
+        }
+
+        private ServerBench.Settings settings(Optional<URI> m, Optional<String> d, long s, boolean own) {
+            return new ServerBench.Settings(terminals, m, d, dbUser, connectWindow, Duration.ofSeconds(quietSeconds), s, own);
         }
 
         private String externalUnavailable() {
-            if (!listening(mqtt)) {
+            if (privateMosquitto) {
+                if (io.vinbind.hil.perf.ServerBench.mosquittoBinary().isEmpty()) {
+                    return "no mosquitto binary for --private-mosquitto";
+                }
+            } else if (!listening(mqtt)) {
                 return "no broker listening at " + mqtt;
             }
             URI pg = URI.create(db.substring("jdbc:".length()));

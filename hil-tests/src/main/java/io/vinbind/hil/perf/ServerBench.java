@@ -86,9 +86,11 @@ public final class ServerBench {
      * @param connectWindow connection handshakes in flight at most
      * @param quietBound    a phase ends when every request is answered or nothing arrived for this long
      * @param seed          seed of the generated identities
+     * @param privateMosquitto instead of {@code externalMqtt}, a Mosquitto process of the run's own
+     *                      ({@link PrivateMosquitto}: no other server in the share group, fleet-sized queues)
      */
     public record Settings(int terminals, Optional<URI> externalMqtt, Optional<String> externalDb, String dbUser,
-            int connectWindow, Duration quietBound, long seed) {
+            int connectWindow, Duration quietBound, long seed, boolean privateMosquitto) {
         public Settings {
             if (terminals < 1 || terminals > 10_000) {
                 throw new IllegalArgumentException("terminals must be 1..10000, got " + terminals);
@@ -100,13 +102,17 @@ public final class ServerBench {
                 throw new IllegalArgumentException("connect window must be 1..10000, got " + connectWindow);
             }
             Objects.requireNonNull(quietBound, "quietBound");
+            if (privateMosquitto && externalMqtt.isPresent()) {
+                throw new IllegalArgumentException("a private mosquitto and an external broker exclude each other");
+            }
             if (quietBound.isNegative() || quietBound.isZero() || quietBound.toMinutes() > 10) {
                 throw new IllegalArgumentException("quiet bound must be positive and at most 10 min: " + quietBound);
             }
         }
 
         public String target() {
-            return externalMqtt.map(u -> "broker " + u).orElse("embedded broker") + " + "
+            return (privateMosquitto ? "private mosquitto (" + PrivateMosquitto.SETTINGS + ")"
+                    : externalMqtt.map(u -> "broker " + u).orElse("embedded broker")) + " + "
                     + externalDb.map(d -> "PostgreSQL " + d).orElse("H2");
         }
     }
@@ -164,6 +170,11 @@ public final class ServerBench {
         public int missingAcks() {
             return phases.stream().mapToInt(Phase::missing).sum();
         }
+    }
+
+    /** The mosquitto binary {@code --private-mosquitto} would start, if installed. */
+    public static Optional<Path> mosquittoBinary() {
+        return PrivateMosquitto.binary();
     }
 
     private final Settings settings;
@@ -232,7 +243,10 @@ public final class ServerBench {
         }
         Optional<String> schema = settings.externalDb().map(d -> "perf_" + runId);
         ServerConfig config = ServerConfig.ephemeral(dir.resolve("server"));
-        if (settings.externalMqtt().isPresent()) {
+        PrivateMosquitto mosquitto = settings.privateMosquitto() ? PrivateMosquitto.start(dir) : null;
+        if (mosquitto != null) {
+            config = config.withExternalBroker(mosquitto.uri()).withInstanceId("vinbind-perf-" + runId);
+        } else if (settings.externalMqtt().isPresent()) {
             config = config.withExternalBroker(settings.externalMqtt().get()).withInstanceId("vinbind-perf-" + runId);
         }
         if (settings.externalDb().isPresent()) {
@@ -244,6 +258,9 @@ public final class ServerBench {
         try {
             server = BindingServer.start(config);
         } catch (ServerStartException e) {
+            if (mosquitto != null) {
+                mosquitto.close();
+            }
             throw new BenchException("the binding server did not start on " + settings.target() + ": " + e.getMessage(), e);
         }
         try {
@@ -273,6 +290,9 @@ public final class ServerBench {
             }
         } finally {
             server.close();
+            if (mosquitto != null) {
+                mosquitto.close();
+            }
             schema.ifPresent(this::dropSchema);
             deleteTree(dir);
         }

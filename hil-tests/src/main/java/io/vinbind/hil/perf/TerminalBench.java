@@ -87,7 +87,7 @@ public final class TerminalBench {
 
     /** One timed binding: total and the waits by party (ms), and the state durations (ms). */
     public record Run(double totalMillis, Map<TimedPorts.Party, Double> waitMillis, double readGapMillis,
-            Map<BindingState, Double> stateMillis, String outcome) {
+            double disconnectMillis, Map<BindingState, Double> stateMillis, String outcome) {
         public Run {
             waitMillis = Map.copyOf(waitMillis);
             stateMillis = Map.copyOf(stateMillis);
@@ -125,6 +125,7 @@ public final class TerminalBench {
                 b.append(row("  waiting on " + p.name().toLowerCase(java.util.Locale.ROOT),
                         runs.stream().mapToDouble(r -> r.waitMillis().getOrDefault(p, 0.0)).toArray()));
             }
+            b.append(row("    of which the MQTT disconnect after the ack", runs.stream().mapToDouble(Run::disconnectMillis).toArray()));
             b.append(row("  terminal's own time", runs.stream().mapToDouble(Run::ownMillis).toArray()));
             b.append(row("    of which the pause between VIN reads", runs.stream().mapToDouble(Run::readGapMillis).toArray()));
             b.append("time in each state, ms:\n");
@@ -289,6 +290,8 @@ public final class TerminalBench {
         for (int i = 1; i < reads.size(); i++) {
             gap += (reads.get(i).start() - reads.get(i - 1).end()) / 1e6;
         }
+        double disconnect = ws.stream().filter(w -> w.what().equals(TimedPorts.DISCONNECT))
+                .mapToDouble(w -> w.nanos() / 1e6).sum();
         Map<BindingState, Double> states = new EnumMap<>(BindingState.class);
         List<TransitionLog.Transition> ts = log.transitionsSince(mark);
         for (int i = 0; i < ts.size(); i++) {
@@ -297,7 +300,7 @@ public final class TerminalBench {
                 states.merge(ts.get(i).to(), (end - ts.get(i).nanos()) / 1e6, Double::sum);
             }
         }
-        return new Run((t1 - t0) / 1e6, waits, gap, states, bound.outcome().name());
+        return new Run((t1 - t0) / 1e6, waits, gap, disconnect, states, bound.outcome().name());
     }
 
     /** A power-mode source the bench feeds through {@link TerminalDaemon#powerMode}: ACC arrives with no bus delay. */
@@ -338,9 +341,13 @@ public final class TerminalBench {
             double firstLog = lines.isEmpty() ? Double.NaN : (lines.get(0).nanos() - d.startNanos()) / 1e6;
             double running = lines.stream().filter(l -> l.text().contains("terminal daemon running")).findFirst()
                     .map(l -> (l.nanos() - d.startNanos()) / 1e6).orElse(Double.NaN);
-            return new Start(firstLog, running, (first - d.startNanos()) / 1e6);
+            Start s = new Start(firstLog, running, (first - d.startNanos()) / 1e6);
+            // let it finish the binding: a kill in the middle of the VIN transfer would leave the ECU simulator
+            // waiting for a flow control (N_Bs) and delay the next start's first request
+            d.awaitTransition(0, t -> t.to().isResting() && t.to() != BindingState.OFF, "a resting state", BOUND);
+            return s;
         } finally {
-            d.kill();
+            d.stop();
         }
     }
 

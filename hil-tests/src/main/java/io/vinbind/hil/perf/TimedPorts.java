@@ -22,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TimedPorts {
 
+    /** {@link Wait#what()} of the MQTT disconnect the machine makes after the flag was saved. */
+    static final String DISCONNECT = "disconnect";
+
     /** Who the terminal waited on. */
     enum Party { BUS, MODEM, BROKER, SERVER }
 
@@ -108,7 +111,9 @@ final class TimedPorts {
 
             @Override
             public void disconnect() {
+                long t = System.nanoTime();
                 delegate.disconnect();
+                add(Party.BROKER, DISCONNECT, t);
             }
 
             @Override
