@@ -56,6 +56,10 @@ public final class AtEngine implements AutoCloseable {
     private volatile String downReason;
     private Pending pending; // guarded by state
     private int consecutiveTimeouts; // guarded by commandLock
+    /** The last command ended without its final result code; its answer may still come. Guarded by commandLock. */
+    private boolean unsettled;
+    /** {@link System#nanoTime()} of the last bytes read from the link. */
+    private volatile long lastInput = System.nanoTime();
 
     private record UrcSubscriber(Set<UrcKind> kinds, Consumer<Urc> listener) {
     }
@@ -159,6 +163,9 @@ public final class AtEngine implements AutoCloseable {
             throw new AtLinkException(command.text(), List.of(),
                     "link " + name + " is down" + (downReason == null ? "" : ": " + downReason), null);
         }
+        if (unsettled) {
+            settle(command);
+        }
         Pending p = new Pending(command, clock.instant());
         synchronized (state) {
             pending = p;
@@ -166,12 +173,20 @@ public final class AtEngine implements AutoCloseable {
         try {
             Logger.debug("{} >> {}", name, command.text());
             l.write((command.text() + "\r").getBytes(StandardCharsets.US_ASCII));
-            Pending.Outcome outcome = p.await(command.timeout());
+            Pending.Outcome outcome;
+            try {
+                outcome = p.await(command.timeout());
+            } catch (AtLinkException interrupted) {
+                unsettled = true;
+                throw interrupted;
+            }
             if (outcome.failure() != null) {
                 consecutiveTimeouts = 0;
+                unsettled = true;
                 throw outcome.failure();
             }
             if (outcome.result() == null) {
+                unsettled = true;
                 onTimeout(command);
                 throw new AtTimeoutException(command.text(), outcome.lines(), command.timeout());
             }
@@ -189,6 +204,39 @@ public final class AtEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Waits (bounded by {@link AtEngineConfig#settleMax()}) until nothing has arrived for
+     * {@link AtEngineConfig#settleQuiet()}. The previous command ended without its final result code — it
+     * timed out, the modem printed {@code RDY}, or the caller was interrupted — and a modem often still
+     * answers it a moment later (a command read just before a reset is answered just after it). Lines that
+     * arrive while no command is outstanding are dropped as strays; written at once, {@code next} would take
+     * that late {@code OK} as its own, and every later command the answer of the one before it.
+     */
+    private void settle(AtCommand next) throws AtLinkException {
+        long quietNanos = config.settleQuiet().toNanos();
+        long deadline = System.nanoTime() + config.settleMax().toNanos();
+        while (true) {
+            long now = System.nanoTime();
+            long quietFor = now - lastInput;
+            if (quietFor >= quietNanos) {
+                break;
+            }
+            if (now - deadline >= 0) {
+                Logger.warn("{}: the line did not go quiet for {} ms within {} ms after an unanswered command; "
+                        + "sending {} anyway", name, config.settleQuiet().toMillis(), config.settleMax().toMillis(),
+                        next.text());
+                break;
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(Math.min(quietNanos - quietFor, deadline - now));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AtLinkException(next.text(), List.of(), "interrupted while waiting for the line to settle", e);
+            }
+        }
+        unsettled = false;
     }
 
     private void onTimeout(AtCommand command) {
@@ -270,6 +318,7 @@ public final class AtEngine implements AutoCloseable {
                     continue;
                 }
                 if (n > 0) {
+                    lastInput = System.nanoTime();
                     assembler.feed(buf, 0, n);
                 }
             } catch (RuntimeException e) {

@@ -230,6 +230,64 @@ class AtEngineTest {
     }
 
     @Test
+    void an_answer_arriving_just_after_rdy_failed_its_command_does_not_complete_the_retry() throws Exception {
+        AtCommand cgmi = AtCommand.bare("AT+CGMI", "+CGMI:");
+        try (ScriptedModem m = new ScriptedModem();
+             AtEngine e = AtEngine.start(m.link(), AtEngineConfig.DEFAULT.withSettleQuiet(Duration.ofSeconds(1)))) {
+            m.on("AT+CGMI", "\r\nRDY\r\n");                  // the modem resets as the command arrives ...
+            assertThrows(AtResetException.class, () -> e.send(cgmi));
+            Thread late = new Thread(() -> {
+                sleep(100);
+                try {
+                    m.push("\r\nLate Vendor\r\n\r\nOK\r\n"); // ... and still answers it a moment later
+                } catch (java.io.IOException ex) {
+                    throw new IllegalStateException(ex);
+                }
+                m.on("AT+CGMI", "\r\nQuectel\r\n\r\nOK\r\n"); // only then the retry's own answer
+            });
+            late.start();
+
+            AtResponse retry = e.execute(cgmi);
+
+            late.join(5000);
+            assertEquals(List.of("Quectel"), retry.lines(), "the retry waited for the line to settle");
+            assertEquals(List.of(), m.unexpected());
+        }
+    }
+
+    @Test
+    void settling_after_a_timeout_is_bounded_when_the_line_never_goes_quiet() throws Exception {
+        try (ScriptedModem m = new ScriptedModem();
+             AtEngine e = AtEngine.start(m.link(), AtEngineConfig.DEFAULT.withSettleQuiet(Duration.ofMillis(200)))) {
+            m.on("AT+CSQ"); // silent
+            assertThrows(AtTimeoutException.class,
+                    () -> e.send(AtCommand.query("AT+CSQ", "+CSQ:").withTimeout(Duration.ofMillis(100))));
+            java.util.concurrent.atomic.AtomicBoolean chattering = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread storm = new Thread(() -> {
+                long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+                while (System.nanoTime() < end && chattering.get()) {
+                    try {
+                        m.push("\r\n+CTZV: +32,0\r\n"); // a URC every 50 ms: never 200 ms of quiet
+                    } catch (java.io.IOException ex) {
+                        return;
+                    }
+                    sleep(50);
+                }
+            });
+            storm.start();
+            m.on("AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+
+            AtResponse r = e.execute(CPIN);
+
+            boolean stormStillRunning = storm.isAlive();
+            chattering.set(false);
+            storm.join(5000);
+            assertEquals(List.of("+CPIN: READY"), r.lines());
+            assertTrue(stormStillRunning, "the command went out after at most 4 x 200 ms, not after the storm");
+        }
+    }
+
+    @Test
     void rdy_while_idle_raises_a_reset_event() throws Exception {
         modem.push("\r\nRDY\r\n");
 
