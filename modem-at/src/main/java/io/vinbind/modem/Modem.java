@@ -8,6 +8,7 @@ import io.vinbind.modem.at.AtEvent;
 import io.vinbind.modem.at.AtException;
 import io.vinbind.modem.at.AtLinkException;
 import io.vinbind.modem.at.AtResponse;
+import io.vinbind.modem.at.AtResetException;
 import io.vinbind.modem.at.AtResponseFormatException;
 import io.vinbind.modem.at.CmeErrorCode;
 import io.vinbind.modem.at.FinalResult;
@@ -89,11 +90,14 @@ public final class Modem implements AutoCloseable {
         }
     }
 
+    /** Times a detection command is sent when the modem prints {@code RDY} over it (it was just booting). */
+    private static final int DETECT_ATTEMPTS_ON_RESET = 3;
+
     private static Dialect detectDialect(AtEngine engine) throws AtException {
         AtException last = null;
         for (AtCommand c : List.of(AtCommand.bare("AT+CGMI", "+CGMI:"), AtCommand.bare("ATI"))) {
             try {
-                AtResponse r = engine.send(c);
+                AtResponse r = sendAcrossBoot(engine, c);
                 if (r.isOk()) {
                     Dialect d = Dialect.detect(String.join(" ", r.lines()));
                     if (d != Dialect.GENERIC) {
@@ -108,6 +112,23 @@ public final class Modem implements AutoCloseable {
             Logger.debug("dialect detection: {}", last.getMessage());
         }
         return Dialect.GENERIC;
+    }
+
+    /**
+     * Sends {@code c}, again if the modem resets ({@code RDY}) over it: a terminal and its modem power up
+     * together, so the first command often meets the modem's boot.
+     */
+    private static AtResponse sendAcrossBoot(AtEngine engine, AtCommand c) throws AtException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return engine.send(c);
+            } catch (AtResetException e) {
+                if (attempt == DETECT_ATTEMPTS_ON_RESET) {
+                    throw e;
+                }
+                Logger.info("{}: modem reset during {} ({}); asking again", engine.linkName(), c.text(), e.getMessage());
+            }
+        }
     }
 
     public Dialect dialect() {

@@ -83,6 +83,15 @@ class ModemTest {
     }
 
     @Test
+    void dialect_detection_asks_again_when_the_modem_boots_over_it() throws Exception {
+        // the terminal and its modem power up together: RDY cuts the answer to the first AT+CGMI
+        start(SimulatorConfig.DEFAULT.withPersona(Persona.QUECTEL).withFaults(Faults.NONE.withResetAfterCommands(1)), FAST);
+
+        assertEquals(Dialect.QUECTEL, modem.dialect());
+        assertEquals(List.of("AT+CGMI", "AT+CGMI"), sim.receivedCommands().subList(0, 2));
+    }
+
+    @Test
     void iccid_falls_back_to_crsm_when_the_vendor_command_is_unknown() throws Exception {
         // a modem that says it is Quectel but does not know AT+QCCID (older firmware)
         start(SimulatorConfig.DEFAULT.withPersona(Persona.GENERIC), FAST.withDialect(Dialect.QUECTEL));
