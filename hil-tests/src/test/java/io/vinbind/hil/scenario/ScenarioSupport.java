@@ -58,6 +58,7 @@ final class ScenarioSupport {
         assumeAvailable(backend.unavailableReason());
         assumeAvailable(can.unavailableReason());
         assumeAvailable(modem.unavailableReason());
+        servers.contention(backend).ifPresent(c -> assumeAvailable("skipped: " + c));
         return Bench.builder().server(servers.get(backend)).identities(IDS).seed(SEED).can(can).modem(modem);
     }
 
