@@ -123,15 +123,16 @@ class UdsClientTest {
 
     @Test
     void response_pending_switches_from_p2_to_p2_star() throws Exception {
-        // P2 300 ms, P2* 3 s: the answers come 600 ms apart, which only P2* allows
-        UdsClient uds = client(fast.withTimings(Duration.ofMillis(300), Duration.ofSeconds(3), Duration.ofSeconds(8)));
+        // P2 500 ms, P2* 4 s: the answers come 1000 ms apart, which only P2* allows (the margins are wide
+        // so that a loaded machine delaying a thread by a few hundred ms cannot decide the outcome)
+        UdsClient uds = client(fast.withTimings(Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(10)));
         IsoTpChannel ecu = ecuIsoTp();
         Future<String> vin = async(uds::readVin);
         ecu.receive(WAIT).orElseThrow();
         ecu.send(Hex.parse("7F2278"));                // pending, at once (within P2)
-        Thread.sleep(600);                            // longer than P2, shorter than P2*
+        Thread.sleep(1000);                           // twice P2, a quarter of P2*
         ecu.send(Hex.parse("7F2278"));
-        Thread.sleep(600);
+        Thread.sleep(1000);
         ecu.send(concat(Hex.parse("62F190"), "LSGPC52U6AF102554".getBytes()));
         assertEquals("LSGPC52U6AF102554", vin.get(5, TimeUnit.SECONDS));
     }
