@@ -77,6 +77,8 @@ public final class DemoCli implements Callable<Integer> {
     enum TransportChoice { AUTO, PTY, IN_JVM }
 
     private static final Duration STEP_BOUND = Duration.ofSeconds(60);
+    /** How long a Ctrl-C waits for the clean-up before the JVM ends anyway. */
+    private static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|pty|in-jvm",
@@ -104,6 +106,9 @@ public final class DemoCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Set by the shutdown hook of --keep-running: the JVM is exiting, System.exit would block. */
+    private static volatile boolean stoppedBySignal;
+
     private final PrintStream out;
 
     DemoCli(PrintStream out) {
@@ -117,7 +122,10 @@ public final class DemoCli implements Callable<Integer> {
             cmd.getErr().println("demo: " + e.getMessage());
             return 1;
         });
-        System.exit(cli.execute(args));
+        int exit = cli.execute(args);
+        if (!stoppedBySignal) {
+            System.exit(exit); // HiveMQ leaves non-daemon threads; after a signal the JVM is exiting already
+        }
     }
 
     /**
@@ -259,12 +267,20 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  curl " + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
         out.println("  curl " + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
         CountDownLatch stop = new CountDownLatch(1);
+        Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {
+            stoppedBySignal = true;
             stop.countDown();
-            bench.close();
+            try {
+                main.join(SHUTDOWN_BOUND.toMillis()); // the main thread closes the bench and reports
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         stop.await();
+        out.println();
+        out.println("stopping (signal received)");
     }
 
     private static String describe(StateReading reading) {
