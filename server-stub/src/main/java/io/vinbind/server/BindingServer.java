@@ -19,6 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -43,6 +47,13 @@ import org.tinylog.Logger;
  * server started with the same config continues with the same registry, bindings, history and MQTT session.
  */
 public final class BindingServer implements AutoCloseable {
+
+    /**
+     * How long the answer to a request is kept for replays. Terminal retransmissions come within minutes; a
+     * month covers a vehicle parked with its flag set. Older replays are decided again, which is harmless.
+     */
+    public static final Duration ANSWER_RETENTION = Duration.ofDays(30);
+    static final Duration HOUSEKEEPING_PERIOD = Duration.ofHours(6);
 
     private final ServerConfig config;
     private final String instanceId;
@@ -144,6 +155,7 @@ public final class BindingServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new ServerStartException("HTTP API on 127.0.0.1:" + config.httpPort() + ": " + e.getMessage(), e);
             }
+            started.push(housekeeping(bindings));
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
             return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
@@ -236,6 +248,29 @@ public final class BindingServer implements AutoCloseable {
                 Logger.warn(e, "stopping {} failed", c.getClass().getSimpleName());
             }
         }
+    }
+
+    /**
+     * Purges stored answers older than {@link #ANSWER_RETENTION} now and every {@link #HOUSEKEEPING_PERIOD}, on
+     * a daemon thread. Every instance does it; the deletes are idempotent.
+     */
+    private static AutoCloseable housekeeping(BindingService bindings) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vinbind-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                int n = bindings.purgeAnswers(ANSWER_RETENTION);
+                if (n > 0) {
+                    Logger.info("forgot {} answers older than {}", n, ANSWER_RETENTION);
+                }
+            } catch (StoreException | RuntimeException e) {
+                Logger.warn("purging old answers failed (will retry): {}", e.getMessage());
+            }
+        }, 1, HOUSEKEEPING_PERIOD.toSeconds(), TimeUnit.SECONDS);
+        return timer::shutdownNow;
     }
 
     /** The instance id kept in the data directory, so the MQTT session survives a restart. */

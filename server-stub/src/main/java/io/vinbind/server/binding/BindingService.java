@@ -251,6 +251,17 @@ public final class BindingService {
         return ack.orElseThrow(() -> new NotFoundException("no held rebind with id " + holdId));
     }
 
+    /**
+     * Forgets answers older than {@code retention}: a replay that old is not a retransmission but a new
+     * upload, and is decided again. Answers of undecided holds are kept whatever their age.
+     *
+     * @return how many answers were deleted
+     */
+    public int purgeAnswers(java.time.Duration retention) throws StoreException {
+        Instant before = clock.instant().minus(retention);
+        return store.inTransaction("purge answers before " + before, tx -> tx.purgeAnswers(before));
+    }
+
     /** Holds waiting for a decision, oldest first. */
     public List<PendingRebind> pending(int limit) throws StoreException {
         return store.read("list holds", tx -> tx.openPending(limit));

@@ -77,6 +77,9 @@ public interface BindingStore {
         /** Holds in state PENDING, oldest first, at most {@code limit}. */
         List<PendingRebind> openPending(int limit) throws java.sql.SQLException;
 
+        /** Deletes stored answers given before {@code before}; returns how many. */
+        int purgeAnswers(Instant before) throws java.sql.SQLException;
+
         void linkUser(String userId, String vin, Instant at) throws java.sql.SQLException;
 
         boolean unlinkUser(String userId, String vin) throws java.sql.SQLException;

@@ -205,6 +205,16 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
+        public int purgeAnswers(Instant before) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM processed_request WHERE answered_at < ?"
+                + " AND outcome <> ?")) {
+                Sql.setInstant(ps, 1, before);
+                ps.setString(2, io.vinbind.protocol.BindOutcome.PENDING.name());
+                return ps.executeUpdate();
+            }
+        }
+
+        @Override
         public void decidePending(long id, PendingRebind.State state, Instant at, String by) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("UPDATE pending_rebind SET state = ?, decided_at = ?,"
                 + " decided_by = ? WHERE id = ?")) {

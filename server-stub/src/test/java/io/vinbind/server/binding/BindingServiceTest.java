@@ -184,6 +184,19 @@ class BindingServiceTest {
     }
 
     @Test
+    void old_answers_are_forgotten_except_those_of_undecided_holds() throws Exception {
+        BindingService now = service(RebindPolicy.HOLD);
+        bind(now, IMSI_A, VIN_1);
+        bind(now, IMSI_A, VIN_2); // held
+        assertEquals(4, Fixtures.count(db, "processed_request"), "2 logins, BOUND, PENDING");
+        BindingService later = new BindingService(store, Clock.offset(clock, java.time.Duration.ofDays(31)),
+            RebindPolicy.HOLD, VinCheckDigitPolicy.STRICT);
+        assertEquals(0, later.purgeAnswers(java.time.Duration.ofDays(40)));
+        assertEquals(3, later.purgeAnswers(java.time.Duration.ofDays(30)));
+        assertEquals(1, Fixtures.count(db, "processed_request"), "the PENDING answer stays until decided");
+    }
+
+    @Test
     void reject_policy_refuses_a_rebind_keeps_the_binding_and_records_the_refusal() throws Exception {
         BindingService s = service(RebindPolicy.REJECT);
         assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, VIN_1).outcome());
