@@ -42,6 +42,7 @@ class IgnitionOffIT {
     @ParameterizedTest(name = "OFF while {0}")
     @EnumSource(value = BindingState.class, names = {"READING_VIN", "IDENTIFYING_MODEM", "ATTACHING", "CONNECTING",
         "LOGGING_IN", "UPLOADING", "BACKOFF"})
+    @SuppressWarnings("try") // the hook is in force for the try block; it is not referenced in it
     void ignition_off_stops_the_attempt_and_the_next_ignition_resumes(BindingState held, Servers servers)
             throws IOException {
         Bench.Builder builder = ScenarioSupport.bench(ServerBackend.EMBEDDED, servers);

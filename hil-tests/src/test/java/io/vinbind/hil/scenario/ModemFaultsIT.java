@@ -88,6 +88,7 @@ class ModemFaultsIT {
     }
 
     @Test
+    @SuppressWarnings("try") // the hook is in force for the try block; it is not referenced in it
     void modem_reset_during_login_aborts_the_attempt_and_the_retry_binds(Servers servers) throws IOException {
         try (Bench bench = ScenarioSupport.bench(ServerBackend.EMBEDDED, servers).build()) {
             // hold the login-ack in the network so the reset lands while the terminal waits for it

@@ -94,7 +94,13 @@ final class ScenarioSupport {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    Logger.warn("could not delete {}: {}", p, e.getMessage());
+                }
+            });
         } catch (IOException e) {
             Logger.warn("could not delete {}: {}", dir, e.getMessage());
         }

@@ -74,6 +74,7 @@ class ServerFaultsIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.vinbind.hil.scenario.ScenarioSupport#backends")
+    @SuppressWarnings("try") // the hook is in force for the try block; it is not referenced in it
     void bind_ack_lost_in_a_server_restart_is_retried_with_one_history_row(ServerBackend backend, Servers servers)
             throws IOException {
         try (Bench bench = ScenarioSupport.bench(backend, servers).build()) {
