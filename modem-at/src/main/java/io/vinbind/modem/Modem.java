@@ -274,8 +274,11 @@ public final class Modem implements AutoCloseable {
 
     /**
      * The registration that matters: a registered domain (EPS before GPRS before CS) if any; otherwise a
-     * denied one; otherwise the first reported. Registered in any domain counts, since an LTE-only modem
-     * reports CS "not registered" while data works.
+     * denied packet domain (EPS, GPRS); otherwise one still searching; otherwise a denied CS domain;
+     * otherwise the first reported. Registered in any domain counts, since an LTE-only modem reports CS
+     * "not registered" while data works; and a CS denial does not end the wait while a packet domain is
+     * still searching, since data-only SIMs are routinely denied CS service ({@code +CREG: 0,3}) while
+     * EPS registration is on its way.
      */
     public Registration registration() throws AtException {
         return best(registrations());
@@ -284,6 +287,16 @@ public final class Modem implements AutoCloseable {
     static Registration best(List<Registration> regs) {
         for (Registration r : regs) {
             if (r.isRegistered()) {
+                return r;
+            }
+        }
+        for (Registration r : regs) {
+            if (r.state() == RegistrationState.DENIED && r.domain() != RegistrationDomain.CS) {
+                return r;
+            }
+        }
+        for (Registration r : regs) {
+            if (r.state() == RegistrationState.SEARCHING) {
                 return r;
             }
         }

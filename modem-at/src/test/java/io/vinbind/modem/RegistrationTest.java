@@ -93,4 +93,16 @@ class RegistrationTest {
         assertEquals(denied, Modem.best(java.util.List.of(cs, denied)));
         assertEquals(cs, Modem.best(java.util.List.of(cs)));
     }
+
+    @Test
+    void a_cs_denial_does_not_end_the_wait_while_a_packet_domain_is_still_searching() {
+        Registration csDenied = Registration.parse("+CREG: 0,3");     // data-only SIM: no CS service
+        Registration epsSearching = Registration.parse("+CEREG: 0,2"); // LTE attach on its way
+        Registration epsIdle = Registration.parse("+CEREG: 0,0");      // not searching at all
+        assertEquals(epsSearching, Modem.best(java.util.List.of(epsSearching, csDenied)));
+        assertEquals(csDenied, Modem.best(java.util.List.of(epsIdle, csDenied)), "nothing else is trying");
+        Registration epsDenied = Registration.parse("+CEREG: 0,3");
+        assertEquals(epsDenied, Modem.best(java.util.List.of(epsDenied, Registration.parse("+CREG: 0,2"))),
+                "a denied packet domain is final even while CS searches");
+    }
 }
