@@ -48,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import org.tinylog.Logger;
 
 /**
@@ -64,8 +65,8 @@ import org.tinylog.Logger;
  *       responder, one connection on a shared subscription like the server's, republishes it to
  *       {@code …/resp};</li>
  *   <li>login: every terminal publishes a {@code LoginRequest} and waits for its {@code LoginAck};</li>
- *   <li>bind: every terminal publishes a {@code BindRequest} and waits for the {@code BindAck} with its
- *       requestId, VIN and IMSI: upload-to-ack latency, binds/s, outcomes;</li>
+ *   <li>bind: every terminal whose login was accepted publishes a {@code BindRequest} and waits for the
+ *       {@code BindAck} with its requestId, VIN and IMSI: upload-to-ack latency, binds/s, outcomes;</li>
  *   <li>echo (warm): the echo round again, after the broker has carried the whole run.</li>
  * </ol>
  * A request without its answer when a phase ends (no answer for {@code quietBound}) is counted as missing.
@@ -185,6 +186,8 @@ public final class ServerBench {
     private final String[] vin;
     private final Map<String, Integer> index = new HashMap<>();
     private final RawMqtt.Connection[] conns;
+    /** Whose login was accepted: only they upload, as a terminal does. */
+    private final boolean[] loggedIn;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
 
     // per phase (reset by each phase; written on the selector thread, read after the phase)
@@ -205,6 +208,7 @@ public final class ServerBench {
         this.modems = new Identity[n];
         this.vin = new String[n];
         this.conns = new RawMqtt.Connection[n];
+        this.loggedIn = new boolean[n];
         Identities ids = new Identities(settings.seed());
         Set<String> vins = new HashSet<>();
         for (int i = 0; i < n; i++) {
@@ -275,6 +279,9 @@ public final class ServerBench {
                 progress.accept(echoCold.toString());
                 Phase login = login();
                 progress.accept(login.toString());
+                for (int k = 0; k < n; k++) {
+                    loggedIn[k] = "ACCEPTED".equals(outcome[k]);
+                }
                 Phase bind = bind();
                 progress.accept(bind.toString());
                 Phase echoWarm = echo("echo-warm");
@@ -361,13 +368,13 @@ public final class ServerBench {
     private Phase echo(String name) {
         beginPhase(null);
         echoPhase = true;
-        return sendAll(name, k -> conns[k].publish(ECHO_ROOT + "/" + imsi[k] + "/req",
+        return sendAll(name, k -> true, k -> conns[k].publish(ECHO_ROOT + "/" + imsi[k] + "/req",
                 ("{\"seq\":" + k + ",\"imsi\":\"" + imsi[k] + "\"}").getBytes(StandardCharsets.UTF_8)));
     }
 
     private Phase login() {
         beginPhase(MessageType.LOGIN_ACK);
-        return sendAll("login", k -> {
+        return sendAll("login", k -> true, k -> {
             String id = "perf-login-" + k + "-" + runId;
             expectedRequestId[k] = id;
             Identity m = modems[k];
@@ -378,7 +385,7 @@ public final class ServerBench {
 
     private Phase bind() {
         beginPhase(MessageType.BIND_ACK);
-        return sendAll("bind", k -> {
+        return sendAll("bind", k -> loggedIn[k], k -> {
             String id = "perf-bind-" + k + "-" + runId;
             expectedRequestId[k] = id;
             Identity m = modems[k];
@@ -387,12 +394,12 @@ public final class ServerBench {
         });
     }
 
-    private Phase sendAll(String name, IntFunction<CompletableFuture<Void>> send) {
+    private Phase sendAll(String name, IntPredicate who, IntFunction<CompletableFuture<Void>> send) {
         int requests = 0;
         long t0 = System.nanoTime();
         for (int k = 0; k < n; k++) {
-            if (conns[k] == null) {
-                continue; // never connected: counted missing in the connect phase
+            if (conns[k] == null || !who.test(k)) {
+                continue; // never connected (counted missing in the connect phase), or not logged in
             }
             requests++;
             int i = k;

@@ -105,7 +105,7 @@ public final class TerminalBench {
 
     /** Memory of one daemon process at rest after a binding. */
     public record Memory(String jvmOptions, long rssKb, long hwmKb, String heapInfo, long heapUsedKb,
-            long heapCommittedKb, long metaspaceUsedKb) {
+            long heapCommittedKb, long metaspaceUsedKb, String nativeMemory) {
     }
 
     /** Everything measured. */
@@ -125,7 +125,7 @@ public final class TerminalBench {
                 b.append(row("  waiting on " + p.name().toLowerCase(java.util.Locale.ROOT),
                         runs.stream().mapToDouble(r -> r.waitMillis().getOrDefault(p, 0.0)).toArray()));
             }
-            b.append(row("    of which the MQTT disconnect after the ack", runs.stream().mapToDouble(Run::disconnectMillis).toArray()));
+            b.append(row("    of which MQTT disconnect after the ack", runs.stream().mapToDouble(Run::disconnectMillis).toArray()));
             b.append(row("  terminal's own time", runs.stream().mapToDouble(Run::ownMillis).toArray()));
             b.append(row("    of which the pause between VIN reads", runs.stream().mapToDouble(Run::readGapMillis).toArray()));
             b.append("time in each state, ms:\n");
@@ -146,6 +146,10 @@ public final class TerminalBench {
                 b.append(String.format("%s: VmRSS %d KiB, VmHWM %d KiB, heap used %d KiB of %d KiB committed, metaspace used %d KiB%n",
                         m.jvmOptions(), m.rssKb(), m.hwmKb(), m.heapUsedKb(), m.heapCommittedKb(), m.metaspaceUsedKb()));
                 b.append("  jcmd GC.heap_info: ").append(m.heapInfo().strip().replace("\n", "\n    ")).append('\n');
+                if (!m.nativeMemory().isEmpty()) {
+                    b.append("  jcmd VM.native_memory summary (committed):\n    ")
+                            .append(m.nativeMemory().strip().replace("\n", "\n    ")).append('\n');
+                }
             }
             return b.toString();
         }
@@ -195,6 +199,9 @@ public final class TerminalBench {
             List<Memory> memory = new ArrayList<>();
             memory.add(memory(bench, List.of("-Xmx" + settings.xmx())));
             memory.add(memory(bench, List.of("-Xmx" + settings.xmx(), "-XX:+UseSerialGC")));
+            memory.add(memory(bench, List.of("-Xmx" + settings.xmx(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-XX:ReservedCodeCacheSize=16m", "-Xss256k", "-XX:MaxMetaspaceSize=32m")));
+            memory.add(memory(bench, List.of("-Xmx" + settings.xmx(), "-XX:+UseSerialGC", "-XX:NativeMemoryTracking=summary")));
             return new Result(runs, starts, memory);
         } catch (IOException e) {
             throw new BenchException("terminal bench: " + e.getMessage(), e);
@@ -354,6 +361,8 @@ public final class TerminalBench {
     // ------------------------------------------------------------------ memory
 
     private static final Pattern HEAP_LINE = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    /** {@code Total: reserved=…KB, committed=…KB} and {@code -   Java Heap (reserved=…KB, committed=…KB)}. */
+    private static final Pattern NMT_LINE = Pattern.compile("^\\s*-?\\s*([A-Za-z][A-Za-z .]*?)\\s*[:(]\\s*reserved=\\d+KB, committed=(\\d+)KB");
     private static final Pattern META_LINE = Pattern.compile("Metaspace\\s+used (\\d+)K");
 
     private Memory memory(Bench bench, List<String> jvm) throws IOException {
@@ -383,7 +392,16 @@ public final class TerminalBench {
             }
             Matcher meta = META_LINE.matcher(heap);
             long metaUsed = meta.find() ? Long.parseLong(meta.group(1)) : -1;
-            Memory m = new Memory(String.join(" ", jvm), rss, hwm, heap, used, committed, metaUsed);
+            StringBuilder nmt = new StringBuilder();
+            if (jvm.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking"))) {
+                for (String line : jcmd(d.pid(), "VM.native_memory summary").split("\n")) {
+                    Matcher c = NMT_LINE.matcher(line);
+                    if (c.find() && !c.group(1).trim().equals("mmap") && !c.group(1).trim().equals("malloc")) {
+                        nmt.append(String.format("%-28s %7s KiB%n", c.group(1).trim(), c.group(2)));
+                    }
+                }
+            }
+            Memory m = new Memory(String.join(" ", jvm), rss, hwm, heap, used, committed, metaUsed, nmt.toString());
             progress.accept("memory " + m.jvmOptions() + ": RSS " + rss + " KiB, HWM " + hwm + " KiB, heap used " + used + " KiB");
             return m;
         } finally {
