@@ -41,7 +41,8 @@ public record TerminalTimings(MachineConfig machine, Duration udsP2, Duration ud
     }
 
     /**
-     * Bench bounds: a silent ECU costs 4 x 300 ms, a lost ack 3 s, retries start at 300 ms and double up to
+     * Bench bounds: a silent ECU costs 4 x 500 ms (P2; an SLCAN answer over a pty takes 10-50 ms, the margin is
+     * for a loaded CI machine), a lost ack 3 s, retries start at 300 ms and double up to
      * 1.5 s (jitter 20 %), 30 attempts per power cycle so a scenario's fault can last a while.
      */
     public static TerminalTimings fast() {
@@ -49,7 +50,7 @@ public record TerminalTimings(MachineConfig machine, Duration udsP2, Duration ud
                 Duration.ofSeconds(6), Duration.ofSeconds(6), Duration.ofSeconds(3), Duration.ofSeconds(3),
                 Duration.ofSeconds(3), new RetryPolicy(Duration.ofMillis(300), Duration.ofMillis(1500), 2.0, 0.2, 30),
                 Duration.ofSeconds(1));
-        return new TerminalTimings(m, Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(3),
+        return new TerminalTimings(m, Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(3),
                 Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofMillis(1500));
     }
 
