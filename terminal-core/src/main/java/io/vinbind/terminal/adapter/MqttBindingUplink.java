@@ -119,6 +119,9 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         // backstop for the socket connect itself (0 would disable it, and a connect to a black-holed address
         // on a cellular link would hold Paho's connect thread until the kernel gives up on the SYN, ~2 min)
         options.setConnectionTimeout(CONNECT_BACKSTOP_SECONDS);
+        if (brokerUri.startsWith("tcp://")) {
+            options.setSocketFactory(NoDelaySocketFactory.INSTANCE);   // ssl:// keeps Paho's TLS factory
+        }
         username.ifPresent(options::setUserName);
         password.ifPresent(p -> options.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
         Logger.info("connecting to {} as {}", brokerUri, c.getClientId());
