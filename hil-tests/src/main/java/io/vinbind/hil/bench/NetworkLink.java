@@ -164,6 +164,13 @@ public final class NetworkLink implements AutoCloseable {
                 closeQuietly(broker);
                 continue;
             }
+            try {
+                // a relay must not add Nagle delays of its own to MQTT's small packets (about 40 ms each)
+                terminal.setTcpNoDelay(true);
+                broker.setTcpNoDelay(true);
+            } catch (IOException e) {
+                Logger.debug("network link 127.0.0.1:{}: TCP_NODELAY not set: {}", port, e.getMessage());
+            }
             sockets.add(terminal);
             sockets.add(broker);
             relay(terminal, broker, false);
