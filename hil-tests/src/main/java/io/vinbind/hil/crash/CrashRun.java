@@ -157,6 +157,17 @@ public final class CrashRun {
             return m;
         }
 
+        /** Per state, how many kills found the flag set and how many found it clear: {@code UPLOADING=3/2}. */
+        public Map<String, String> flagByState() {
+            Map<String, int[]> m = new java.util.TreeMap<>();
+            for (KillPoint p : points) {
+                m.computeIfAbsent(p.stateName(), k -> new int[2])[p.flagSet() ? 0 : 1]++;
+            }
+            Map<String, String> out = new java.util.TreeMap<>();
+            m.forEach((k, v) -> out.put(k, v[0] + " set/" + v[1] + " clear"));
+            return out;
+        }
+
         public Map<Variation, Integer> killsByVariation() {
             Map<Variation, Integer> m = new EnumMap<>(Variation.class);
             for (KillPoint p : points) {
@@ -171,9 +182,10 @@ public final class CrashRun {
 
         public String summary() {
             return String.format("crash test seed %d: %d of %d kill points survived, %d rounds, %d daemon starts, "
-                            + "%d violations, %.1f s; kills by state %s; by variation %s; flag set at %d kills",
+                            + "%d violations, %.1f s; kills by state %s; by variation %s; flag set at %d kills; "
+                            + "flag by state %s",
                     seed, survived(), points.size(), rounds, daemonStarts, violations.size(),
-                    elapsed.toMillis() / 1000.0, killsByState(), killsByVariation(), flagSetAtKill());
+                    elapsed.toMillis() / 1000.0, killsByState(), killsByVariation(), flagSetAtKill(), flagByState());
         }
     }
 
@@ -294,7 +306,7 @@ public final class CrashRun {
         int on = daemon.mark();
         bench.ignition(PowerMode.ON);
         daemon.awaitEnter(on, BindingState.READING_VIN, STEP_BOUND);
-        long delay = (long) (random.nextDouble() * attemptEstimate * 1.2);
+        long delay = (long) (random.nextDouble() * attemptEstimate);
         sleep(delay);
         return killAndCheck(daemon, variation, false, delay);
     }
