@@ -25,15 +25,9 @@ import picocli.CommandLine.Option;
  * measurement), progress and logs to stderr. Nothing here asserts on a time: these are measurements.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks of the binding server and the terminal daemon, and the long crash test.",
-            "  server    N simulated terminals connect, log in and upload at once (embedded broker + H2, and "
-                    + "Mosquitto + PostgreSQL when they run); binds/s, upload-to-ack p50/p99/max, missing acks, and "
-                    + "the raw MQTT QoS 1 echo rate on the same broker",
-            "  terminal  ACC to flag cleared with zero-delay simulators, split into the terminal's own time and "
-                    + "the waits on bus, modem and server; JVM start to first CAN request; heap and RSS with -Xmx32m",
-            "  crash     SIGKILL the daemon process at random moments while it binds (seeded), check the flag invariant",
-            "  all       server, then terminal (the default)",
-            "Results to record are written up in docs/benchmarks.md.",
+        description = {"Benchmarks of the binding server and the terminal daemon, and the long crash test. "
+                + "Without a command: server, then terminal, with their defaults. Figures go to stdout, progress and "
+                + "logs to stderr; the recorded figures and how to read them are in docs/benchmarks.md.",
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
         subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.All.class,
