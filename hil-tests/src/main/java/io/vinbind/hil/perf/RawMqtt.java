@@ -82,6 +82,7 @@ final class RawMqtt implements AutoCloseable {
         private int inflight;
         private final ArrayDeque<byte[]> held = new ArrayDeque<>();
         private boolean open;
+        private boolean closing;
 
         private Connection(String clientId, Listener listener, SocketChannel channel) {
             this.clientId = clientId;
@@ -127,11 +128,12 @@ final class RawMqtt implements AutoCloseable {
         /** DISCONNECT (normal) and close. */
         void disconnect() {
             execute(() -> {
+                closing = true;
                 if (open) {
                     enqueue(packet(DISCONNECT, new byte[0]));
                     flush();
                 }
-                fail(new IOException("disconnected"));
+                fail(new IOException(clientId + ": disconnected by the bench"));
             });
         }
 
@@ -329,7 +331,7 @@ final class RawMqtt implements AutoCloseable {
             } catch (IOException e) {
                 Logger.debug("closing {}: {}", clientId, e.getMessage());
             }
-            if (wasOpen && !"disconnected".equals(cause.getMessage())) {
+            if (wasOpen && !closing) {
                 Logger.warn("bench MQTT connection {} failed: {}", clientId, cause.getMessage());
             }
         }

@@ -10,6 +10,7 @@ import io.vinbind.protocol.LoginAck;
 import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.MessageType;
 import io.vinbind.protocol.ProtocolException;
+import io.vinbind.protocol.ReasonCode;
 import io.vinbind.protocol.TopicAddress;
 import io.vinbind.protocol.Topics;
 import io.vinbind.protocol.UploadReason;
@@ -77,6 +78,8 @@ public final class ServerBench {
     static final String ECHO_ROOT = "vinbind-perf/echo";
     /** Shared-subscription group of the echo responder (the server's is {@code vinbind}). */
     static final String ECHO_GROUP = "vinbind-perf";
+    /** No phase lasts longer than this, however slowly answers trickle in. */
+    static final Duration PHASE_BOUND = Duration.ofMinutes(10);
 
     /**
      * @param terminals     simulated terminals (1..10,000)
@@ -434,12 +437,12 @@ public final class ServerBench {
             if (a.type() == MessageType.LOGIN_ACK) {
                 LoginAck ack = JsonCodec.decodeLoginAck(payload);
                 if (ack.requestId().equals(expectedRequestId[k])) {
-                    answerAt(k, ack.outcome() + (ack.reason().name().equals("NONE") ? "" : "/" + ack.reason()), now);
+                    answerAt(k, ack.outcome() + (ack.reason() == ReasonCode.NONE ? "" : "/" + ack.reason()), now);
                 }
             } else if (a.type() == MessageType.BIND_ACK) {
                 BindAck ack = JsonCodec.decodeBindAck(payload);
                 if (ack.requestId().equals(expectedRequestId[k]) && ack.vin().equals(vin[k])) {
-                    answerAt(k, ack.outcome() + (ack.reason().name().equals("NONE") ? "" : "/" + ack.reason()), now);
+                    answerAt(k, ack.outcome() + (ack.reason() == ReasonCode.NONE ? "" : "/" + ack.reason()), now);
                 } else {
                     Logger.warn("bind-ack not matching terminal {}'s request: {}", k, ack);
                 }
@@ -476,9 +479,10 @@ public final class ServerBench {
     }
 
     private Phase endPhase(String name, int requests, long t0) {
+        long hardEnd = t0 + PHASE_BOUND.toNanos();
         synchronized (this) {
             while (answered.get() < requests) {
-                long quietLeft = lastAnswer + settings.quietBound().toNanos() - System.nanoTime();
+                long quietLeft = Math.min(lastAnswer + settings.quietBound().toNanos(), hardEnd) - System.nanoTime();
                 if (quietLeft <= 0) {
                     Logger.warn("{}: {} of {} requests unanswered after {} without an answer", name,
                             requests - answered.get(), requests, settings.quietBound());

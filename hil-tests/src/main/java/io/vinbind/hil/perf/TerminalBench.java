@@ -339,7 +339,6 @@ public final class TerminalBench {
                     throw new BenchException("daemon process " + d.pid() + " sent no VIN request within " + BOUND
                             + " (alive " + d.isAlive() + "): " + d.tail(5));
                 }
-                Thread.onSpinWait();
                 pause(1);
             }
             long first = System.nanoTime();
