@@ -3,6 +3,7 @@ package io.vinbind.hil.crash;
 import io.vinbind.can.vehicle.PowerMode;
 import io.vinbind.hil.bench.Bench;
 import io.vinbind.hil.bench.BenchException;
+import io.vinbind.hil.bench.BenchTimeoutException;
 import io.vinbind.hil.bench.CanTransport;
 import io.vinbind.hil.bench.Identities;
 import io.vinbind.hil.bench.ModemTransport;
@@ -36,8 +37,10 @@ import org.tinylog.Logger;
  * <p>Each round changes what has to be bound, so that kills keep landing in working states: the service
  * asks for a new binding, the modem is replaced by a new factory-registered one (REBOUND on the server),
  * or the terminal is moved into another vehicle (VIN changed); some rounds change nothing (a plain power
- * cycle, where the terminal only reads and decides). The round's attempt is killed at a random moment, the
- * daemon restarted, sometimes killed again while it starts or works, and finally left alone until it rests.
+ * cycle, where the terminal only reads and decides). The round's attempt is killed at a random moment — most
+ * often aimed at a randomly chosen working state (a random moment within its learned length, so that states
+ * of a few milliseconds are hit too), otherwise anywhere in the attempt — the daemon restarted, sometimes
+ * killed again while it starts or works, and finally left alone until it rests.
  *
  * <p>Checked after every kill, before the restart (the daemon is dead, so nothing can change the state file):
  * <ul>
@@ -190,6 +193,12 @@ public final class CrashRun {
     }
 
     private static final Duration STEP_BOUND = Duration.ofSeconds(10);
+    /** The working states of a binding attempt, in order. */
+    private static final List<BindingState> WORKING = List.of(BindingState.READING_VIN,
+            BindingState.IDENTIFYING_MODEM, BindingState.ATTACHING, BindingState.CONNECTING, BindingState.LOGGING_IN,
+            BindingState.UPLOADING);
+    /** Share of a round's kills aimed at a chosen working state; the rest fall anywhere in the attempt. */
+    private static final double AIMED_SHARE = 0.6;
 
     private final Settings settings;
     private final Consumer<String> progress;
@@ -205,6 +214,10 @@ public final class CrashRun {
     /** Moving estimates (ms) of JVM start to first transition, and of an attempt's READING_VIN to BOUND. */
     private double startEstimate = 2000;
     private double attemptEstimate = 1200;
+    /** Moving estimates (ms) of how long the daemon stays in each working state. */
+    private final Map<BindingState, Double> stateEstimate = new EnumMap<>(Map.of(BindingState.READING_VIN, 200.0,
+            BindingState.IDENTIFYING_MODEM, 10.0, BindingState.ATTACHING, 5.0, BindingState.CONNECTING, 300.0,
+            BindingState.LOGGING_IN, 10.0, BindingState.UPLOADING, 150.0));
 
     private CrashRun(Settings settings, Consumer<String> progress) {
         this.settings = settings;
@@ -305,7 +318,27 @@ public final class CrashRun {
         }
         int on = daemon.mark();
         bench.ignition(PowerMode.ON);
-        daemon.awaitEnter(on, BindingState.READING_VIN, STEP_BOUND);
+        DaemonProcess.Transition start = daemon.awaitEnter(on, BindingState.READING_VIN, STEP_BOUND);
+        if (random.nextDouble() < AIMED_SHARE) {
+            // aimed: a random working state of this attempt, a random moment within its usual length, so that
+            // short states (a few ms with zero-delay simulators) are hit too
+            List<BindingState> path = variation == Variation.POWER_CYCLE
+                    ? List.of(BindingState.READING_VIN, BindingState.IDENTIFYING_MODEM) : WORKING;
+            BindingState target = path.get(random.nextInt(path.size()));
+            double within = random.nextDouble() * stateEstimate.get(target);
+            long entered = start.nanos();
+            if (target != BindingState.READING_VIN) {
+                try {
+                    entered = daemon.awaitEnter(on, target, STEP_BOUND).nanos();
+                } catch (BenchTimeoutException e) {
+                    Logger.info("attempt never entered {} (kill it where it is): {}", target, e.getMessage());
+                    entered = System.nanoTime();
+                }
+            }
+            long killAt = entered + (long) (within * 1e6);
+            sleep(Math.max(0, (killAt - System.nanoTime()) / 1_000_000));
+            return killAndCheck(daemon, variation, false, (System.nanoTime() - start.nanos()) / 1_000_000);
+        }
         long delay = (long) (random.nextDouble() * attemptEstimate);
         sleep(delay);
         return killAndCheck(daemon, variation, false, delay);
@@ -407,12 +440,20 @@ public final class CrashRun {
         Optional<DaemonProcess.Transition> lastRead = ts.stream()
                 .filter(t -> t.to() == BindingState.READING_VIN && t.nanos() <= bound.nanos())
                 .reduce((a, b) -> b);
+        for (int i = 0; i + 1 < ts.size(); i++) {
+            BindingState in = ts.get(i).to();
+            if (stateEstimate.containsKey(in)) {
+                double ms = (ts.get(i + 1).nanos() - ts.get(i).nanos()) / 1e6;
+                stateEstimate.put(in, 0.7 * stateEstimate.get(in) + 0.3 * ms);
+            }
+        }
         boolean uploaded = ts.stream().anyMatch(t -> t.to() == BindingState.UPLOADING);
         if (lastRead.isPresent() && uploaded) {
             double attempt = (bound.nanos() - lastRead.get().nanos()) / 1e6;
             attemptEstimate = 0.7 * attemptEstimate + 0.3 * attempt;
         }
-        Logger.debug("crash test estimates: start {} ms, attempt {} ms", (long) startEstimate, (long) attemptEstimate);
+        Logger.debug("crash test estimates: start {} ms, attempt {} ms, states {}", (long) startEstimate,
+                (long) attemptEstimate, stateEstimate);
     }
 
     private void requestBinding() {
