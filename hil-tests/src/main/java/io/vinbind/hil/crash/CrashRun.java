@@ -49,7 +49,8 @@ import org.tinylog.Logger;
  *       (VIN ↔ IMSI); a set flag is always safe.</li>
  * </ul>
  * Checked after each round's undisturbed run: the daemon reaches BOUND, its file has the flag clear and names
- * the vehicle's current VIN and the modem's current IMSI, and the server holds that pair from both sides.
+ * the vehicle's current VIN and the modem's current IMSI, the server holds that pair from both sides, and it
+ * holds no binding of the VIN or IMSI the round replaced (one live binding per VIN and per IMSI).
  * A kill point is <em>survived</em> when both checks held.
  */
 public final class CrashRun {
@@ -211,6 +212,9 @@ public final class CrashRun {
     private int daemonStarts;
     private int rounds;
     private boolean everBound;
+    /** The pair bound at the end of the previous round (null before the first). */
+    private String previousVin;
+    private String previousImsi;
     /** Moving estimates (ms) of JVM start to first transition, and of an attempt's READING_VIN to BOUND. */
     private double startEstimate = 2000;
     private double attemptEstimate = 1200;
@@ -423,9 +427,22 @@ public final class CrashRun {
                     + ", VIN -> " + byVin.map(ServerApi.BindingView::imsi).orElse("none"));
             return false;
         }
+        // one live binding per VIN and per IMSI: the pair the round replaced is gone from the server
+        if (previousVin != null && !previousVin.equals(vin) && bench.api().bindingOfVin(previousVin).isPresent()) {
+            violations.add("round " + (rounds + 1) + ": the old VIN " + previousVin + " is still bound after the "
+                    + "terminal moved to VIN " + vin + ": " + bench.api().bindingOfVin(previousVin).get().json());
+            return false;
+        }
+        if (previousImsi != null && !previousImsi.equals(imsi) && bench.api().bindingOfImsi(previousImsi).isPresent()) {
+            violations.add("round " + (rounds + 1) + ": the replaced modem's IMSI " + previousImsi + " is still bound: "
+                    + bench.api().bindingOfImsi(previousImsi).get().json());
+            return false;
+        }
+        previousVin = vin;
+        previousImsi = imsi;
         everBound = true;
         progress.accept("round " + (rounds + 1) + ": restarted daemon bound VIN " + vin + " / IMSI " + imsi
-                + " undisturbed; server agrees");
+                + " undisturbed; server agrees, and holds no binding of the pair it replaced");
         return true;
     }
 
