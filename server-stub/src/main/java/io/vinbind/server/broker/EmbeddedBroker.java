@@ -147,7 +147,15 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    /** Loopback listener only; no usage statistics (no traffic leaves the machine); nothing persisted to disk. */
+    /**
+     * Loopback listener only; no usage statistics (no traffic leaves the machine); nothing persisted to disk.
+     * The per-client limits are raised from HiveMQ's defaults because one server instance is ONE subscriber for
+     * the whole fleet: a default queue of 1,000 messages discards the rest of a power-up burst (a fleet coming
+     * back after a network outage), and a Receive Maximum of 10 throttles the server's acks (MQTT 5 §4.9).
+     */
+    static final long MAX_QUEUED_PER_CLIENT = 200_000;
+    static final int SERVER_RECEIVE_MAXIMUM = 1_000;
+
     static String config(int port) {
         return """
             <?xml version="1.0"?>
@@ -158,6 +166,15 @@ public final class EmbeddedBroker implements AutoCloseable {
                   <bind-address>127.0.0.1</bind-address>
                 </tcp-listener>
               </listeners>
+              <mqtt>
+                <queued-messages>
+                  <max-queue-size>%d</max-queue-size>
+                  <strategy>discard</strategy>
+                </queued-messages>
+                <receive-maximum>
+                  <server-receive-maximum>%d</server-receive-maximum>
+                </receive-maximum>
+              </mqtt>
               <persistence>
                 <mode>in-memory</mode>
               </persistence>
@@ -165,7 +182,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 <enabled>false</enabled>
               </anonymous-usage-statistics>
             </hivemq>
-            """.formatted(port);
+            """.formatted(port, MAX_QUEUED_PER_CLIENT, SERVER_RECEIVE_MAXIMUM);
     }
 
     private static int freePort() {

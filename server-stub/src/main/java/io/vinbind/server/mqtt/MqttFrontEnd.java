@@ -32,6 +32,7 @@ import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -278,14 +279,45 @@ public final class MqttFrontEnd implements AutoCloseable {
         };
     }
 
+    /**
+     * Publishes an answer at QoS 1 and waits for the broker's PUBACK (bounded). When the client's send quota
+     * is used up (MQTT 5 §4.9 flow control against the broker's Receive Maximum; Paho reports it as
+     * {@code REASON_CODE_MAX_INFLIGHT} and its v5 client's count can run ahead of the real window) the
+     * publish is retried with a short growing pause until {@link #OPERATION_TIMEOUT}: the caller PUBACKs
+     * the request afterwards, so an answer given up here is one the terminal only gets by retrying.
+     */
     private void publishAck(Message ack) {
+        byte[] payload = JsonCodec.encode(ack);
+        long deadline = System.nanoTime() + OPERATION_TIMEOUT.toNanos();
+        long pauseMs = 1;
+        while (true) {
+            try {
+                IMqttToken token = client.publish(ack.topic(), payload, Protocol.QOS, false);
+                token.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+                metrics.increment("acks.published");
+                return;
+            } catch (MqttException e) {
+                boolean quotaFull = e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT;
+                if (quotaFull && System.nanoTime() < deadline && pause(pauseMs)) {
+                    metrics.increment("acks.throttled");
+                    pauseMs = Math.min(pauseMs * 2, 50);
+                    continue;
+                }
+                metrics.increment("acks.failed");
+                Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
+                return;
+            }
+        }
+    }
+
+    /** Sleeps; false (with the interrupt kept) when the worker is being stopped. */
+    private static boolean pause(long millis) {
         try {
-            IMqttToken token = client.publish(ack.topic(), JsonCodec.encode(ack), Protocol.QOS, false);
-            token.waitForCompletion(OPERATION_TIMEOUT.toMillis());
-            metrics.increment("acks.published");
-        } catch (MqttException e) {
-            metrics.increment("acks.failed");
-            Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

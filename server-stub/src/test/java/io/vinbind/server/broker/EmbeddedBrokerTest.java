@@ -17,6 +17,13 @@ class EmbeddedBrokerTest {
     }
 
     @Test
+    void config_lets_one_server_subscriber_take_a_fleet_burst_and_publish_acks_without_a_tiny_quota() {
+        String xml = EmbeddedBroker.config(18831).replaceAll("\\s+", "");
+        assertTrue(xml.contains("<queued-messages><max-queue-size>200000</max-queue-size><strategy>discard</strategy>"), xml);
+        assertTrue(xml.contains("<receive-maximum><server-receive-maximum>1000</server-receive-maximum></receive-maximum>"), xml);
+    }
+
+    @Test
     void refuses_a_port_outside_the_tcp_range() {
         assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.start(65536, Path.of("unused")));
         assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.start(-1, Path.of("unused")));
