@@ -519,8 +519,9 @@ public final class Bench implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
+    /** Deletes a directory tree, best effort: what cannot be deleted is logged, not thrown (clean-up paths). */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {

@@ -1,5 +1,6 @@
 package io.vinbind.hil.perf;
 
+import io.vinbind.hil.bench.Bench;
 import io.vinbind.hil.bench.BenchException;
 import io.vinbind.hil.bench.Identities;
 import io.vinbind.modem.sim.Identity;
@@ -304,7 +305,7 @@ public final class ServerBench {
                 mosquitto.close();
             }
             schema.ifPresent(this::dropSchema);
-            deleteTree(dir);
+            Bench.deleteTree(dir);
         }
     }
 
@@ -540,20 +541,6 @@ public final class ServerBench {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         } catch (SQLException e) {
             Logger.warn("could not drop PostgreSQL schema {}: {}", schema, e.getMessage());
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    Logger.warn("could not delete {}: {}", p, e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            Logger.warn("could not delete {}: {}", dir, e.getMessage());
         }
     }
 }

@@ -12,11 +12,7 @@ import io.vinbind.terminal.state.FlagReason;
 import io.vinbind.terminal.state.StateReading;
 import io.vinbind.terminal.state.VinRequest;
 import io.vinbind.terminal.state.TerminalState;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.tinylog.Logger;
@@ -87,22 +83,5 @@ final class ScenarioSupport {
             return p.state().vinRequest().map(VinRequest::reason);
         }
         return Optional.of(FlagReason.STATE_UNREADABLE);
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    Logger.warn("could not delete {}: {}", p, e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            Logger.warn("could not delete {}: {}", dir, e.getMessage());
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.vinbind.hil.scenario;
 
+import io.vinbind.hil.bench.Bench;
 import io.vinbind.hil.bench.BenchServer;
 import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.bench.ShareGroupProbe;
@@ -80,7 +81,7 @@ public final class Servers implements ParameterResolver, TestExecutionExceptionH
             external.close();
             external = null;
         }
-        ScenarioSupport.deleteTree(externalDir);
+        Bench.deleteTree(externalDir);
     }
 
     @Override
@@ -159,7 +160,7 @@ public final class Servers implements ParameterResolver, TestExecutionExceptionH
                 embedded.close();
                 embedded = null;
             }
-            ScenarioSupport.deleteTree(dir);
+            Bench.deleteTree(dir);
         }
     }
 }
