@@ -28,10 +28,12 @@ import org.tinylog.Logger;
  *
  * <p>CSV import format: a header line naming the columns (any order, case-insensitive) from
  * {@code imsi} (required), {@code iccid}, {@code imei}, {@code batch}, {@code part_number},
- * {@code registered_at} (ISO-8601 instant, default: now); then one modem per line. Empty lines and lines
- * starting with {@code #} are skipped. Each line is validated and written in its own transaction, so a bad
- * line is reported and skipped without touching the others, and never half-written. Importing the same
- * file twice reports every line {@link ImportStatus#UNCHANGED}.
+ * {@code registered_at} (ISO-8601 instant, default: now for a new modem, unchanged for a known one); then one
+ * modem per line. Empty lines and lines starting with {@code #} are skipped. Each line is validated and written
+ * in its own transaction, so a bad line is reported and skipped without touching the others, and never
+ * half-written. Columns the file does not have leave the stored values of a known modem as they are. An IMSI
+ * that repeats an earlier line of the same file is rejected. Importing the same file twice reports every
+ * accepted line {@link ImportStatus#UNCHANGED}.
  */
 public final class ModemRegistry {
 
@@ -50,11 +52,21 @@ public final class ModemRegistry {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Registers or updates one modem; idempotent. */
+    /** Registers or updates one modem with all its fields as given; idempotent. */
     public ImportStatus register(Modem modem) throws StoreException {
+        return register(modem, CSV_COLUMNS);
+    }
+
+    /**
+     * Registers or updates one modem; an existing entry keeps its stored value for every column not in
+     * {@code provided} (a CSV without a {@code batch} column does not erase batches), and keeps its
+     * registration time unless {@code registered_at} is provided.
+     */
+    private ImportStatus register(Modem given, Set<String> provided) throws StoreException {
         Instant now = clock.instant();
-        return db.transaction("register modem " + modem.imsi(), c -> {
-            Optional<RegistryEntry> existing = lock(c, modem.imsi());
+        return db.transaction("register modem " + given.imsi(), c -> {
+            Optional<RegistryEntry> existing = lock(c, given.imsi());
+            Modem modem = existing.map(e -> merge(e.modem(), given, provided)).orElse(given);
             if (existing.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO modem (imsi, iccid, imei, batch,"
                     + " part_number, registered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -80,6 +92,15 @@ public final class ModemRegistry {
             }
             return ImportStatus.UPDATED;
         });
+    }
+
+    private static Modem merge(Modem stored, Modem given, Set<String> provided) {
+        return new Modem(given.imsi(),
+            provided.contains("iccid") ? given.iccid() : stored.iccid(),
+            provided.contains("imei") ? given.imei() : stored.imei(),
+            provided.contains("batch") ? given.batch() : stored.batch(),
+            provided.contains("part_number") ? given.partNumber() : stored.partNumber(),
+            provided.contains("registered_at") ? given.registeredAt() : stored.registeredAt());
     }
 
     public Optional<RegistryEntry> find(String imsi) throws StoreException {
@@ -121,6 +142,7 @@ public final class ModemRegistry {
         BufferedReader in = csv instanceof BufferedReader b ? b : new BufferedReader(csv);
         Map<String, Integer> columns = null;
         List<ImportReport.Line> lines = new ArrayList<>();
+        Map<String, Integer> firstLineOfImsi = new HashMap<>();
         int lineNo = 0;
         String text;
         while ((text = in.readLine()) != null) {
@@ -140,7 +162,7 @@ public final class ModemRegistry {
                 columns = header(text, lineNo);
                 continue;
             }
-            lines.add(importLine(lineNo, text, columns));
+            lines.add(importLine(lineNo, text, columns, firstLineOfImsi));
         }
         if (columns == null) {
             throw new CsvHeaderException("the CSV has no header line (expected columns: imsi[,iccid,imei,batch,"
@@ -151,7 +173,13 @@ public final class ModemRegistry {
         return report;
     }
 
-    private ImportReport.Line importLine(int lineNo, String text, Map<String, Integer> columns) {
+    /**
+     * @param firstLineOfImsi IMSIs already seen in this file: a repeated IMSI is rejected, since the file
+     *     contradicts itself (or repeats itself) and letting the last line win would make a re-import flip
+     *     the entry back and forth instead of reporting it unchanged
+     */
+    private ImportReport.Line importLine(int lineNo, String text, Map<String, Integer> columns,
+                                         Map<String, Integer> firstLineOfImsi) {
         String imsi = "";
         try {
             List<String> fields = CsvLines.split(text);
@@ -160,10 +188,19 @@ public final class ModemRegistry {
                     + columns.size());
             }
             imsi = fields.get(columns.get("imsi"));
+            Optional<String> registeredAt = field(fields, columns, "registered_at");
             Modem modem = new Modem(imsi, field(fields, columns, "iccid"), field(fields, columns, "imei"),
                 field(fields, columns, "batch"), field(fields, columns, "part_number"),
-                field(fields, columns, "registered_at").map(ModemRegistry::parseInstant).orElse(clock.instant()));
-            return new ImportReport.Line(lineNo, imsi, register(modem), Optional.empty());
+                registeredAt.map(ModemRegistry::parseInstant).orElse(clock.instant()));
+            Integer first = firstLineOfImsi.putIfAbsent(imsi, lineNo);
+            if (first != null) {
+                throw new IllegalArgumentException("IMSI " + imsi + " already on line " + first + " of this file");
+            }
+            Set<String> provided = new java.util.HashSet<>(columns.keySet());
+            if (registeredAt.isEmpty()) {
+                provided.remove("registered_at"); // an empty time means "now" for a new modem, "as before" otherwise
+            }
+            return new ImportReport.Line(lineNo, imsi, register(modem, provided), Optional.empty());
         } catch (IllegalArgumentException e) {
             Logger.warn("modem import line {} rejected: {}", lineNo, e.getMessage());
             return new ImportReport.Line(lineNo, imsi, ImportStatus.REJECTED, Optional.of(e.getMessage()));

@@ -78,7 +78,31 @@ class ModemRegistryTest {
         ImportReport changed = registry.importCsv(new StringReader(
             "IMEI,IMSI\n356938035643899,460011234567890\n")); // column order and case are free
         assertEquals(ImportStatus.UPDATED, changed.lines().get(0).status());
-        assertEquals(Optional.of("356938035643899"), registry.find("460011234567890").orElseThrow().modem().imei());
+        Modem updated = registry.find("460011234567890").orElseThrow().modem();
+        assertEquals(Optional.of("356938035643899"), updated.imei());
+        assertEquals(Optional.of("89860012345678901230"), updated.iccid(), "a column the file lacks is kept");
+        assertEquals(Optional.of("B-1"), updated.batch());
+        assertEquals(Optional.of("TBOX-4G-01"), updated.partNumber());
+        assertEquals(Instant.parse("2026-11-01T08:00:00Z"), updated.registeredAt(), "registration time kept");
+    }
+
+    @Test
+    void a_repeated_imsi_in_one_file_is_rejected_so_a_reimport_reports_unchanged() throws Exception {
+        String csv = "\uFEFFimsi,imei\r\n"
+            + "460011234567890,356938035643800\r\n"
+            + "460011234567890,356938035643899\r\n" // contradicts line 2
+            + "460011234567891,356938035643801\r\n"
+            + "460011234567891,356938035643801\r\n"; // repeats line 4
+        ImportReport first = registry.importCsv(new StringReader(csv));
+        assertLine(first.lines().get(0), 2, ImportStatus.ADDED, null);
+        assertLine(first.lines().get(1), 3, ImportStatus.REJECTED, "already on line 2");
+        assertLine(first.lines().get(2), 4, ImportStatus.ADDED, null);
+        assertLine(first.lines().get(3), 5, ImportStatus.REJECTED, "already on line 4");
+        assertEquals(Optional.of("356938035643800"), registry.find("460011234567890").orElseThrow().modem().imei(),
+            "the first line stands");
+        ImportReport again = registry.importCsv(new StringReader(csv));
+        assertEquals("0 added, 2 unchanged, 0 updated, 2 rejected", again.summary());
+        assertEquals(2, Fixtures.count(db, "modem"));
     }
 
     @Test
