@@ -58,7 +58,8 @@ class ServerCliTest {
         Files.writeString(csv, "imsi\n" + imsi + "\n");
         out.getBuffer().setLength(0);
         assertEquals(0, run("import-modems", csv.toString(), "--data", data.toString()));
-        assertTrue(out.toString().contains("UPDATED"), "ICCID and IMEI dropped from the file: " + out);
+        assertTrue(out.toString().contains("line 2: " + imsi + " UNCHANGED"),
+            "columns the file lacks keep the stored ICCID and IMEI: " + out);
     }
 
     @Test
