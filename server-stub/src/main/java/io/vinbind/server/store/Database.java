@@ -24,6 +24,8 @@ public final class Database implements AutoCloseable {
 
     /** Attempts for one transaction before giving up with {@link ConflictException}. */
     static final int MAX_ATTEMPTS = 6;
+    /** Longest wait for a row lock on PostgreSQL, as {@code LOCK_TIMEOUT=5000} in the H2 URLs of {@link DbSettings}. */
+    static final int LOCK_TIMEOUT_MS = 5000;
 
     private final HikariDataSource pool;
     private final DbSettings settings;
@@ -51,12 +53,14 @@ public final class Database implements AutoCloseable {
         hc.setAutoCommit(true);
         hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         hc.setPoolName("vinbind-db");
-        settings.schema().ifPresent(s -> {
-            if (settings.isPostgres()) {
-                // the schema may not exist before migration; search_path set per connection keeps it
-                hc.setConnectionInitSql("SET search_path TO " + s);
-            }
-        });
+        if (settings.isPostgres()) {
+            // PostgreSQL waits for a row lock forever by default: a transaction left open by an instance that
+            // lost its network keeps its locks until TCP gives up (hours). Bound the wait like H2's LOCK_TIMEOUT;
+            // the timeout (55P03) is a conflict, retried and finally answered CONFLICT_RETRY.
+            // The schema may not exist before migration; search_path set per connection keeps it.
+            hc.setConnectionInitSql("SET lock_timeout = " + LOCK_TIMEOUT_MS
+                + settings.schema().map(s -> "; SET search_path TO " + s).orElse(""));
+        }
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(hc);

@@ -66,6 +66,20 @@ class PostgresStoreIT {
     }
 
     @Test
+    void row_lock_waits_are_bounded_on_postgresql_as_on_h2() throws Exception {
+        try (Database db = Database.open(settings)) {
+            String timeout = db.query("show lock_timeout", c -> {
+                try (Statement s = c.createStatement(); var rs = s.executeQuery("SHOW lock_timeout")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertEquals("5s", timeout, "PostgreSQL's default 0 would wait for a lock forever");
+            assertEquals(0, Fixtures.count(db, "binding"), "the schema is still found through search_path");
+        }
+    }
+
+    @Test
     void rules_hold_on_postgresql_with_row_locks_under_concurrent_conflicting_uploads() throws Exception {
         try (Database db = Database.open(settings)) {
             Clock clock = Clock.systemUTC();
