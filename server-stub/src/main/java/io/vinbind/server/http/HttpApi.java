@@ -13,6 +13,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.vinbind.protocol.BindAck;
 import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.InvalidVinException;
+import io.vinbind.protocol.Vin;
+import io.vinbind.protocol.VinCheckDigitPolicy;
 import io.vinbind.server.ServerMetrics;
 import io.vinbind.server.binding.Binding;
 import io.vinbind.server.binding.BindingService;
@@ -202,7 +204,7 @@ public final class HttpApi implements AutoCloseable {
             case "bindings" -> {
                 if (n == 3 && p.get(1).equals("vin")) {
                     expect(method, "GET", true);
-                    return found(bindings.bindingOfVin(p.get(2)), "VIN " + p.get(2) + " has no live binding");
+                    return found(bindings.bindingOfVin(vin(p.get(2))), "VIN " + p.get(2) + " has no live binding");
                 }
                 if (n == 3 && p.get(1).equals("imsi")) {
                     expect(method, "GET", true);
@@ -212,7 +214,8 @@ public final class HttpApi implements AutoCloseable {
                     expect(method, "POST", true);
                     JsonNode b = jsonBody(ex, Set.of("operator", "reason"));
                     try {
-                        Binding removed = bindings.unbind(p.get(2), text(b, "operator", true), text(b, "reason", false));
+                        Binding removed = bindings.unbind(vin(p.get(2)), text(b, "operator", true),
+                            text(b, "reason", false));
                         return new Reply(200, Map.of("unbound", removed));
                     } catch (NotFoundException e) {
                         throw new HttpError(404, e.getMessage());
@@ -223,7 +226,7 @@ public final class HttpApi implements AutoCloseable {
                 if (n == 3 && (p.get(1).equals("vin") || p.get(1).equals("imsi"))) {
                     expect(method, "GET", true);
                     int limit = intParam(q, "limit", 100);
-                    return new Reply(200, p.get(1).equals("vin") ? history.forVin(p.get(2), limit)
+                    return new Reply(200, p.get(1).equals("vin") ? history.forVin(vin(p.get(2)), limit)
                         : history.forImsi(imsi(p.get(2)), limit));
                 }
             }
@@ -287,7 +290,7 @@ public final class HttpApi implements AutoCloseable {
                         return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", true));
                     }
                     expect(method, "DELETE", true);
-                    if (!bindings.unlinkUser(p.get(1), p.get(3))) {
+                    if (!bindings.unlinkUser(p.get(1), vin(p.get(3)))) {
                         throw new HttpError(404, "user " + p.get(1) + " is not linked to VIN " + p.get(3));
                     }
                     return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", false));
@@ -315,6 +318,15 @@ public final class HttpApi implements AutoCloseable {
 
     private static String imsi(String s) {
         return Identifiers.requireImsi(s);
+    }
+
+    /**
+     * A VIN in a path: its syntax is checked (17 characters of the ISO 3779 alphabet) so that a typo is a 400
+     * naming the fault rather than a 404 or an empty history; the check digit is not, so a VIN stored under
+     * the lenient policy can still be looked up.
+     */
+    private static String vin(String s) {
+        return Vin.parse(s, VinCheckDigitPolicy.LENIENT).value();
     }
 
     private static long longSegment(String s, String what) {

@@ -135,7 +135,13 @@ class HttpApiIT {
             assertError(call("POST", "/bindings/vin/" + Fixtures.vin(5) + "/unbind", "{}"), 400, "operator");
             assertError(call("GET", "/history/vin/X?limit=-1", null), 400, "limit");
             assertError(call("POST", "/modems/import", "serial\n1\n"), 400, "unknown column");
-            assertTrue(server.metrics().get("http.4xx") >= 10);
+            // a mistyped VIN is named as such, not answered "no binding" or an empty history
+            assertError(call("GET", "/bindings/vin/WVWZZZ1JZXW00000", null), 400, "VIN");
+            assertError(call("GET", "/history/vin/WVWZZZ1JZXW00000O", null), 400, "VIN");
+            assertError(call("POST", "/bindings/vin/NOTAVIN/unbind", "{\"operator\":\"a\"}"), 400, "VIN");
+            assertError(call("DELETE", "/users/user-1/vehicles/NOTAVIN", null), 400, "VIN");
+            assertEquals(200, call("GET", "/history/vin/" + Fixtures.vin(5), null).status(), "a valid VIN still works");
+            assertTrue(server.metrics().get("http.4xx") >= 14);
         }
     }
 
