@@ -206,10 +206,13 @@ public final class JdbcBindingStore implements BindingStore {
 
         @Override
         public int purgeAnswers(Instant before) throws SQLException {
+            // a PENDING answer is kept while its hold is undecided; a hold superseded by a newer upload is never
+            // decided, so its answer is kept only as long as any other
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM processed_request WHERE answered_at < ?"
-                + " AND outcome <> ?")) {
+                + " AND NOT EXISTS (SELECT 1 FROM pending_rebind p WHERE p.imsi = processed_request.imsi"
+                + " AND p.request_id = processed_request.request_id AND p.state = ?)")) {
                 Sql.setInstant(ps, 1, before);
-                ps.setString(2, io.vinbind.protocol.BindOutcome.PENDING.name());
+                ps.setString(2, PendingRebind.State.PENDING.name());
                 return ps.executeUpdate();
             }
         }

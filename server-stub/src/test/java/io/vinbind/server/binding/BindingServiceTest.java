@@ -197,6 +197,25 @@ class BindingServiceTest {
     }
 
     @Test
+    void the_answer_of_a_superseded_hold_is_forgotten_like_any_other() throws Exception {
+        BindingService now = service(RebindPolicy.HOLD);
+        bind(now, IMSI_A, VIN_1);
+        bind(now, IMSI_A, VIN_2); // held, then superseded by the next upload: never decided
+        bind(now, IMSI_A, Fixtures.VIN_3); // held
+        assertEquals(5, Fixtures.count(db, "processed_request"), "2 logins, BOUND, 2 PENDING");
+        BindingService later = new BindingService(store, Clock.offset(clock, java.time.Duration.ofDays(31)),
+            RebindPolicy.HOLD, VinCheckDigitPolicy.STRICT);
+        assertEquals(4, later.purgeAnswers(java.time.Duration.ofDays(30)));
+        String kept = db.query("kept", c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT vin FROM processed_request")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        assertEquals(Fixtures.VIN_3, kept, "only the open hold's answer stays");
+    }
+
+    @Test
     void reject_policy_refuses_a_rebind_keeps_the_binding_and_records_the_refusal() throws Exception {
         BindingService s = service(RebindPolicy.REJECT);
         assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, VIN_1).outcome());
