@@ -184,6 +184,30 @@ class BindingServiceTest {
     }
 
     @Test
+    void a_replayed_rejection_or_hold_gets_the_same_ack_and_stores_nothing_more() throws Exception {
+        BindingService reject = service(RebindPolicy.REJECT);
+        bind(reject, IMSI_A, VIN_1);
+        BindRequest refused = upload(IMSI_B, VIN_1);
+        BindAck first = reject.bind(refused, IMSI_B, SRC).ack();
+        assertEquals(ReasonCode.REBIND_REJECTED, first.reason());
+        String afterRefusal = Fixtures.snapshot(db);
+        BindResult replay = reject.bind(refused, IMSI_B, SRC);
+        assertTrue(replay.replayed());
+        assertEquals(first, replay.ack());
+        assertEquals(afterRefusal, Fixtures.snapshot(db), "no second REBIND_REJECTED row");
+
+        BindingService hold = service(RebindPolicy.HOLD);
+        BindRequest held = upload(IMSI_A, VIN_2);
+        BindAck pending = hold.bind(held, IMSI_A, SRC).ack();
+        assertEquals(BindOutcome.PENDING, pending.outcome());
+        long holdId = hold.pending(10).get(0).id();
+        String afterHold = Fixtures.snapshot(db);
+        assertEquals(pending, hold.bind(held, IMSI_A, SRC).ack());
+        assertEquals(afterHold, Fixtures.snapshot(db), "the replay neither holds again nor supersedes its own hold");
+        assertEquals(List.of(holdId), hold.pending(10).stream().map(PendingRebind::id).toList());
+    }
+
+    @Test
     void old_answers_are_forgotten_except_those_of_undecided_holds() throws Exception {
         BindingService now = service(RebindPolicy.HOLD);
         bind(now, IMSI_A, VIN_1);
