@@ -208,6 +208,35 @@ class BindingServiceTest {
     }
 
     @Test
+    void a_terminal_gets_conflict_retry_when_retries_run_out_and_server_error_when_the_database_fails() {
+        BindingService conflicted = new BindingService(failingStore(
+            new io.vinbind.server.store.ConflictException("still conflicted after 6 attempts", null)), clock,
+            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT);
+        BindAck ack = bind(conflicted, IMSI_A, VIN_1);
+        assertEquals(BindOutcome.REJECTED, ack.outcome());
+        assertEquals(ReasonCode.CONFLICT_RETRY, ack.reason());
+        assertTrue(ack.reason().isRetryable(), "the terminal keeps its flag and tries again");
+        BindingService broken = new BindingService(failingStore(
+            new io.vinbind.server.store.StoreException("connection refused", null)), clock,
+            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT);
+        assertEquals(ReasonCode.SERVER_ERROR, bind(broken, IMSI_A, VIN_1).reason());
+    }
+
+    private static BindingStore failingStore(io.vinbind.server.store.StoreException failure) {
+        return new BindingStore() {
+            @Override
+            public <T> T inTransaction(String what, Work<T> work) throws io.vinbind.server.store.StoreException {
+                throw failure;
+            }
+
+            @Override
+            public <T> T read(String what, Work<T> work) throws io.vinbind.server.store.StoreException {
+                throw failure;
+            }
+        };
+    }
+
+    @Test
     void old_answers_are_forgotten_except_those_of_undecided_holds() throws Exception {
         BindingService now = service(RebindPolicy.HOLD);
         bind(now, IMSI_A, VIN_1);
