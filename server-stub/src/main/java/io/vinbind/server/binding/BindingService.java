@@ -205,16 +205,19 @@ public final class BindingService {
         throws StoreException, NotFoundException {
         String source = "http:" + operator;
         Optional<BindAck> ack = store.inTransaction((approve ? "approve" : "deny") + " hold " + holdId, tx -> {
-            Optional<PendingRebind> found = tx.lockPending(holdId);
-            if (found.isEmpty()) {
+            // lock order as in bind (IMSI's registry row, then the hold), or an approval racing a newer upload
+            // of the same terminal, which supersedes the hold, would deadlock until a timeout and a retry
+            Optional<PendingRebind> seen = tx.peekPending(holdId);
+            if (seen.isEmpty()) {
                 return Optional.<BindAck>empty();
             }
-            PendingRebind hold = found.get();
+            tx.lockModem(seen.get().imsi());
+            PendingRebind hold = tx.lockPending(holdId).orElseThrow(
+                () -> new IllegalStateException("hold " + holdId + " vanished while deciding it"));
             if (hold.state() != PendingRebind.State.PENDING) {
                 throw new IllegalStateException("hold " + holdId + " is already " + hold.state());
             }
             Instant now = clock.instant();
-            tx.lockModem(hold.imsi());
             BindOutcome outcome;
             ReasonCode reason = ReasonCode.NONE;
             if (approve) {

@@ -69,6 +69,9 @@ public interface BindingStore {
         /** The hold, row-locked. */
         Optional<PendingRebind> lockPending(long id) throws java.sql.SQLException;
 
+        /** The hold, not locked (to learn its IMSI, whose registry row is locked first). */
+        Optional<PendingRebind> peekPending(long id) throws java.sql.SQLException;
+
         /** Holds of an IMSI still in state PENDING. */
         List<PendingRebind> openPendingOf(String imsi) throws java.sql.SQLException;
 

@@ -186,6 +186,14 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
+        public Optional<PendingRebind> peekPending(long id) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pending_rebind WHERE id = ?")) {
+                ps.setLong(1, id);
+                return pendings(ps).stream().findFirst();
+            }
+        }
+
+        @Override
         public List<PendingRebind> openPendingOf(String imsi) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM pending_rebind WHERE imsi = ? AND state = ?"
                 + " ORDER BY id")) {
