@@ -34,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -76,6 +77,13 @@ public final class HttpApi implements AutoCloseable {
     static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
     /** Largest JSON body of an action. */
     static final int MAX_JSON_BODY_BYTES = 4096;
+    /**
+     * Longest time a client may take to send its request (headers and body). The JDK server has no limit by
+     * default, so four clients that announce a body and stall would hold all four handler threads for good;
+     * past this the connection is closed. Loopback only: 10 MB arrive in well under a second.
+     */
+    static final Duration REQUEST_READ_LIMIT = Duration.ofSeconds(10);
+    private static final String MAX_REQ_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
 
     static final ObjectMapper JSON = JsonMapper.builder()
         .addModule(new Jdk8Module())
@@ -118,6 +126,10 @@ public final class HttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        if (System.getProperty(MAX_REQ_TIME_PROPERTY) == null) {
+            // read once by the JDK server's configuration class, before the first server of the JVM is created
+            System.setProperty(MAX_REQ_TIME_PROPERTY, Long.toString(REQUEST_READ_LIMIT.toSeconds()));
+        }
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.createContext("/", this::serve);
         server.setExecutor(executor);

@@ -145,6 +145,34 @@ class HttpApiIT {
         }
     }
 
+    @Test
+    void a_client_that_stalls_mid_body_is_cut_off_and_does_not_hold_the_api() throws Exception {
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
+            base = server.httpBaseUri();
+            List<java.net.Socket> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) { // more than the API's 4 handler threads
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", base.getPort());
+                    s.setSoTimeout((int) HttpApi.REQUEST_READ_LIMIT.plusSeconds(10).toMillis());
+                    s.getOutputStream().write(("POST /holds/1/approve HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    stalled.add(s);
+                }
+                for (java.net.Socket s : stalled) {
+                    // the server closes the connection (end of stream) instead of waiting for the rest for ever;
+                    // a server that waited would fail this read with the socket timeout
+                    assertEquals(-1, s.getInputStream().read(), "connection closed by the server");
+                }
+                assertEquals(200, call("GET", "/metrics", null).status(), "the API still answers");
+            } finally {
+                for (java.net.Socket s : stalled) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     private static void assertError(Response r, int status, String part) {
         assertEquals(status, r.status(), r.body().toString());
         assertTrue(r.body().get("error").asText().contains(part), r.body().toString());
