@@ -56,7 +56,9 @@ public final class MosquittoBroker implements AutoCloseable {
                 c.resolveSibling("mosquitto.out").toFile())).start();
         process = Optional.of(p);
         if (!waitForPort(p, uri.getPort())) {
-            throw new IOException("mosquitto did not come back on " + uri);
+            Path out = c.resolveSibling("mosquitto.out");
+            throw new IOException("mosquitto did not come back on " + uri + ": "
+                + (Files.exists(out) ? Files.readString(out).strip() : "no output"));
         }
     }
 

@@ -22,8 +22,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +67,7 @@ public final class MqttFrontEnd implements AutoCloseable {
     /** Bounded waits for connect, subscribe, publish, disconnect. */
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
     static final int RECEIVE_MAXIMUM = 64;
+    static final Duration RESUBSCRIBE_PERIOD = Duration.ofSeconds(2);
 
     private final MqttAsyncClient client;
     private final LoginService logins;
@@ -72,6 +75,10 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final ServerMetrics metrics;
     private final String source;
     private final ExecutorService workers;
+    /** Re-subscribes after a reconnect whose subscribe failed; one daemon thread, idle otherwise. */
+    private final ScheduledExecutorService resubscriber;
+    /** True while both shared subscriptions are confirmed; health reports DOWN otherwise. */
+    private volatile boolean subscribed;
 
     /**
      * @param broker {@code tcp://host:port}
@@ -86,6 +93,11 @@ public final class MqttFrontEnd implements AutoCloseable {
         this.source = "mqtt:" + clientId;
         this.client = new MqttAsyncClient(broker.toString(), clientId, new MemoryPersistence());
         AtomicInteger n = new AtomicInteger();
+        this.resubscriber = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vinbind-mqtt-resubscribe");
+            t.setDaemon(true);
+            return t;
+        });
         this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(), r -> {
                 Thread t = new Thread(r, "vinbind-mqtt-worker-" + n.incrementAndGet());
@@ -121,6 +133,7 @@ public final class MqttFrontEnd implements AutoCloseable {
     }
 
     private void subscribe() throws MqttException {
+        subscribed = false;
         IMqttToken sub = client.subscribe(new MqttSubscription[] {
             new MqttSubscription(Topics.sharedSubscription(MessageType.LOGIN), Protocol.QOS),
             new MqttSubscription(Topics.sharedSubscription(MessageType.BIND), Protocol.QOS)});
@@ -130,10 +143,34 @@ public final class MqttFrontEnd implements AutoCloseable {
                 throw new MqttException(code);
             }
         }
+        subscribed = true;
     }
 
+    /**
+     * Subscribes again until it works, every {@link #RESUBSCRIBE_PERIOD}, while the client is connected: an
+     * instance that reconnected without its subscriptions would otherwise look healthy and consume nothing.
+     */
+    private void resubscribeUntilDone() {
+        if (resubscriber.isShutdown()) {
+            return;
+        }
+        try {
+            subscribe();
+            Logger.info("MQTT subscriptions restored");
+        } catch (MqttException | RuntimeException e) {
+            metrics.increment("mqtt.resubscribe.failed");
+            Logger.error("re-subscribing failed ({}); trying again in {}", e.getMessage(), RESUBSCRIBE_PERIOD);
+            try {
+                resubscriber.schedule(this::resubscribeUntilDone, RESUBSCRIBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                Logger.debug("not re-subscribing: shutting down");
+            }
+        }
+    }
+
+    /** Connected and consuming: both shared subscriptions confirmed. */
     public boolean isConnected() {
-        return client.isConnected();
+        return client.isConnected() && subscribed;
     }
 
     /**
@@ -176,10 +213,13 @@ public final class MqttFrontEnd implements AutoCloseable {
         public void connectComplete(boolean reconnect, String serverUri) {
             if (reconnect) {
                 Logger.info("MQTT reconnected to {}", serverUri);
+                // the session normally kept them, but a broker that restarted without its sessions has not;
+                // subscribing again is harmless. Off Paho's callback thread, retried until it works.
+                subscribed = false;
                 try {
-                    subscribe(); // the session normally kept them; subscribing again is harmless and safe
-                } catch (MqttException e) {
-                    Logger.error(e, "re-subscribing after reconnect failed");
+                    resubscriber.execute(MqttFrontEnd.this::resubscribeUntilDone);
+                } catch (RejectedExecutionException e) {
+                    Logger.debug("not re-subscribing: shutting down");
                 }
             }
         }
@@ -327,6 +367,7 @@ public final class MqttFrontEnd implements AutoCloseable {
      * keeps the session with its unacknowledged requests for {@value #SESSION_EXPIRY_S} s.
      */
     public void kill() {
+        resubscriber.shutdownNow();
         workers.shutdownNow();
         try {
             client.disconnectForcibly(0, 1000, false);
@@ -342,6 +383,7 @@ public final class MqttFrontEnd implements AutoCloseable {
 
     @Override
     public void close() {
+        resubscriber.shutdownNow();
         workers.shutdown();
         try {
             if (!workers.awaitTermination(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
