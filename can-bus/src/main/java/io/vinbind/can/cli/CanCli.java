@@ -77,11 +77,9 @@ public final class CanCli implements Callable<Integer> {
                 }
                 return 0;
             } catch (IllegalArgumentException e) {
-                err.println("can dump: " + CliSupport.oneLine(e));
-                return CliSupport.EXIT_USAGE;
+                return CliSupport.fail(err, "can dump", e, CliSupport.EXIT_USAGE);
             } catch (CanException e) {
-                err.println("can dump: " + CliSupport.oneLine(e));
-                return CliSupport.EXIT_TRANSPORT;
+                return CliSupport.fail(err, "can dump", e, CliSupport.EXIT_TRANSPORT);
             }
         }
     }
@@ -107,8 +105,7 @@ public final class CanCli implements Callable<Integer> {
                     parsed.add(CanFrame.parse(f));
                 }
             } catch (IllegalArgumentException e) {
-                err.println("can send: " + CliSupport.oneLine(e));
-                return CliSupport.EXIT_USAGE;
+                return CliSupport.fail(err, "can send", e, CliSupport.EXIT_USAGE);
             }
             try (CanChannel ch = CanChannels.open(can)) {
                 for (CanFrame f : parsed) {
@@ -116,11 +113,9 @@ public final class CanCli implements Callable<Integer> {
                 }
                 return 0;
             } catch (IllegalArgumentException e) {
-                err.println("can send: " + CliSupport.oneLine(e));
-                return CliSupport.EXIT_USAGE;
+                return CliSupport.fail(err, "can send", e, CliSupport.EXIT_USAGE);
             } catch (CanException e) {
-                err.println("can send: " + CliSupport.oneLine(e));
-                return CliSupport.EXIT_TRANSPORT;
+                return CliSupport.fail(err, "can send", e, CliSupport.EXIT_TRANSPORT);
             }
         }
     }

@@ -66,6 +66,18 @@ final class CliSupport {
         return cl.execute(args);
     }
 
+    /** Says on stderr, in one line prefixed with the command, why it failed; returns the exit code to give. */
+    static int fail(PrintWriter err, String command, Throwable e, int exitCode) {
+        err.println(command + ": " + oneLine(e));
+        err.flush();
+        return exitCode;
+    }
+
+    /** {@link #fail} for a channel that would not open: a bad spec is usage, anything else the transport. */
+    static int openFailed(PrintWriter err, String command, Exception e) {
+        return fail(err, command, e, e instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_TRANSPORT);
+    }
+
     /** The innermost useful message of an exception, on one line. */
     static String oneLine(Throwable t) {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();

@@ -96,26 +96,20 @@ public final class EcuSimCli implements Callable<Integer> {
         try {
             config = EcuSimulatorConfig.fromProperties(properties());
         } catch (IllegalArgumentException | IOException e) {
-            err.println("sim ecu: " + CliSupport.oneLine(e));
-            err.flush();
-            return CliSupport.EXIT_USAGE;
+            return CliSupport.fail(err, "sim ecu", e, CliSupport.EXIT_USAGE);
         }
         CanChannel channel;
         try {
             channel = CanChannels.open(can);
         } catch (IllegalArgumentException | CanException e) {
-            err.println("sim ecu: " + CliSupport.oneLine(e));
-            err.flush();
-            return e instanceof IllegalArgumentException ? CliSupport.EXIT_USAGE : CliSupport.EXIT_TRANSPORT;
+            return CliSupport.openFailed(err, "sim ecu", e);
         }
         EcuSimulator sim;
         try {
             sim = EcuSimulator.start(channel, config);
         } catch (CanException e) {
             channel.close();
-            err.println("sim ecu: " + CliSupport.oneLine(e));
-            err.flush();
-            return CliSupport.EXIT_TRANSPORT;
+            return CliSupport.fail(err, "sim ecu", e, CliSupport.EXIT_TRANSPORT);
         }
         Thread hook = new Thread(() -> {
             sim.close();

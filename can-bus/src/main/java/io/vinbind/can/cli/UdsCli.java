@@ -91,17 +91,13 @@ public final class UdsCli implements Callable<Integer> {
                 config = new UdsClientConfig(new UdsAddressing(tx, rx), p2, p2Star, timeout, padding,
                         io.vinbind.can.isotp.IsoTpConfig.DEFAULT_TIMEOUT);
             } catch (IllegalArgumentException e) {
-                err.println("uds read-vin: " + CliSupport.oneLine(e));
-                err.flush();
-                return CliSupport.EXIT_USAGE;
+                return CliSupport.fail(err, "uds read-vin", e, CliSupport.EXIT_USAGE);
             }
             CanChannel channel;
             try {
                 channel = CanChannels.open(can);
             } catch (IllegalArgumentException | CanException e) {
-                err.println("uds read-vin: " + CliSupport.oneLine(e));
-                err.flush();
-                return e instanceof IllegalArgumentException ? CliSupport.EXIT_USAGE : CliSupport.EXIT_TRANSPORT;
+                return CliSupport.openFailed(err, "uds read-vin", e);
             }
             try (channel) {
                 String vin = UdsClient.over(channel, config).readVin();
@@ -110,14 +106,10 @@ public final class UdsCli implements Callable<Integer> {
                 return 0;
             } catch (UdsException e) {
                 Logger.debug(e, "read-vin failed");
-                err.println("uds read-vin: " + CliSupport.oneLine(e));
-                err.flush();
-                return CliSupport.EXIT_FAILURE;
+                return CliSupport.fail(err, "uds read-vin", e, CliSupport.EXIT_FAILURE);
             } catch (CanException e) {
                 Logger.debug(e, "read-vin failed");
-                err.println("uds read-vin: " + CliSupport.oneLine(e));
-                err.flush();
-                return CliSupport.EXIT_FAILURE;
+                return CliSupport.fail(err, "uds read-vin", e, CliSupport.EXIT_FAILURE);
             }
         }
     }
