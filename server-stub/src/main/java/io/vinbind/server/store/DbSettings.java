@@ -48,6 +48,11 @@ public record DbSettings(String jdbcUrl, Optional<String> user, Optional<String>
             Optional.empty(), Optional.empty(), 8);
     }
 
+    /** An H2 database kept in a file (not {@code mem:}), whose commits must reach the file at once. */
+    public boolean isH2File() {
+        return jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:h2:mem:");
+    }
+
     public boolean isPostgres() {
         return jdbcUrl.startsWith("jdbc:postgresql:");
     }
