@@ -78,19 +78,6 @@ public final class Identifiers {
 
     /** Renders untrusted input for an error message: bounded length, control characters escaped. */
     static String printable(String value) {
-        StringBuilder sb = new StringBuilder();
-        int limit = Math.min(value.length(), 40);
-        for (int i = 0; i < limit; i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c > 0x7e) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (value.length() > limit) {
-            sb.append("...(").append(value.length()).append(" chars)");
-        }
-        return sb.toString();
+        return LogText.escape(value, 40);
     }
 }

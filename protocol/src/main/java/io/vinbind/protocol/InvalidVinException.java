@@ -15,7 +15,9 @@ public final class InvalidVinException extends IllegalArgumentException {
         /** A character outside {@code 0-9 A-H J-N P R-Z}; I, O and Q are excluded (ISO 3779). */
         ILLEGAL_CHARACTER,
         /** Position 9 does not match the computed check digit (49 CFR 565.15 / GB 16735). */
-        CHECK_DIGIT_MISMATCH
+        CHECK_DIGIT_MISMATCH,
+        /** Position 10 is U, Z or 0, which the model-year code never uses (49 CFR 565.15(a)). */
+        MODEL_YEAR_INVALID
     }
 
     private final Problem problem;

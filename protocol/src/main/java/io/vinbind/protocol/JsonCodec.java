@@ -11,6 +11,10 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -23,8 +27,8 @@ import java.util.stream.Collectors;
  * The strict JSON mapping of vinbind payloads (Jackson).
  *
  * <p>Decoding refuses, with a {@link ProtocolException} naming the field: payloads over
- * {@link Protocol#MAX_PAYLOAD_BYTES}; anything but one UTF-8 JSON object (trailing content and duplicate
- * keys included); a {@code version} other than {@link Protocol#VERSION}; unknown fields; missing or
+ * {@link Protocol#MAX_PAYLOAD_BYTES}; anything but one strictly UTF-8 JSON object (no byte-order mark, no
+ * UTF-16/32, no overlong forms; trailing content and duplicate keys included); a {@code version} other than {@link Protocol#VERSION}; unknown fields; missing or
  * {@code null} fields; wrong JSON types (no coercion: {@code "1"} is not a number, {@code 1} is not a
  * string, {@code 1.0} is not an integer); unknown enum constants; and values the records' constructors
  * refuse. The fields expected are exactly the components of the payload record, so the record is the
@@ -99,9 +103,10 @@ public final class JsonCodec {
             throw fail(ProtocolException.Problem.TOO_LARGE, null, what + " payload has " + payload.length
                 + " bytes, limit " + Protocol.MAX_PAYLOAD_BYTES, null).withRequestId(peekRequestId(payload));
         }
+        String text = strictUtf8(payload, what);
         JsonNode root;
         try {
-            root = MAPPER.readTree(payload);
+            root = MAPPER.readTree(text);
         } catch (IOException e) {
             throw fail(ProtocolException.Problem.MALFORMED_JSON, null,
                 what + " payload is not valid JSON: " + firstLine(e.getMessage()), e);
@@ -136,7 +141,42 @@ public final class JsonCodec {
     }
 
     /**
-     * Finds a top-level {@code requestId} in an oversized payload with a streaming scan that skips nested
+     * The payload as text if it is UTF-8 exactly as RFC 3629 and RFC 8259 §8.1 define it: no byte-order mark,
+     * no overlong forms, no encoded surrogates, nothing above U+10FFFF (the JDK's decoder, set to report
+     * rather than replace, refuses all of these), and no NUL characters, which no JSON text contains outside
+     * an escape and which are how UTF-16 and UTF-32 text looks when read as bytes. Jackson on its own would
+     * detect UTF-16/32 and decode them, and decodes some malformed UTF-8 leniently. The requestId of a refused
+     * payload is still looked for (by the byte-level scan, which does detect those encodings) so that the
+     * refusal can be answered.
+     */
+    private static String strictUtf8(byte[] payload, String what) throws ProtocolException {
+        String problem = null;
+        String text = null;
+        if (payload.length >= 3 && (payload[0] & 0xff) == 0xEF && (payload[1] & 0xff) == 0xBB
+            && (payload[2] & 0xff) == 0xBF) {
+            problem = "starts with a UTF-8 byte-order mark";
+        } else {
+            try {
+                text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(payload)).toString();
+            } catch (CharacterCodingException e) {
+                problem = "is not UTF-8 (" + e.getMessage() + ")";
+            }
+            if (text != null && text.indexOf('\0') >= 0) {
+                problem = "holds a NUL character (UTF-16 or UTF-32 text?)";
+            }
+        }
+        if (problem != null) {
+            throw fail(ProtocolException.Problem.MALFORMED_JSON, null, what + " payload " + problem
+                + "; payloads are UTF-8 without a byte-order mark", null).withRequestId(peekRequestId(payload));
+        }
+        return text;
+    }
+
+    /**
+     * Finds a top-level {@code requestId} in an oversized or wrongly encoded payload with a streaming scan that skips nested
      * values without building them, so a reply is still possible; gives up (null) past
      * {@link #PEEK_LIMIT_BYTES} or on any syntax error.
      */

@@ -44,8 +44,13 @@ public final class ProtocolException extends Exception {
     private final String field;
     private final String requestId;
 
+    /** The message is escaped ({@link LogText}): it quotes untrusted input and is meant for logs. */
     ProtocolException(Problem problem, String field, String requestId, String message, Throwable cause) {
-        super(message, cause);
+        this(problem, field, requestId, cause, LogText.escape(message, 400));
+    }
+
+    private ProtocolException(Problem problem, String field, String requestId, Throwable cause, String escaped) {
+        super(escaped, cause);
         this.problem = Objects.requireNonNull(problem, "problem");
         this.field = field;
         this.requestId = requestId;
@@ -77,7 +82,7 @@ public final class ProtocolException extends Exception {
 
     /** A copy of this exception that carries the requestId recovered from the refused payload. */
     ProtocolException withRequestId(String recovered) {
-        ProtocolException copy = new ProtocolException(problem, field, recovered, getMessage(), getCause());
+        ProtocolException copy = new ProtocolException(problem, field, recovered, getCause(), getMessage());
         copy.setStackTrace(getStackTrace());
         return copy;
     }

@@ -10,12 +10,14 @@ import java.util.Objects;
  * 49 CFR 565.15, which China made mandatory with GB 16735-2019: every character is transliterated to a
  * number (digits as themselves; A1 B2 C3 D4 E5 F6 G7 H8 J1 K2 L3 M4 N5 P7 R9 S2 T3 U4 V5 W6 X7 Y8 Z9),
  * multiplied by its position weight (8 7 6 5 4 3 2 10 0 9 8 7 6 5 4 3 2) and summed; the sum modulo 11 is
- * the check digit, 10 written as {@code X}.
+ * the check digit, 10 written as {@code X}. Position 10 is the model-year code, a 30-year cycle of
+ * {@value #MODEL_YEAR_CODES} that never uses U, Z or 0 (49 CFR 565.15(a)).
  *
  * <p>This is the one implementation shared by the terminal (which checks a VIN read from the ECU before
  * uploading it) and the server (which checks every upload), so the two can never disagree on what a valid
- * VIN is. Instances are only ever syntactically valid; {@link #checkDigitValid()} says whether the check
- * digit also matches, which can be false only for a VIN parsed with {@link VinCheckDigitPolicy#LENIENT}.
+ * VIN is. Instances are only ever syntactically valid; {@link #checkDigitValid()} and {@link #modelYearValid()}
+ * say whether the check digit and the model-year code are right too, which can be false only for a VIN parsed
+ * with {@link VinPolicy#LENIENT}.
  *
  * @param value the 17 characters, upper case
  */
@@ -26,6 +28,12 @@ public record Vin(String value) {
 
     /** 1-based position of the check digit. */
     public static final int CHECK_DIGIT_POSITION = 9;
+
+    /** 1-based position of the model-year code. */
+    public static final int MODEL_YEAR_POSITION = 10;
+
+    /** Model-year codes in order from 1980 (A) to 2009 (9); the cycle repeats every 30 years (49 CFR 565.15). */
+    public static final String MODEL_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789";
 
     private static final int[] WEIGHTS = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
 
@@ -47,27 +55,32 @@ public record Vin(String value) {
      *
      * @throws InvalidVinException naming the problem and position when the candidate is not a VIN
      */
-    public static Vin parse(String candidate, VinCheckDigitPolicy policy) {
+    public static Vin parse(String candidate, VinPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         if (candidate == null) {
             throw new InvalidVinException(InvalidVinException.Problem.WRONG_LENGTH, 0, null, "VIN is missing");
         }
         Vin vin = new Vin(candidate);
-        if (policy == VinCheckDigitPolicy.STRICT && !vin.checkDigitValid()) {
+        if (policy == VinPolicy.STRICT && !vin.checkDigitValid()) {
             throw new InvalidVinException(InvalidVinException.Problem.CHECK_DIGIT_MISMATCH, CHECK_DIGIT_POSITION,
                 candidate, "VIN " + candidate + " has check digit '" + candidate.charAt(CHECK_DIGIT_POSITION - 1)
                     + "' at position 9 but its characters give '" + computeCheckDigit(candidate) + "'");
         }
+        if (policy == VinPolicy.STRICT && !vin.modelYearValid()) {
+            throw new InvalidVinException(InvalidVinException.Problem.MODEL_YEAR_INVALID, MODEL_YEAR_POSITION,
+                candidate, "VIN " + candidate + " has model-year code '" + candidate.charAt(MODEL_YEAR_POSITION - 1)
+                    + "' at position 10, which is never used (U, Z, 0)");
+        }
         return vin;
     }
 
-    /** Parses a VIN with the {@link VinCheckDigitPolicy#STRICT} policy. */
+    /** Parses a VIN with the {@link VinPolicy#STRICT} policy. */
     public static Vin parse(String candidate) {
-        return parse(candidate, VinCheckDigitPolicy.STRICT);
+        return parse(candidate, VinPolicy.STRICT);
     }
 
     /** True when {@code candidate} is a VIN under {@code policy}; never throws. */
-    public static boolean isValid(String candidate, VinCheckDigitPolicy policy) {
+    public static boolean isValid(String candidate, VinPolicy policy) {
         try {
             parse(candidate, policy);
             return true;
@@ -96,6 +109,24 @@ public record Vin(String value) {
     /** Whether position 9 matches the computed check digit. */
     public boolean checkDigitValid() {
         return value.charAt(CHECK_DIGIT_POSITION - 1) == computeCheckDigit(value);
+    }
+
+    /** Whether position 10 is a model-year code (never U, Z or 0). */
+    public boolean modelYearValid() {
+        return modelYearIndex(value.charAt(MODEL_YEAR_POSITION - 1)) >= 0;
+    }
+
+    /**
+     * Index of a model-year code in the 30-year cycle that starts with A = 1980, or -1 for a character the
+     * code never uses.
+     */
+    public static int modelYearIndex(char code) {
+        return MODEL_YEAR_CODES.indexOf(code);
+    }
+
+    /** True for the characters of the ISO 3779 alphabet: {@code 0-9 A-H J-N P R-Z}. */
+    public static boolean isVinCharacter(char c) {
+        return transliterate(c) >= 0;
     }
 
     /** World manufacturer identifier: positions 1–3 (ISO 3780). */

@@ -137,7 +137,7 @@ class JsonCodecTest {
     @Test
     void an_invalid_vin_text_that_fits_is_decoded_so_the_server_can_answer_invalid_vin() throws ProtocolException {
         BindRequest r = JsonCodec.decodeBindRequest(bytes(BIND_JSON.replace("1M8GDM9AXKP042788", "1M8GDM9A0KP042788")));
-        assertFalse(Vin.isValid(r.vin(), VinCheckDigitPolicy.STRICT));
+        assertFalse(Vin.isValid(r.vin(), VinPolicy.STRICT));
     }
 
     @Test
@@ -200,6 +200,68 @@ class JsonCodecTest {
                 + "\"outcome\":\"BOUND\",\"reason\":\"INVALID_VIN\"}")));
         assertEquals(ProtocolException.Problem.INVALID_VALUE, e.problem());
         assertEquals(Optional.of("reason"), e.field());
+    }
+
+    @Test
+    void refuses_a_byte_order_mark_but_still_finds_the_request_id() {
+        byte[] withBom = concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, bytes(BIND_JSON));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(withBom));
+        assertEquals(ProtocolException.Problem.MALFORMED_JSON, e.problem());
+        assertEquals(ReasonCode.MALFORMED_PAYLOAD, e.reasonCode());
+        assertEquals(Optional.of("r-42"), e.requestId(), "the refusal can be answered");
+        assertTrue(e.getMessage().contains("byte-order mark"), e.getMessage());
+    }
+
+    @Test
+    void refuses_utf16_and_utf32_text_that_jackson_alone_would_decode() {
+        for (String charset : new String[] {"UTF-16BE", "UTF-16LE", "UTF-16", "UTF-32BE", "UTF-32LE"}) {
+            byte[] payload = BIND_JSON.getBytes(java.nio.charset.Charset.forName(charset));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(payload),
+                charset);
+            assertEquals(ProtocolException.Problem.MALFORMED_JSON, e.problem(), charset);
+            assertEquals(Optional.of("r-42"), e.requestId(), charset + ": answered with its requestId");
+        }
+    }
+
+    @Test
+    void refuses_overlong_and_surrogate_utf8_forms() {
+        String[] bad = {
+            "C0AF",      // '/' as a 2-byte overlong form
+            "E080AF",    // '/' as a 3-byte overlong form
+            "C180",      // 'A' + 0x40 overlong
+            "EDA080",    // U+D800, a surrogate encoded as if it were a character (CESU-8)
+            "F4908080",  // U+110000, above the Unicode range
+            "FF",        // never a UTF-8 byte
+            "C3"         // a lead byte with its continuation missing
+        };
+        for (String hex : bad) {
+            byte[] raw = java.util.HexFormat.of().parseHex(hex);
+            byte[] payload = concat(bytes(BIND_JSON.replace("\"r-42\"", "\"r-42\",\"vin\":\"")), raw);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindRequest(payload),
+                hex);
+            assertEquals(ProtocolException.Problem.MALFORMED_JSON, e.problem(), hex);
+            assertTrue(e.getMessage().contains("not UTF-8"), hex + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void the_message_of_a_refusal_escapes_control_characters_from_the_payload() {
+        String esc = "\u001b[31m";
+        String jsonEscapedEsc = "\\u001b[31m"; // JSON's own escape: the decoded name holds a raw ESC
+        ProtocolException unknown = assertThrows(ProtocolException.class,
+            () -> JsonCodec.decodeBindRequest(bytes(BIND_JSON.replace("\"reason\"", "\"" + jsonEscapedEsc + "\""))));
+        ProtocolException token = assertThrows(ProtocolException.class,
+            () -> JsonCodec.decodeBindRequest(bytes("{\"version\":1,\"requestId\":x" + esc + "}")));
+        for (ProtocolException e : new ProtocolException[] {unknown, token}) {
+            assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c <= 0x7e), e.getMessage());
+        }
+        assertTrue(unknown.getMessage().contains("\\u001b[31m"), unknown.getMessage());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static void assertWrongType(String json, String field) {

@@ -20,7 +20,7 @@ class VinTest {
         "LSVAU218XN2183294" // a GB 16735 style (Chinese WMI) VIN with check digit X
     })
     void accepts_vins_whose_check_digit_matches_in_strict_mode(String candidate) {
-        Vin vin = Vin.parse(candidate, VinCheckDigitPolicy.STRICT);
+        Vin vin = Vin.parse(candidate, VinPolicy.STRICT);
         assertEquals(candidate, vin.value());
         assertTrue(vin.checkDigitValid());
     }
@@ -41,7 +41,7 @@ class VinTest {
     @Test
     void strict_mode_rejects_a_wrong_check_digit_naming_position_nine() {
         InvalidVinException e = assertThrows(InvalidVinException.class,
-            () -> Vin.parse("LSVAU2180N2183294", VinCheckDigitPolicy.STRICT));
+            () -> Vin.parse("LSVAU2180N2183294", VinPolicy.STRICT));
         assertEquals(InvalidVinException.Problem.CHECK_DIGIT_MISMATCH, e.problem());
         assertEquals(9, e.position());
         assertTrue(e.getMessage().contains("'X'"), e.getMessage());
@@ -49,17 +49,17 @@ class VinTest {
 
     @Test
     void lenient_mode_accepts_a_european_vin_without_check_digit_but_reports_it() {
-        Vin vin = Vin.parse("WVWZZZ1JZXW000001", VinCheckDigitPolicy.LENIENT);
+        Vin vin = Vin.parse("WVWZZZ1JZXW000001", VinPolicy.LENIENT);
         assertFalse(vin.checkDigitValid());
         assertEquals("WVW", vin.wmi());
-        assertFalse(Vin.isValid("WVWZZZ1JZXW000001", VinCheckDigitPolicy.STRICT));
-        assertTrue(Vin.isValid("WVWZZZ1JZXW000001", VinCheckDigitPolicy.LENIENT));
+        assertFalse(Vin.isValid("WVWZZZ1JZXW000001", VinPolicy.STRICT));
+        assertTrue(Vin.isValid("WVWZZZ1JZXW000001", VinPolicy.LENIENT));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"1M8GDM9AXKP04278", "1M8GDM9AXKP0427888", ""})
     void rejects_wrong_length_in_both_modes(String candidate) {
-        for (VinCheckDigitPolicy policy : VinCheckDigitPolicy.values()) {
+        for (VinPolicy policy : VinPolicy.values()) {
             InvalidVinException e = assertThrows(InvalidVinException.class, () -> Vin.parse(candidate, policy));
             assertEquals(InvalidVinException.Problem.WRONG_LENGTH, e.problem());
         }
@@ -77,7 +77,7 @@ class VinTest {
 
     private static void assertIllegalAt(String candidate, int position) {
         InvalidVinException e = assertThrows(InvalidVinException.class,
-            () -> Vin.parse(candidate, VinCheckDigitPolicy.LENIENT));
+            () -> Vin.parse(candidate, VinPolicy.LENIENT));
         assertEquals(InvalidVinException.Problem.ILLEGAL_CHARACTER, e.problem());
         assertEquals(position, e.position());
         assertFalse(e.getMessage().contains("\u0000"), "control characters are escaped in messages");
@@ -87,7 +87,7 @@ class VinTest {
     void null_is_refused_as_missing() {
         InvalidVinException e = assertThrows(InvalidVinException.class, () -> Vin.parse(null));
         assertEquals("VIN is missing", e.getMessage());
-        assertFalse(Vin.isValid(null, VinCheckDigitPolicy.LENIENT));
+        assertFalse(Vin.isValid(null, VinPolicy.LENIENT));
     }
 
     @Test
@@ -110,10 +110,24 @@ class VinTest {
                 }
                 String mutated = valid.substring(0, pos) + c + valid.substring(pos + 1);
                 boolean sameValue = values.charAt(k) == values.charAt(alphabet.indexOf(valid.charAt(pos)));
-                assertEquals(sameValue, Vin.isValid(mutated, VinCheckDigitPolicy.STRICT), mutated);
+                assertEquals(sameValue, Vin.isValid(mutated, VinPolicy.STRICT), mutated);
                 caught += sameValue ? 0 : 1;
             }
         }
         assertTrue(caught > 400, "caught " + caught);
+    }
+
+    @Test
+    void strict_refuses_a_model_year_code_that_is_never_used_and_lenient_reports_it() {
+        // X4T1Y0RR4U557GTMR: check digit '4' is right, but position 10 is 'U', which 49 CFR 565.15 never uses
+        String vin = "X4T1Y0RR4U557GTMR";
+        assertTrue(Vin.parse(vin, VinPolicy.LENIENT).checkDigitValid());
+        assertFalse(Vin.parse(vin, VinPolicy.LENIENT).modelYearValid());
+        InvalidVinException e = assertThrows(InvalidVinException.class, () -> Vin.parse(vin, VinPolicy.STRICT));
+        assertEquals(InvalidVinException.Problem.MODEL_YEAR_INVALID, e.problem());
+        assertEquals(10, e.position());
+        for (char never : new char[] {'U', 'Z', '0'}) {
+            assertEquals(-1, Vin.modelYearIndex(never), "model-year code " + never);
+        }
     }
 }

@@ -1,6 +1,6 @@
 package io.vinbind.server;
 
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.binding.RebindPolicy;
 import io.vinbind.server.store.DbSettings;
 import java.net.URI;
@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param mqttWorkers threads deciding requests concurrently
  */
 public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
-                           Optional<DbSettings> database, RebindPolicy rebindPolicy, VinCheckDigitPolicy vinPolicy,
+                           Optional<DbSettings> database, RebindPolicy rebindPolicy, VinPolicy vinPolicy,
                            Optional<String> instanceId, int mqttWorkers) {
 
     /** Default port of the embedded broker: near MQTT's 1883 but not on it (Mosquitto often holds 1883). */
@@ -58,7 +58,7 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
     /** Embedded broker on 18830, HTTP on 18080, H2 under {@code dataDir}, policy auto, strict VIN check. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, Optional.empty(), DEFAULT_MQTT_PORT, DEFAULT_HTTP_PORT, Optional.empty(),
-            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT, Optional.empty(), 4);
+            RebindPolicy.AUTO, VinPolicy.STRICT, Optional.empty(), 4);
     }
 
     /** Like {@link #defaults} but on free ports. */
@@ -91,7 +91,7 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
             instanceId, mqttWorkers);
     }
 
-    public ServerConfig withVinPolicy(VinCheckDigitPolicy policy) {
+    public ServerConfig withVinPolicy(VinPolicy policy) {
         return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, rebindPolicy, policy,
             instanceId, mqttWorkers);
     }

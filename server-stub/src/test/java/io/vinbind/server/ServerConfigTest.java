@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.binding.RebindPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class ServerConfigTest {
         assertTrue(c.externalBroker().isEmpty());
         assertTrue(c.database().isEmpty());
         assertEquals(RebindPolicy.AUTO, c.rebindPolicy());
-        assertEquals(VinCheckDigitPolicy.STRICT, c.vinPolicy());
+        assertEquals(VinPolicy.STRICT, c.vinPolicy());
         assertEquals(0, ServerConfig.ephemeral(dir).embeddedMqttPort());
         assertEquals(0, ServerConfig.ephemeral(dir).httpPort());
     }

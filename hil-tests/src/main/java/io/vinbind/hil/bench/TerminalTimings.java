@@ -2,7 +2,7 @@ package io.vinbind.hil.bench;
 
 import io.vinbind.terminal.machine.MachineConfig;
 import io.vinbind.terminal.machine.RetryPolicy;
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -46,7 +46,7 @@ public record TerminalTimings(MachineConfig machine, Duration udsP2, Duration ud
      * 1.5 s (jitter 20 %), 30 attempts per power cycle so a scenario's fault can last a while.
      */
     public static TerminalTimings fast() {
-        MachineConfig m = new MachineConfig(VinMode.STRICT, Duration.ofSeconds(4), 4, Duration.ofMillis(50),
+        MachineConfig m = new MachineConfig(VinPolicy.STRICT, Duration.ofSeconds(4), 4, Duration.ofMillis(50),
                 Duration.ofSeconds(6), Duration.ofSeconds(6), Duration.ofSeconds(3), Duration.ofSeconds(3),
                 Duration.ofSeconds(3), new RetryPolicy(Duration.ofMillis(300), Duration.ofMillis(1500), 2.0, 0.2, 30),
                 Duration.ofSeconds(1));

@@ -17,7 +17,7 @@ import io.vinbind.modem.sim.ModemSimulator;
 import io.vinbind.protocol.BindOutcome;
 import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Vin;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.terminal.state.StateReading;
 import io.vinbind.terminal.state.TerminalState;
 import java.io.IOException;
@@ -303,7 +303,7 @@ public final class DemoCli implements Callable<Integer> {
 
     private String checkedVin(String text) {
         try {
-            return Vin.parse(text.trim(), VinCheckDigitPolicy.STRICT).value();
+            return Vin.parse(text.trim(), VinPolicy.STRICT).value();
         } catch (InvalidVinException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--vin " + text + ": " + e.getMessage());
         }

@@ -11,7 +11,7 @@ import io.vinbind.modem.sim.Identity;
 import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Vin;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class IdentitiesTest {
         Identities ids = new Identities(7);
         for (int i = 0; i < 500; i++) {
             String vin = ids.vin();
-            Vin parsed = Vin.parse(vin, VinCheckDigitPolicy.STRICT);
+            Vin parsed = Vin.parse(vin, VinPolicy.STRICT);
             assertTrue(parsed.checkDigitValid(), vin);
             char year = vin.charAt(9);
             assertFalse(year == 'U' || year == 'Z' || year == '0', () -> "model year code at position 10: " + vin);
@@ -37,7 +37,7 @@ class IdentitiesTest {
         assertNotEquals(vin, bad);
         assertEquals(vin.substring(0, 8) + vin.substring(9), bad.substring(0, 8) + bad.substring(9),
                 "only position 9 differs");
-        InvalidVinException e = assertThrows(InvalidVinException.class, () -> Vin.parse(bad, VinCheckDigitPolicy.STRICT));
+        InvalidVinException e = assertThrows(InvalidVinException.class, () -> Vin.parse(bad, VinPolicy.STRICT));
         assertEquals(InvalidVinException.Problem.CHECK_DIGIT_MISMATCH, e.problem());
     }
 

@@ -7,7 +7,7 @@ import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Protocol;
 import io.vinbind.protocol.ReasonCode;
 import io.vinbind.protocol.Vin;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.history.HistoryEntry;
 import io.vinbind.server.history.HistoryEvent;
 import io.vinbind.server.registry.RegistryEntry;
@@ -47,9 +47,9 @@ public final class BindingService {
     private final BindingStore store;
     private final Clock clock;
     private final RebindPolicy policy;
-    private final VinCheckDigitPolicy vinPolicy;
+    private final VinPolicy vinPolicy;
 
-    public BindingService(BindingStore store, Clock clock, RebindPolicy policy, VinCheckDigitPolicy vinPolicy) {
+    public BindingService(BindingStore store, Clock clock, RebindPolicy policy, VinPolicy vinPolicy) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.policy = Objects.requireNonNull(policy, "policy");

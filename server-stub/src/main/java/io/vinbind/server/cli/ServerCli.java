@@ -1,6 +1,6 @@
 package io.vinbind.server.cli;
 
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.BindingServer;
 import io.vinbind.server.ServerConfig;
 import io.vinbind.server.ServerStartException;
@@ -113,7 +113,7 @@ public final class ServerCli implements Callable<Integer> {
     @Option(names = "--vin-check", paramLabel = "strict|lenient", defaultValue = "strict",
         converter = VinCheckConverter.class,
         description = "strict refuses a VIN whose check digit (position 9) is wrong; lenient accepts it (default: ${DEFAULT-VALUE}).")
-    VinCheckDigitPolicy vinCheck;
+    VinPolicy vinCheck;
 
     @Option(names = "--instance-id", paramLabel = "ID",
         description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
@@ -244,11 +244,11 @@ public final class ServerCli implements Callable<Integer> {
         }
     }
 
-    static final class VinCheckConverter implements CommandLine.ITypeConverter<VinCheckDigitPolicy> {
+    static final class VinCheckConverter implements CommandLine.ITypeConverter<VinPolicy> {
         @Override
-        public VinCheckDigitPolicy convert(String value) {
+        public VinPolicy convert(String value) {
             try {
-                return VinCheckDigitPolicy.valueOf(value.trim().toUpperCase(Locale.ROOT));
+                return VinPolicy.valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("VIN check '" + value + "' is not strict or lenient");
             }

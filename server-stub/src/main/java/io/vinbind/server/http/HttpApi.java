@@ -14,7 +14,7 @@ import io.vinbind.protocol.BindAck;
 import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Vin;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.ServerMetrics;
 import io.vinbind.server.binding.Binding;
 import io.vinbind.server.binding.BindingService;
@@ -338,7 +338,7 @@ public final class HttpApi implements AutoCloseable {
      * the lenient policy can still be looked up.
      */
     private static String vin(String s) {
-        return Vin.parse(s, VinCheckDigitPolicy.LENIENT).value();
+        return Vin.parse(s, VinPolicy.LENIENT).value();
     }
 
     private static long longSegment(String s, String what) {

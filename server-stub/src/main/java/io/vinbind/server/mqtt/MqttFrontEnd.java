@@ -5,6 +5,7 @@ import io.vinbind.protocol.BindOutcome;
 import io.vinbind.protocol.BindRequest;
 import io.vinbind.protocol.JsonCodec;
 import io.vinbind.protocol.LoginAck;
+import io.vinbind.protocol.LogText;
 import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.Message;
 import io.vinbind.protocol.MessageType;
@@ -47,14 +48,20 @@ import org.tinylog.Logger;
  * {@code …/login/ack} and {@code …/bind/ack}.
  *
  * <p>Sessions are persistent ({@code cleanStart=false}, session expiry {@value #SESSION_EXPIRY_S} s) under a
- * client id stable across restarts, and acknowledgements are manual: a request is PUBACKed only after its
- * answer was decided (and committed) and the ack published. A server that dies in between has its request
- * redelivered, and the stored answer makes the retry idempotent. Requests are decided on a small worker pool;
- * the broker's in-flight window ({@code receiveMaximum}) bounds the backlog.
+ * client id stable across restarts. Requests are decided on a small worker pool; the broker's in-flight
+ * window ({@code receiveMaximum}) bounds the backlog.
+ *
+ * <p><b>Acknowledgements</b> ({@link InOrderAcks}): a request is PUBACKed only after its answer is durable
+ * (committed by the rules) and published (the broker acknowledged the answer), and PUBACKs go out in the
+ * order the requests arrived (MQTT-4.6.0-2), so a request finished early waits for the ones before it. If an
+ * answer cannot be published, the request is not acknowledged and the connection is replaced: the broker
+ * then delivers every unacknowledged request again, and their stored answers make the retries idempotent.
+ * A server that dies before the PUBACK has its request redelivered the same way.
  *
  * <p>Bad input is answered with a reason code when the topic names a terminal and the payload yields a
- * requestId; otherwise it is logged and counted as dropped. Either way it is acknowledged, so it is not
- * redelivered forever.
+ * requestId; otherwise it is logged and counted as dropped. Either way it is acknowledged once dealt with,
+ * so it is not redelivered forever; so is a request whose handling failed unexpectedly (a defect, logged as
+ * an error), which would otherwise come back for ever and block every request behind it.
  */
 public final class MqttFrontEnd implements AutoCloseable {
 
@@ -70,6 +77,12 @@ public final class MqttFrontEnd implements AutoCloseable {
     static final Duration RESUBSCRIBE_PERIOD = Duration.ofSeconds(2);
 
     private final MqttAsyncClient client;
+    private final InOrderAcks acks;
+    /** How long an answer may take to be acknowledged by the broker before it counts as not published. */
+    private final Duration answerTimeout;
+    /** Set while the connection is being replaced after a failed answer (one replacement at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean replacing = new java.util.concurrent.atomic.AtomicBoolean();
+    private MqttConnectionOptions options;
     private final LoginService logins;
     private final BindingService bindings;
     private final ServerMetrics metrics;
@@ -87,11 +100,19 @@ public final class MqttFrontEnd implements AutoCloseable {
      */
     public MqttFrontEnd(URI broker, String clientId, LoginService logins, BindingService bindings,
                         ServerMetrics metrics, int workerThreads) throws MqttException {
+        this(broker, clientId, logins, bindings, metrics, workerThreads, OPERATION_TIMEOUT);
+    }
+
+    /** As above, with the time an answer may take to be published (tests shorten it). */
+    MqttFrontEnd(URI broker, String clientId, LoginService logins, BindingService bindings,
+                 ServerMetrics metrics, int workerThreads, Duration answerTimeout) throws MqttException {
+        this.answerTimeout = Objects.requireNonNull(answerTimeout, "answerTimeout");
         this.logins = Objects.requireNonNull(logins, "logins");
         this.bindings = Objects.requireNonNull(bindings, "bindings");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.source = "mqtt:" + clientId;
         this.client = new MqttAsyncClient(broker.toString(), clientId, new MemoryPersistence());
+        this.acks = new InOrderAcks(client::messageArrivedComplete);
         AtomicInteger n = new AtomicInteger();
         this.resubscriber = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vinbind-mqtt-resubscribe");
@@ -124,6 +145,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         options.setConnectionTimeout((int) OPERATION_TIMEOUT.toSeconds());
         options.setReceiveMaximum(RECEIVE_MAXIMUM);
         options.setSocketFactory(NoDelaySocketFactory.INSTANCE);
+        this.options = options;
         IMqttToken connect = client.connect(options);
         connect.waitForCompletion(OPERATION_TIMEOUT.toMillis());
         subscribe();
@@ -184,6 +206,10 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final class Callback implements MqttCallback {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
+            int forgotten = acks.newConnection();
+            if (forgotten > 0) {
+                Logger.info("{} unacknowledged requests are left for the broker to deliver again", forgotten);
+            }
             Logger.warn("MQTT connection to {} lost ({}); reconnecting", client.getServerURI(),
                 response.getException() != null ? response.getException().getMessage()
                     : "reason code " + response.getReturnCode());
@@ -196,11 +222,12 @@ public final class MqttFrontEnd implements AutoCloseable {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
+            InOrderAcks.Pending pending = acks.arrived(message.getId(), message.getQos());
             try {
-                workers.execute(() -> handleAndAck(topic, message));
+                workers.execute(() -> handleAndAck(topic, message, pending));
             } catch (RejectedExecutionException e) {
                 // shutting down: left unacknowledged, so the broker redelivers it to this session or a peer
-                Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), topic);
+                Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), LogText.escape(topic));
             }
         }
 
@@ -230,36 +257,94 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
     }
 
-    private void handleAndAck(String topic, MqttMessage message) {
+    private void handleAndAck(String topic, MqttMessage message, InOrderAcks.Pending pending) {
+        boolean answered;
         try {
-            handle(topic, message.getPayload());
+            answered = handle(topic, message.getPayload());
         } catch (RuntimeException e) {
             metrics.increment("errors.unexpected");
-            Logger.error(e, "handling a message on {} failed", topic);
-        } finally {
+            Logger.error(e, "handling a message on {} failed", LogText.escape(topic));
+            answered = true; // see the class comment: a defect must not block the queue for ever
+        }
+        if (answered) {
+            acks.finished(pending);
+        } else if (acks.failed(pending)) {
+            replaceConnection();
+        }
+    }
+
+    /**
+     * Drops the connection without acknowledging what is pending and connects again to the same session, so
+     * that the broker delivers the request whose answer could not be published (and those behind it) again.
+     * Runs on the re-subscription thread; one replacement at a time.
+     */
+    private void replaceConnection() {
+        if (!replacing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            resubscriber.execute(() -> {
+                try {
+                    metrics.increment("mqtt.connection.replaced");
+                    Logger.warn("an answer could not be published: reconnecting so the broker delivers the "
+                        + "unacknowledged requests again");
+                    subscribed = false;
+                    acks.newConnection();
+                    try {
+                        client.disconnectForcibly(0, 1000, false);
+                    } catch (MqttException e) {
+                        Logger.debug("forced disconnect: {}", e.getMessage());
+                    }
+                    reconnectUntilDone();
+                } finally {
+                    replacing.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            replacing.set(false);
+            Logger.debug("not reconnecting: shutting down");
+        }
+    }
+
+    /** Connects (same session) and subscribes, retrying with a growing pause while not shutting down. */
+    private void reconnectUntilDone() {
+        long pauseMs = 200;
+        while (!resubscriber.isShutdown()) {
             try {
-                client.messageArrivedComplete(message.getId(), message.getQos());
-            } catch (MqttException e) {
-                // not acknowledged: the broker redelivers it after reconnecting, and the replay is idempotent
-                Logger.warn("could not acknowledge message {} on {}: {}", message.getId(), topic, e.getMessage());
+                acks.newConnection();
+                client.connect(options).waitForCompletion(OPERATION_TIMEOUT.toMillis());
+                subscribe();
+                Logger.info("MQTT connection replaced; consuming again");
+                return;
+            } catch (MqttException | RuntimeException e) {
+                Logger.warn("reconnecting failed ({}); trying again in {} ms", e.getMessage(), pauseMs);
+                if (!pause(pauseMs)) {
+                    return;
+                }
+                pauseMs = Math.min(pauseMs * 2, 10_000);
             }
         }
     }
 
-    /** Decides one message and publishes its answer. Package-private for tests. */
-    void handle(String topic, byte[] payload) {
+    /**
+     * Decides one message and publishes its answer. Package-private for tests.
+     *
+     * @return false when an answer was due but could not be published (the request must not be
+     *     acknowledged); true when it was published, or when none could be sent (dropped input)
+     */
+    boolean handle(String topic, byte[] payload) {
         TopicAddress address;
         try {
             address = Topics.parse(topic);
         } catch (ProtocolException e) {
             metrics.increment("dropped.BAD_TOPIC");
             Logger.warn("dropped a message: {}", e.getMessage());
-            return;
+            return true;
         }
         if (address.type().isAck()) {
             metrics.increment("dropped.UNEXPECTED_ACK");
-            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), topic);
-            return;
+            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), LogText.escape(topic));
+            return true;
         }
         String kind = address.type() == MessageType.LOGIN ? "login" : "bind";
         metrics.increment(kind + ".received");
@@ -267,37 +352,36 @@ public final class MqttFrontEnd implements AutoCloseable {
         try {
             decoded = JsonCodec.decode(address.type(), payload);
         } catch (ProtocolException e) {
-            refuseMalformed(address, e);
-            return;
+            return refuseMalformed(address, e);
         }
         if (decoded instanceof LoginRequest login) {
             LoginResult result = logins.login(login, address.imsi(), source);
             count("login", result.ack().outcome().name(), result.ack().reason(), result.replayed());
-            publishAck(result.ack());
+            return publishAck(result.ack());
         } else if (decoded instanceof BindRequest bind) {
             BindResult result = bindings.bind(bind, address.imsi(), source);
             count("bind", result.ack().outcome().name(), result.ack().reason(), result.replayed());
-            publishAck(result.ack());
+            return publishAck(result.ack());
         }
+        throw new IllegalStateException("decoded " + decoded.type() + " on a request topic");
     }
 
-    private void refuseMalformed(TopicAddress address, ProtocolException e) {
+    private boolean refuseMalformed(TopicAddress address, ProtocolException e) {
         ReasonCode reason = e.reasonCode();
         metrics.increment("refused." + reason.name());
         if (e.requestId().isEmpty()) {
             metrics.increment("dropped.NO_REQUEST_ID");
             Logger.warn("dropped a {} from {} that has no readable requestId: {}", address.type(), address.imsi(),
                 e.getMessage());
-            return;
+            return true;
         }
         String requestId = e.requestId().get();
         Logger.warn("refused {} {} from {} with {}: {}", address.type(), requestId, address.imsi(), reason,
             e.getMessage());
         if (address.type() == MessageType.LOGIN) {
-            publishAck(LoginAck.rejected(requestId, address.imsi(), reason));
-        } else {
-            publishAck(new BindAck(Protocol.VERSION, requestId, address.imsi(), "", BindOutcome.REJECTED, reason));
+            return publishAck(LoginAck.rejected(requestId, address.imsi(), reason));
         }
+        return publishAck(new BindAck(Protocol.VERSION, requestId, address.imsi(), "", BindOutcome.REJECTED, reason));
     }
 
     private void count(String kind, String outcome, ReasonCode reason, boolean replayed) {
@@ -326,16 +410,16 @@ public final class MqttFrontEnd implements AutoCloseable {
      * publish is retried with a short growing pause until {@link #OPERATION_TIMEOUT}: the caller PUBACKs
      * the request afterwards, so an answer given up here is one the terminal only gets by retrying.
      */
-    private void publishAck(Message ack) {
+    private boolean publishAck(Message ack) {
         byte[] payload = JsonCodec.encode(ack);
-        long deadline = System.nanoTime() + OPERATION_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + answerTimeout.toNanos();
         long pauseMs = 1;
         while (true) {
             try {
                 IMqttToken token = client.publish(ack.topic(), payload, Protocol.QOS, false);
-                token.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+                token.waitForCompletion(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 metrics.increment("acks.published");
-                return;
+                return true;
             } catch (MqttException e) {
                 boolean quotaFull = e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT;
                 if (quotaFull && System.nanoTime() < deadline && pause(pauseMs)) {
@@ -345,7 +429,7 @@ public final class MqttFrontEnd implements AutoCloseable {
                 }
                 metrics.increment("acks.failed");
                 Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
-                return;
+                return false;
             }
         }
     }

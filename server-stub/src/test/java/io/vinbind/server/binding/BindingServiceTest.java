@@ -22,7 +22,7 @@ import io.vinbind.protocol.LoginOutcome;
 import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.ReasonCode;
 import io.vinbind.protocol.UploadReason;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.Fixtures;
 import io.vinbind.server.history.History;
 import io.vinbind.server.history.HistoryEntry;
@@ -78,7 +78,7 @@ class BindingServiceTest {
     }
 
     private BindingService service(RebindPolicy policy) {
-        return new BindingService(store, clock, policy, VinCheckDigitPolicy.STRICT);
+        return new BindingService(store, clock, policy, VinPolicy.STRICT);
     }
 
     private BindRequest upload(String imsi, String vin) {
@@ -211,14 +211,14 @@ class BindingServiceTest {
     void a_terminal_gets_conflict_retry_when_retries_run_out_and_server_error_when_the_database_fails() {
         BindingService conflicted = new BindingService(failingStore(
             new io.vinbind.server.store.ConflictException("still conflicted after 6 attempts", null)), clock,
-            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT);
+            RebindPolicy.AUTO, VinPolicy.STRICT);
         BindAck ack = bind(conflicted, IMSI_A, VIN_1);
         assertEquals(BindOutcome.REJECTED, ack.outcome());
         assertEquals(ReasonCode.CONFLICT_RETRY, ack.reason());
         assertTrue(ack.reason().isRetryable(), "the terminal keeps its flag and tries again");
         BindingService broken = new BindingService(failingStore(
             new io.vinbind.server.store.StoreException("connection refused", null)), clock,
-            RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT);
+            RebindPolicy.AUTO, VinPolicy.STRICT);
         assertEquals(ReasonCode.SERVER_ERROR, bind(broken, IMSI_A, VIN_1).reason());
     }
 
@@ -243,7 +243,7 @@ class BindingServiceTest {
         bind(now, IMSI_A, VIN_2); // held
         assertEquals(4, Fixtures.count(db, "processed_request"), "2 logins, BOUND, PENDING");
         BindingService later = new BindingService(store, Clock.offset(clock, java.time.Duration.ofDays(31)),
-            RebindPolicy.HOLD, VinCheckDigitPolicy.STRICT);
+            RebindPolicy.HOLD, VinPolicy.STRICT);
         assertEquals(0, later.purgeAnswers(java.time.Duration.ofDays(40)));
         assertEquals(3, later.purgeAnswers(java.time.Duration.ofDays(30)));
         assertEquals(1, Fixtures.count(db, "processed_request"), "the PENDING answer stays until decided");
@@ -257,7 +257,7 @@ class BindingServiceTest {
         bind(now, IMSI_A, Fixtures.VIN_3); // held
         assertEquals(5, Fixtures.count(db, "processed_request"), "2 logins, BOUND, 2 PENDING");
         BindingService later = new BindingService(store, Clock.offset(clock, java.time.Duration.ofDays(31)),
-            RebindPolicy.HOLD, VinCheckDigitPolicy.STRICT);
+            RebindPolicy.HOLD, VinPolicy.STRICT);
         assertEquals(4, later.purgeAnswers(java.time.Duration.ofDays(30)));
         String kept = db.query("kept", c -> {
             try (var st = c.createStatement(); var rs = st.executeQuery("SELECT vin FROM processed_request")) {
@@ -343,6 +343,8 @@ class BindingServiceTest {
         assertEquals(IMSI_B, s.bind(upload(IMSI_A, VIN_2), IMSI_B, SRC).ack().imsi(), "ack goes to the topic IMSI");
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, Fixtures.withWrongCheckDigit(VIN_2)).reason());
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, "TOO-SHORT").reason());
+        // right check digit, but model-year code U: refused by the terminal's strict rules, so by the server too
+        assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, "X4T1Y0RR4U557GTMR").reason());
         String unregistered = "460019999999999";
         assertEquals(ReasonCode.UNKNOWN_IMSI, s.bind(BindRequest.of("r-x", unregistered, ICCID_A, IMEI_A, VIN_2,
             UploadReason.ASSEMBLY), unregistered, SRC).ack().reason());
@@ -351,9 +353,10 @@ class BindingServiceTest {
     }
 
     @Test
-    void lenient_vin_check_accepts_a_wrong_check_digit_but_not_wrong_syntax() {
-        BindingService s = new BindingService(store, clock, RebindPolicy.AUTO, VinCheckDigitPolicy.LENIENT);
+    void lenient_vin_check_accepts_a_wrong_check_digit_or_model_year_but_not_wrong_syntax() {
+        BindingService s = new BindingService(store, clock, RebindPolicy.AUTO, VinPolicy.LENIENT);
         assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, "WVWZZZ1JZXW000001").outcome());
+        assertEquals(BindOutcome.BOUND, bind(s, IMSI_B, "X4T1Y0RR4U557GTMR").outcome());
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_B, "WVWZZZ1JZXW00000O").reason());
     }
 

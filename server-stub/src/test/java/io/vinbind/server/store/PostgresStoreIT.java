@@ -8,7 +8,7 @@ import io.vinbind.protocol.BindOutcome;
 import io.vinbind.protocol.BindRequest;
 import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.UploadReason;
-import io.vinbind.protocol.VinCheckDigitPolicy;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.ExternalServices;
 import io.vinbind.server.Fixtures;
 import io.vinbind.server.binding.BindingService;
@@ -86,7 +86,7 @@ class PostgresStoreIT {
             ModemRegistry registry = new ModemRegistry(db, clock);
             JdbcBindingStore store = new JdbcBindingStore(db);
             LoginService logins = new LoginService(store, clock);
-            BindingService bindings = new BindingService(store, clock, RebindPolicy.AUTO, VinCheckDigitPolicy.STRICT);
+            BindingService bindings = new BindingService(store, clock, RebindPolicy.AUTO, VinPolicy.STRICT);
             String[] imsis = {Fixtures.imsi(1), Fixtures.imsi(2)};
             for (String imsi : imsis) {
                 registry.register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));

@@ -1,6 +1,6 @@
 package io.vinbind.terminal.cli;
 
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import io.vinbind.terminal.vin.VinRules;
 import io.vinbind.terminal.vin.VinVerdict;
 import java.io.PrintWriter;
@@ -43,7 +43,7 @@ public final class VinCli implements Runnable {
         @Option(names = "--mode", defaultValue = "STRICT", paramLabel = "STRICT|LENIENT",
                 description = "STRICT (GB 16735 / North America, default): a wrong check digit or model-year "
                         + "code is an error. LENIENT (Europe): it is a warning.")
-        VinMode mode;
+        VinPolicy mode;
 
         @Parameters(arity = "1..*", paramLabel = "VIN", description = "the VINs to check (exactly as written)")
         List<String> vins;

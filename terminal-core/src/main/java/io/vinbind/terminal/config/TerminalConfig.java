@@ -9,7 +9,7 @@ import io.vinbind.modem.Dialect;
 import io.vinbind.modem.link.SerialConfig;
 import io.vinbind.terminal.machine.MachineConfig;
 import io.vinbind.terminal.machine.RetryPolicy;
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -232,7 +232,7 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
 
         Path dataDir = base.resolve(v.parse("data.dir", (String t) -> Path.of(t))).normalize();
 
-        VinMode mode = v.parse("vin.mode", t -> VinMode.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+        VinPolicy mode = v.parse("vin.mode", t -> VinPolicy.valueOf(t.trim().toUpperCase(Locale.ROOT)));
         int reads = v.integer("vin.reads", 2, 20);
         Duration vinRead = v.duration("timeout.vin-read");
         v.longer("timeout.vin-read", vinRead, "uds.timeout", udsOverall);

@@ -1,6 +1,6 @@
 package io.vinbind.terminal.machine;
 
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param retry                 backoff between attempts
  * @param serviceRequestPoll    how often a powered, resting machine looks for a service request file
  */
-public record MachineConfig(VinMode vinMode, Duration vinReadTimeout, int vinReads, Duration vinReadGap,
+public record MachineConfig(VinPolicy vinMode, Duration vinReadTimeout, int vinReads, Duration vinReadGap,
         Duration identifyTimeout, Duration attachTimeout, Duration connectTimeout, Duration loginAckTimeout,
         Duration bindAckTimeout, RetryPolicy retry, Duration serviceRequestPoll) {
 
@@ -44,12 +44,12 @@ public record MachineConfig(VinMode vinMode, Duration vinReadTimeout, int vinRea
 
     /** Values for a head unit on a real vehicle and network. */
     public static MachineConfig defaults() {
-        return new MachineConfig(VinMode.STRICT, Duration.ofSeconds(6), 4, Duration.ofMillis(200),
+        return new MachineConfig(VinPolicy.STRICT, Duration.ofSeconds(6), 4, Duration.ofMillis(200),
                 Duration.ofSeconds(30), Duration.ofMinutes(3), Duration.ofSeconds(20), Duration.ofSeconds(15),
                 Duration.ofSeconds(20), RetryPolicy.defaults(), Duration.ofSeconds(5));
     }
 
-    public MachineConfig withVinMode(VinMode v) {
+    public MachineConfig withVinMode(VinPolicy v) {
         return new MachineConfig(v, vinReadTimeout, vinReads, vinReadGap, identifyTimeout, attachTimeout,
                 connectTimeout, loginAckTimeout, bindAckTimeout, retry, serviceRequestPoll);
     }

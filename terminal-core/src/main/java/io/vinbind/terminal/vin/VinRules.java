@@ -1,6 +1,7 @@
 package io.vinbind.terminal.vin;
 
 import io.vinbind.protocol.Vin;
+import io.vinbind.protocol.VinPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,12 +18,12 @@ import java.util.Objects;
  *   <li>position 10 is the model-year code, which is never U, Z or 0.</li>
  * </ul>
  *
- * <p>The check digit itself is computed by the protocol module's {@link Vin}, the one implementation the
- * terminal and the server share; this class adds the findings a terminal reports (position, expected
- * digit, model-year code) and the strict/lenient distinction.
+ * <p>The rules are the protocol module's {@link Vin}, the one rule set the terminal and the server share
+ * (the server refuses under {@link VinPolicy#STRICT} exactly what this class calls an error there); this class
+ * only turns them into the findings a terminal reports (position, expected digit, model-year code).
  *
- * <p>Length and character set are errors in every {@link VinMode}; check digit and model-year code are
- * errors in {@link VinMode#STRICT} and warnings in {@link VinMode#LENIENT}. Instances are immutable and
+ * <p>Length and character set are errors in every {@link VinPolicy}; check digit and model-year code are
+ * errors in {@link VinPolicy#STRICT} and warnings in {@link VinPolicy#LENIENT}. Instances are immutable and
  * thread-safe.
  */
 public final class VinRules {
@@ -34,20 +35,16 @@ public final class VinRules {
     /** 1-based position of the model-year code. */
     public static final int MODEL_YEAR_POSITION = 10;
 
-    /** The ISO 3779 alphabet: digits and capitals without I, O and Q. */
-    private static final String ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
-    /** Model-year codes in order from 1980 (A) to 2009 (9); the cycle repeats every 30 years. */
-    private static final String MODEL_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789";
     private static final int MODEL_YEAR_BASE = 1980;
     private static final int MODEL_YEAR_CYCLE = 30;
 
-    private final VinMode mode;
+    private final VinPolicy mode;
 
-    public VinRules(VinMode mode) {
+    public VinRules(VinPolicy mode) {
         this.mode = Objects.requireNonNull(mode, "mode");
     }
 
-    public VinMode mode() {
+    public VinPolicy mode() {
         return mode;
     }
 
@@ -75,13 +72,13 @@ public final class VinRules {
         if (actual != expected) {
             VinFinding f = new VinFinding(VinProblem.CHECK_DIGIT_MISMATCH, CHECK_DIGIT_POSITION,
                     "check digit (position 9) is '" + actual + "', the other positions give '" + expected + "'");
-            (mode == VinMode.STRICT ? errors : warnings).add(f);
+            (mode == VinPolicy.STRICT ? errors : warnings).add(f);
         }
         char year = input.charAt(MODEL_YEAR_POSITION - 1);
         if (modelYearIndex(year) < 0) {
             VinFinding f = new VinFinding(VinProblem.MODEL_YEAR_INVALID, MODEL_YEAR_POSITION,
                     "model-year code (position 10) is '" + year + "', which is never used (U, Z, 0)");
-            (mode == VinMode.STRICT ? errors : warnings).add(f);
+            (mode == VinPolicy.STRICT ? errors : warnings).add(f);
         }
         return errors.isEmpty()
                 ? new VinVerdict.Valid(input, expected, warnings)
@@ -116,11 +113,11 @@ public final class VinRules {
 
     /** True for the characters a VIN may contain. */
     static boolean legal(char c) {
-        return ALPHABET.indexOf(c) >= 0;
+        return Vin.isVinCharacter(c);
     }
 
     private static int modelYearIndex(char c) {
-        return MODEL_YEAR_CODES.indexOf(c);
+        return Vin.modelYearIndex(c);
     }
 
     private static String illegalCharacter(char c, int position) {

@@ -9,7 +9,7 @@ import io.vinbind.can.CanId;
 import io.vinbind.can.CanSpec;
 import io.vinbind.can.vehicle.PowerModeLayout;
 import io.vinbind.terminal.machine.MachineConfig;
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -153,6 +153,6 @@ class TerminalConfigTest {
         assertEquals(Path.of("/etc/vinbind/state"), c.dataDir());
         assertEquals(Path.of("/etc/vinbind/bench/power"),
                 assertInstanceOf(PowerSourceSpec.File.class, c.power()).path());
-        assertEquals(VinMode.LENIENT, c.machine().vinMode());
+        assertEquals(VinPolicy.LENIENT, c.machine().vinMode());
     }
 }

@@ -36,7 +36,7 @@ import io.vinbind.terminal.state.FileStateStore;
 import io.vinbind.terminal.state.FlagReason;
 import io.vinbind.terminal.state.TerminalState;
 import io.vinbind.terminal.state.VinRequest;
-import io.vinbind.terminal.vin.VinMode;
+import io.vinbind.protocol.VinPolicy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -352,7 +352,7 @@ class BindingMachineTest {
 
     @Test
     void vin_with_bad_check_digit_is_uploaded_in_lenient_mode() {
-        config = config.withVinMode(VinMode.LENIENT);
+        config = config.withVinMode(VinPolicy.LENIENT);
         ecu.always("WVWZZZ1JZXW000001");
         powerOnAndRead();
         ackLogin();

@@ -1,5 +1,6 @@
 package io.vinbind.terminal.vin;
 
+import io.vinbind.protocol.VinPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class VinRulesTest {
 
-    private final VinRules strict = new VinRules(VinMode.STRICT);
-    private final VinRules lenient = new VinRules(VinMode.LENIENT);
+    private final VinRules strict = new VinRules(VinPolicy.STRICT);
+    private final VinRules lenient = new VinRules(VinPolicy.LENIENT);
 
     @Test
     void computes_check_digit_by_transliteration_and_weights() {
