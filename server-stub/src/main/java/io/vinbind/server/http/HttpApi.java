@@ -8,11 +8,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vinbind.protocol.BindAck;
 import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.InvalidVinException;
+import io.vinbind.protocol.LogText;
 import io.vinbind.protocol.Vin;
 import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.ServerMetrics;
@@ -24,10 +23,7 @@ import io.vinbind.server.registry.CsvHeaderException;
 import io.vinbind.server.registry.ImportReport;
 import io.vinbind.server.registry.ModemRegistry;
 import io.vinbind.server.store.StoreException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,11 +37,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.tinylog.Logger;
@@ -78,12 +71,11 @@ public final class HttpApi implements AutoCloseable {
     /** Largest JSON body of an action. */
     static final int MAX_JSON_BODY_BYTES = 4096;
     /**
-     * Longest time a client may take to send its request (headers and body). The JDK server has no limit by
-     * default, so four clients that announce a body and stall would hold all four handler threads for good;
-     * past this the connection is closed. Loopback only: 10 MB arrive in well under a second.
+     * Longest time a client may take to send its request (headers and body), from its first byte; past it the
+     * client gets 408 and is disconnected. A stalled client holds only its socket (the transport is
+     * non-blocking), but its connection is not kept for ever. 10 MB arrive in well under a second on a LAN.
      */
     static final Duration REQUEST_READ_LIMIT = Duration.ofSeconds(10);
-    private static final String MAX_REQ_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
 
     static final ObjectMapper JSON = JsonMapper.builder()
         .addModule(new Jdk8Module())
@@ -92,8 +84,7 @@ public final class HttpApi implements AutoCloseable {
         .serializationInclusion(JsonInclude.Include.NON_ABSENT)
         .build();
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpTransport transport;
     private final BindingService bindings;
     private final ModemRegistry registry;
     private final History history;
@@ -120,80 +111,69 @@ public final class HttpApi implements AutoCloseable {
         this.mqttUp = Objects.requireNonNull(mqttUp, "mqttUp");
         this.decisionPublisher = Objects.requireNonNull(decisionPublisher, "decisionPublisher");
         this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "vinbind-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        if (System.getProperty(MAX_REQ_TIME_PROPERTY) == null) {
-            // read once by the JDK server's configuration class, before the first server of the JVM is created
-            System.setProperty(MAX_REQ_TIME_PROPERTY, Long.toString(REQUEST_READ_LIMIT.toSeconds()));
-        }
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        server.createContext("/", this::serve);
-        server.setExecutor(executor);
-        server.start();
+        this.transport = new HttpTransport(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+            Optional.empty(), MAX_BODY_BYTES, REQUEST_READ_LIMIT, this::handle, HttpApi::errorJson);
         Logger.info("HTTP API listening on {}", baseUri());
     }
 
     public URI baseUri() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create("http://127.0.0.1:" + transport.port());
     }
 
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            executor.shutdownNow();
-        }
+        transport.close();
     }
 
-    private void serve(HttpExchange ex) {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getRawPath();
-        try (ex) {
-            int status;
-            Object body;
-            try {
-                Reply reply = route(ex, method, segments(path), query(ex.getRequestURI().getRawQuery()));
-                status = reply.status();
-                body = reply.body();
-            } catch (HttpError e) {
-                status = e.status();
-                body = Map.of("error", e.getMessage());
-                Logger.info("HTTP {} {} -> {} {}", method, path, status, e.getMessage());
-            } catch (IllegalArgumentException e) {
-                status = 400;
-                body = Map.of("error", e.getMessage());
-                Logger.info("HTTP {} {} -> 400 {}", method, path, e.getMessage());
-            } catch (StoreException e) {
-                status = 503;
-                body = Map.of("error", "database unavailable: " + e.getMessage());
-                Logger.error(e, "HTTP {} {} failed", method, path);
-            } catch (RuntimeException e) {
-                status = 500;
-                body = Map.of("error", "internal error: " + e);
-                Logger.error(e, "HTTP {} {} failed", method, path);
-            }
-            metrics.increment("http." + (status / 100) + "xx");
-            send(ex, status, body);
-        } catch (IOException e) {
-            Logger.warn("HTTP {} {}: could not send the response: {}", method, path, e.getMessage());
+    /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
+    HttpReply handle(HttpRequestData req) {
+        String method = req.method();
+        String path = LogText.escape(req.rawPath());
+        int status;
+        Object body;
+        try {
+            Reply reply = route(req, method, segments(req.rawPath()), query(req.rawQuery()));
+            status = reply.status();
+            body = reply.body();
+        } catch (HttpError e) {
+            status = e.status();
+            body = Map.of("error", e.getMessage());
+            Logger.info("HTTP {} {} -> {} {}", LogText.escape(method), path, status, LogText.escape(e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            status = 400;
+            body = Map.of("error", e.getMessage());
+            Logger.info("HTTP {} {} -> 400 {}", LogText.escape(method), path, LogText.escape(e.getMessage()));
+        } catch (StoreException e) {
+            status = 503;
+            body = Map.of("error", "database unavailable: " + e.getMessage());
+            Logger.error(e, "HTTP {} {} failed", LogText.escape(method), path);
+        } catch (RuntimeException e) {
+            status = 500;
+            body = Map.of("error", "internal error: " + e);
+            Logger.error(e, "HTTP {} {} failed", LogText.escape(method), path);
+        }
+        metrics.increment("http." + (status / 100) + "xx");
+        return HttpReply.json(status, toJson(body));
+    }
+
+    /** The error body, {@code {"error": "..."}}. */
+    static String errorJson(String message) {
+        return new String(toJson(Map.of("error", message)), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] toJson(Object body) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON answer: " + e.getMessage(), e);
         }
     }
 
     private record Reply(int status, Object body) {
     }
 
-    private Reply route(HttpExchange ex, String method, List<String> p, Map<String, String> q)
-        throws HttpError, StoreException, IOException {
+    private Reply route(HttpRequestData ex, String method, List<String> p, Map<String, String> q)
+        throws HttpError, StoreException {
         int n = p.size();
         String first = n > 0 ? p.get(0) : "";
         switch (first) {
@@ -249,7 +229,7 @@ public final class HttpApi implements AutoCloseable {
                 }
                 if (n == 2 && p.get(1).equals("import")) {
                     expect(method, "POST", true);
-                    byte[] csv = body(ex, MAX_BODY_BYTES);
+                    byte[] csv = ex.body();
                     try {
                         ImportReport report = registry.importCsv(new StringReader(new String(csv, StandardCharsets.UTF_8)));
                         Map<String, Object> r = new LinkedHashMap<>();
@@ -258,6 +238,8 @@ public final class HttpApi implements AutoCloseable {
                         return new Reply(200, r);
                     } catch (CsvHeaderException e) {
                         throw new HttpError(400, e.getMessage());
+                    } catch (IOException e) {
+                        throw new IllegalStateException("reading a CSV body held in memory failed", e);
                     }
                 }
                 if (n == 2) {
@@ -365,13 +347,18 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static JsonNode jsonBody(HttpExchange ex, Set<String> allowed) throws IOException, HttpError {
-        byte[] raw = body(ex, MAX_JSON_BODY_BYTES);
+    private static JsonNode jsonBody(HttpRequestData ex, Set<String> allowed) throws HttpError {
+        byte[] raw = ex.body();
+        if (raw.length > MAX_JSON_BODY_BYTES) {
+            throw new HttpError(413, "body larger than " + MAX_JSON_BODY_BYTES + " bytes");
+        }
         JsonNode node;
         try {
             node = JSON.readTree(raw);
         } catch (JsonProcessingException e) {
             throw new HttpError(400, "body is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new HttpError(400, "body is not JSON: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
             throw new HttpError(400, "body must be a JSON object with fields " + allowed);
@@ -397,30 +384,6 @@ public final class HttpApi implements AutoCloseable {
             throw new HttpError(400, "field '" + field + "' must be a string");
         }
         return v.textValue();
-    }
-
-    private static byte[] body(HttpExchange ex, int limit) throws IOException, HttpError {
-        try (InputStream in = ex.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            int r;
-            while ((r = in.read(buf)) >= 0) {
-                out.write(buf, 0, r);
-                if (out.size() > limit) {
-                    throw new HttpError(413, "body larger than " + limit + " bytes");
-                }
-            }
-            return out.toByteArray();
-        }
-    }
-
-    private static void send(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 
     private static List<String> segments(String rawPath) {
