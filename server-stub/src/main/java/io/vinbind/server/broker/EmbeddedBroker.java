@@ -155,6 +155,13 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     static final long MAX_QUEUED_PER_CLIENT = 200_000;
     static final int SERVER_RECEIVE_MAXIMUM = 1_000;
+    /**
+     * Largest MQTT packet the broker accepts (MQTT 5 §3.1.2.11, Maximum Packet Size); HiveMQ's default is
+     * 256 MiB, so every client could make the broker buffer that much. The largest vinbind payload is far
+     * below this (docs/protocol.md); a bigger packet gets the client disconnected (reason 0x95, Packet too
+     * large) before its payload is buffered.
+     */
+    static final int MAX_PACKET_BYTES = 256 * 1024;
 
     static String config(int port) {
         return """
@@ -167,6 +174,9 @@ public final class EmbeddedBroker implements AutoCloseable {
                 </tcp-listener>
               </listeners>
               <mqtt>
+                <packets>
+                  <max-packet-size>%d</max-packet-size>
+                </packets>
                 <queued-messages>
                   <max-queue-size>%d</max-queue-size>
                   <strategy>discard</strategy>
@@ -182,7 +192,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 <enabled>false</enabled>
               </anonymous-usage-statistics>
             </hivemq>
-            """.formatted(port, MAX_QUEUED_PER_CLIENT, SERVER_RECEIVE_MAXIMUM);
+            """.formatted(port, MAX_PACKET_BYTES, MAX_QUEUED_PER_CLIENT, SERVER_RECEIVE_MAXIMUM);
     }
 
     private static int freePort() {

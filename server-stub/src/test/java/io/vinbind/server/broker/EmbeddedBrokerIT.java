@@ -55,4 +55,67 @@ class EmbeddedBrokerIT {
         }
     }
 
+    /**
+     * A client sending a 10 MB PUBLISH is disconnected with reason 0x95 (MQTT 5 §3.1.2.11) and the broker
+     * goes on serving; the CONNACK announces the limit. Raw bytes, since Paho itself would refuse to send it.
+     * HiveMQ CE (MQTTMessageDecoder) compares a packet with the limit only once all of it has arrived, so
+     * it does buffer the packet first: the memory that costs is bounded by the JVM's direct-memory limit
+     * (docs/server.md, "Memory"), not by this setting.
+     */
+    @Test
+    void a_packet_over_the_maximum_size_disconnects_its_client_and_the_broker_goes_on() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir);
+             java.net.Socket s = new java.net.Socket("127.0.0.1", broker.port())) {
+            s.setSoTimeout(10_000);
+            java.io.OutputStream out = s.getOutputStream();
+            java.io.InputStream in = s.getInputStream();
+            byte[] id = "oversize".getBytes(StandardCharsets.US_ASCII);
+            java.io.ByteArrayOutputStream connect = new java.io.ByteArrayOutputStream();
+            connect.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5, 0x02, 0, 60, 0}); // MQTT 5, clean start, no props
+            connect.write(0);
+            connect.write(id.length);
+            connect.write(id);
+            out.write(0x10);
+            out.write(connect.size());
+            connect.writeTo(out);
+            out.flush();
+            assertEquals(0x20, in.read(), "CONNACK");
+            byte[] connack = in.readNBytes(in.read());
+            assertTrue(java.util.HexFormat.of().formatHex(connack).contains("2700040000"),
+                "CONNACK announces Maximum Packet Size 262144 (property 0x27)");
+            byte[] topic = "vinbind/v1/460011234567890/bind".getBytes(StandardCharsets.US_ASCII);
+            int remaining = 2 + topic.length + 1 + 10 * 1024 * 1024;
+            out.write(0x30); // PUBLISH, QoS 0
+            for (int v = remaining; ; ) { // Variable Byte Integer, §1.5.5
+                int b = v % 128;
+                v /= 128;
+                out.write(v > 0 ? b | 0x80 : b);
+                if (v == 0) {
+                    break;
+                }
+            }
+            out.write(0);
+            out.write(topic.length);
+            out.write(topic);
+            out.write(0);
+            for (int i = 0; i < 10 * 1024; i++) {
+                out.write(new byte[1024]);
+            }
+            out.flush();
+            int first;
+            try {
+                first = in.read();
+            } catch (java.net.SocketException reset) {
+                first = -1;
+            }
+            assertTrue(first == -1 || first == 0xE0, "disconnected (DISCONNECT or close), got " + first);
+            if (first == 0xE0) {
+                in.read();
+                assertEquals(0x95, in.read(), "reason: packet too large");
+            }
+            try (TestMqttClient after = new TestMqttClient(broker.uri(), "after")) {
+                after.subscribe("x/#");
+            }
+        }
+    }
 }
