@@ -20,9 +20,9 @@ public final class Untrusted {
     }
 
     /**
-     * Printable ASCII as it is; {@code \t}, {@code \r}, {@code \n} and a backslash as those escapes; any
-     * other character as {@code \xNN} (below 0x100) or a backslash, {@code u} and four hex digits; after {@code limit} characters
-     * {@code ...(N chars)}. {@code null} is {@code "null"}.
+     * Printable ASCII as it is; tab, CR, LF and a backslash as {@code \t}, {@code \r}, {@code \n},
+     * {@code \\}; any other character as {@code \xNN} (below 0x100) or a backslash, {@code u} and four hex
+     * digits; after {@code limit} characters {@code ...(N chars)}. {@code null} is {@code "null"}.
      */
     public static String escape(CharSequence text, int limit) {
         if (text == null) {

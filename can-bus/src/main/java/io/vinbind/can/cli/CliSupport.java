@@ -90,10 +90,10 @@ final class CliSupport {
 
     /**
      * Ends the process with {@code exitCode} and one line on stderr if it is still running {@code timeout}
-     * plus {@code allowance} from now, whatever it is stuck in (a serial port that will not close, a driver call, a shutdown hook):
-     * a hard bound for the {@code --timeout} of a tool that scripts wait for. {@link Runtime#halt} rather
-     * than exit, since a shutdown hook may be what is stuck; and never cancelled, so that the bound covers
-     * the exit too. Only when the command owns the process (started through {@link #run}): a command run
+     * plus {@code allowance} from now, whatever it is stuck in (a serial port that will not close, a driver
+     * call, a shutdown hook): a hard bound for the {@code --timeout} of a tool that scripts wait for.
+     * {@link Runtime#halt} rather than exit, since a shutdown hook may be what is stuck; and never cancelled,
+     * so that the bound covers the exit too. Only when the command owns the process (started through {@link #run}): a command run
      * inside another program (a test) must not end it.
      */
     static void hardBound(String command, Duration timeout, Duration allowance, int exitCode) {

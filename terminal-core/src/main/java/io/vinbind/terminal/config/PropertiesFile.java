@@ -142,7 +142,10 @@ final class PropertiesFile {
         out.setProperty(key, value);
     }
 
-    /** The escapes of {@link Properties#load(java.io.Reader)}: tab, newline, return, form feed, backslash-u, backslash + any. */
+    /**
+     * The escapes of {@link Properties#load(java.io.Reader)}: tab, newline, return, form feed, backslash-u, and
+     * a backslash before any other character standing for that character.
+     */
     private static String unescape(String s, String key, String whole) throws ConfigException {
         if (s.indexOf('\\') < 0) {
             return s;

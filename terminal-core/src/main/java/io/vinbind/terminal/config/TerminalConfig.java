@@ -199,7 +199,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         } catch (IllegalArgumentException e) {
             String key = keyNamedIn(e.getMessage(), "uds.padding", "uds.request-id", "uds.response-id", "uds.p2-star",
                     "uds.p2", "uds.timeout", "uds.n-timeout");
-            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
         }
         Duration udsOverall = uds.overall();
 
@@ -216,7 +217,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
                 layout = PowerModeLayout.fromProperties(layoutProps);
             } catch (IllegalArgumentException e) {
                 String key = powerKeyOf(e.getMessage());
-                throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+                throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
             }
             power = new PowerSourceSpec.Can(layout, v.duration("power.silence-off"));
         } else if (source.equals("stdin")) {
@@ -239,7 +241,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             apn = new Apn(apnName, Apn.PdpType.IP, v.raw("modem.apn.user"), v.raw("modem.apn.password"), auth);
         } catch (IllegalArgumentException e) {
             String key = e.getMessage().contains("user") ? "modem.apn.user" : "modem.apn";
-            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
         }
 
         URI broker = v.parse("mqtt.broker", TerminalConfig::brokerUri);
@@ -293,7 +296,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         try {
             resolved = configFile.toAbsolutePath().getParent().resolve(dir.trim()).normalize();
         } catch (InvalidPathException e) {
-            throw new ConfigException("data.dir", dir, KEYS.get("data.dir")[1] + " (" + e.getMessage() + ")");
+            throw new ConfigException("data.dir", dir, KEYS.get("data.dir")[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
         }
         checkDataDir(resolved, dir);
         return resolved;
@@ -443,7 +447,7 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
                 return parser.apply(value.trim());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(key, value, KEYS.get(key)[1]
-                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+                        + (e.getMessage() == null ? "" : " (" + ConfigException.printable(e.getMessage()) + ")"));
             }
         }
 
