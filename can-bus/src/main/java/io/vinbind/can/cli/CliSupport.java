@@ -112,8 +112,18 @@ final class CliSupport {
             } catch (InterruptedException e) {
                 return;
             }
-            System.err.println(command + ": still running " + millis + " ms after start; giving up");
-            System.err.flush();
+            // said on a thread of its own: a stderr that blocks must not keep the bound from holding
+            Thread say = new Thread(() -> {
+                System.err.println(command + ": still running " + millis + " ms after start; giving up");
+                System.err.flush();
+            }, "hard-bound-message");
+            say.setDaemon(true);
+            say.start();
+            try {
+                say.join(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // halting anyway
+            }
             Runtime.getRuntime().halt(exitCode);
         }, "hard-bound");
         t.setDaemon(true);

@@ -49,21 +49,26 @@ class ReadVinFloodIT {
         }
     }
 
+    /** {@code read-vin --timeout 2s} on the pty's other end, as {@code ./vinbind} runs it, at a log level. */
+    private List<String> readVin(String level) throws IOException {
+        Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+        Path base = root.resolve("can-bus");
+        String cp = base.resolve("target/classes") + File.pathSeparator
+                + Files.readString(base.resolve("target/classpath.txt")).trim();
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dtinylog.configuration=" + root.resolve("config/tinylog.properties"), // what ./vinbind uses
+                "-Dtinylog.writer.level=" + level,
+                "-cp", cp, "io.vinbind.can.cli.UdsCli", "read-vin", "--can", "slcan:" + pty.b(),
+                "--timeout", TIMEOUT_S + "s");
+    }
+
     @Test
     void read_vin_ends_within_its_timeout_with_a_bounded_log_when_the_adapter_spews_bel_and_stderr_is_not_read()
             throws Exception {
         pty = PtyPair.start();
         AtomicLong belSent = new AtomicLong();
-        Thread adapter = spewBel(pty.a(), belSent);
-
-        Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
-        Path base = root.resolve("can-bus");
-        String cp = base.resolve("target/classes") + File.pathSeparator
-                + Files.readString(base.resolve("target/classpath.txt")).trim();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dtinylog.configuration=" + root.resolve("config/tinylog.properties"), // what ./vinbind uses
-                "-cp", cp, "io.vinbind.can.cli.UdsCli", "read-vin", "--can", "slcan:" + pty.b(),
-                "--timeout", TIMEOUT_S + "s");
+        Thread adapter = spew(pty.a(), "\u0007", belSent);
+        List<String> cmd = readVin("info");
         long start = System.nanoTime();
         process = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -89,8 +94,35 @@ class ReadVinFloodIT {
         assertTrue(err.contains("uds read-vin: "), "the failure is said on stderr:\n" + err);
     }
 
-    /** The adapter end of the pty: BEL bytes as fast as the line takes them; what the tool sends is drained. */
-    private Thread spewBel(String device, AtomicLong sent) {
+    /**
+     * The same without the rate limit's help: at debug level every line from the adapter is logged, far
+     * more than a pipe holds. Writes that the pipe does not take must not block the tool.
+     */
+    @Test
+    void read_vin_ends_within_its_timeout_when_its_own_log_overflows_an_unread_stderr() throws Exception {
+        pty = PtyPair.start();
+        AtomicLong sent = new AtomicLong();
+        Thread adapter = spew(pty.a(), "V1234\r", sent);   // a version line each: logged at debug, one by one
+        long start = System.nanoTime();
+        process = new ProcessBuilder(readVin("debug"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
+        process.getOutputStream().close();
+
+        boolean ended = process.waitFor(TIMEOUT_S + 18, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        spewing.set(false);
+        adapter.join(2000);
+        assertTrue(ended, "read-vin at debug level still running after " + tookMs + " ms with stderr unread ("
+                + sent.get() / 6 + " lines from the adapter)");
+        assertEquals(1, process.exitValue());
+        byte[] err = process.getErrorStream().readAllBytes();
+        assertTrue(err.length >= 60_000, "the log did fill the pipe: " + err.length + " bytes");
+    }
+
+    /** The adapter end of the pty: {@code unit} repeated as fast as the line takes it; what the tool sends is drained. */
+    private Thread spew(String device, String unit, AtomicLong sent) {
         Thread drain = new Thread(() -> {
             try (InputStream in = new FileInputStream(device)) {
                 byte[] buf = new byte[4096];
@@ -104,19 +136,18 @@ class ReadVinFloodIT {
         drain.setDaemon(true);
         drain.start();
         Thread spew = new Thread(() -> {
-            byte[] bel = new byte[256];
-            Arrays.fill(bel, (byte) 0x07);
+            byte[] chunk = unit.repeat(Math.max(1, 256 / unit.length())).getBytes(StandardCharsets.ISO_8859_1);
             try (OutputStream out = new FileOutputStream(device)) {
                 while (spewing.get()) {
-                    out.write(bel);
+                    out.write(chunk);
                     out.flush();
-                    sent.addAndGet(bel.length);
+                    sent.addAndGet(chunk.length);
                     Thread.sleep(2);
                 }
             } catch (IOException | InterruptedException e) {
                 // the pty went away at the end of the test
             }
-        }, "adapter-bel");
+        }, "adapter-spew");
         spew.setDaemon(true);
         spew.start();
         return spew;
