@@ -15,7 +15,9 @@ import java.util.OptionalInt;
  *
  * @param kind    transport
  * @param target  bus name, serial port or interface
- * @param bitrate SLCAN bitrate in bit/s, when given
+ * @param bitrate SLCAN bitrate in bit/s, when given: one of the Lawicel {@code Sn} table's rates
+ *                ({@link io.vinbind.can.slcan.SlcanBitrate}), checked here so that a configuration naming
+ *                another is refused when it is read, not when the adapter is opened
  */
 public record CanSpec(Kind kind, String target, OptionalInt bitrate) {
 
@@ -34,6 +36,9 @@ public record CanSpec(Kind kind, String target, OptionalInt bitrate) {
         }
         if (bitrate.isPresent() && kind != Kind.SLCAN) {
             throw new IllegalArgumentException("only slcan: specs take a bitrate");
+        }
+        if (bitrate.isPresent()) {
+            io.vinbind.can.slcan.SlcanBitrate.of(bitrate.getAsInt()); // names the supported rates
         }
     }
 
@@ -81,12 +86,12 @@ public record CanSpec(Kind kind, String target, OptionalInt bitrate) {
             t = t.substring(0, t.length() - 1);
         }
         try {
-            int value = Integer.parseInt(t) * factor;
+            int value = Math.multiplyExact(Integer.parseInt(t), factor);
             if (value <= 0) {
                 throw new NumberFormatException("not positive");
             }
             return value;
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("CAN spec '" + spec + "': bitrate '" + text
                     + "' is not a number of bit/s (e.g. 500000 or 500k)", e);
         }

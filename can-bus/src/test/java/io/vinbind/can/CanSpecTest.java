@@ -37,6 +37,15 @@ class CanSpecTest {
     }
 
     @Test
+    void an_slcan_bitrate_outside_the_adapters_table_is_refused_when_parsed_listing_the_supported_ones() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CanSpec.parse("slcan:/dev/x@123"));
+        assertTrue(e.getMessage().contains("123") && e.getMessage().contains("10000, 20000, 50000"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CanSpec.parse("slcan:/dev/x@3000000k"), "no int overflow");
+        assertThrows(IllegalArgumentException.class, () -> CanSpec.parse("slcan:/dev/x@0"));
+        assertEquals(800_000, CanSpec.parse("slcan:/dev/x@800k").bitrateOrDefault());
+    }
+
+    @Test
     void opening_an_slcan_port_that_does_not_exist_names_the_port() {
         CanException e = assertThrows(CanException.class, () -> CanChannels.open("slcan:/dev/does-not-exist-vinbind"));
         assertTrue(e.getMessage().contains("/dev/does-not-exist-vinbind"), e.getMessage());

@@ -1,5 +1,7 @@
 package io.vinbind.modem;
 
+import io.vinbind.log.RateLimitedWarnings;
+import io.vinbind.log.Untrusted;
 import io.vinbind.modem.at.AtCommand;
 import io.vinbind.modem.at.AtEngine;
 import io.vinbind.modem.at.AtEngineConfig;
@@ -48,6 +50,8 @@ public final class Modem implements AutoCloseable {
     private final List<Consumer<ModemEvent>> listeners = new CopyOnWriteArrayList<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final Object registrationSignal = new Object();
+    /** URCs arrive at the modem's pace; one that keeps repeating unparseable gives a few lines, then a count. */
+    private final RateLimitedWarnings urcWarnings = RateLimitedWarnings.standard();
     private long registrationUrcs; // guarded by registrationSignal
 
     private Modem(AtEngine engine, ModemConfig config, Dialect dialect) {
@@ -432,6 +436,7 @@ public final class Modem implements AutoCloseable {
     public void close() {
         subscriptions.forEach(Subscription::close);
         engine.close();
+        urcWarnings.summarise();
     }
 
     // ------------------------------------------------------------------ internals
@@ -471,7 +476,7 @@ public final class Modem implements AutoCloseable {
         try {
             emit(new ModemEvent.RegistrationChanged(Registration.parse(urc.line()), urc.receivedAt()));
         } catch (IllegalArgumentException ex) {
-            Logger.warn("{}: unparseable registration URC: {}", engine.linkName(), ex.getMessage());
+            urcWarnings.warn("{}: unparseable registration URC: {}", engine.linkName(), Untrusted.escape(ex.getMessage()));
         }
     }
 
@@ -479,7 +484,7 @@ public final class Modem implements AutoCloseable {
         try {
             emit(new ModemEvent.SimStateChanged(Answers.cpin(urc.line()), urc.receivedAt()));
         } catch (IllegalArgumentException ex) {
-            Logger.warn("{}: unparseable SIM URC: {}", engine.linkName(), ex.getMessage());
+            urcWarnings.warn("{}: unparseable SIM URC: {}", engine.linkName(), Untrusted.escape(ex.getMessage()));
         }
     }
 
@@ -490,7 +495,7 @@ public final class Modem implements AutoCloseable {
                 emit(new ModemEvent.DataContextDropped(cid, urc.line(), urc.receivedAt()));
             });
         } catch (IllegalArgumentException ex) {
-            Logger.warn("{}: unparseable data URC: {}", engine.linkName(), ex.getMessage());
+            urcWarnings.warn("{}: unparseable data URC: {}", engine.linkName(), Untrusted.escape(ex.getMessage()));
         }
     }
 

@@ -42,8 +42,9 @@ public final class UdsCli implements Callable<Integer> {
             description = {"Reads the VIN (ReadDataByIdentifier 0xF190) from an ECU and prints it alone on stdout.",
                 "Trailing 0x00/0x20/0xFF padding is stripped; anything but 17 characters is an error."},
             footer = {"", "Exit codes: 0 VIN printed; 1 the ECU refused, did not answer or sent a",
-                "malformed VIN; 2 bad options; 3 the CAN channel could not be opened.",
-                "Failures print one line on stderr.",
+                "malformed VIN, or the command was still running --timeout plus 3 s after",
+                "start (opening and closing the adapter included); 2 bad options; 3 the CAN",
+                "channel could not be opened. Failures print one line on stderr.",
                 "", "Examples:",
                 "  ./vinbind uds read-vin --can slcan:/dev/ttyACM0@500000",
                 "  ./vinbind uds read-vin --can socketcan:can0 --timeout 5s \\",
@@ -82,8 +83,12 @@ public final class UdsCli implements Callable<Integer> {
                 description = "Fill byte for our CAN frames, or none (default: ${DEFAULT-VALUE}).", defaultValue = "0xCC")
         OptionalInt padding;
 
+        /** What the hard bound allows beyond {@code --timeout}: opening and closing the adapter, JVM exit. */
+        static final Duration OPEN_CLOSE_ALLOWANCE = Duration.ofSeconds(3);
+
         @Override
         public Integer call() {
+            CliSupport.hardBound("uds read-vin", timeout, OPEN_CLOSE_ALLOWANCE, CliSupport.EXIT_FAILURE);
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             UdsClientConfig config;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import io.vinbind.log.RateLimitedWarnings;
 import org.tinylog.Logger;
 
 /**
@@ -32,6 +33,8 @@ public final class IsoTpChannel {
 
     private final CanChannel can;
     private final IsoTpConfig config;
+    /** Invalid frames on our identifier come from the bus, at the bus's rate: a few lines, then a count. */
+    private final RateLimitedWarnings warnings = RateLimitedWarnings.standard();
 
     public IsoTpChannel(CanChannel can, IsoTpConfig config) throws CanException {
         this.can = Objects.requireNonNull(can, "can");
@@ -177,7 +180,7 @@ public final class IsoTpChannel {
                 return Optional.of(single.payload());
             }
             if (decoded instanceof IsoTpFrame.Invalid invalid) {
-                Logger.warn("ISO-TP {}: ignoring invalid frame: {}", config.rxId(), invalid.reason());
+                warnings.warn("ISO-TP {}: ignoring invalid frame: {}", config.rxId(), invalid.reason());
             } else {
                 Logger.debug("ISO-TP {}: ignoring stray {} while idle", config.rxId(), raw);
             }
@@ -239,7 +242,7 @@ public final class IsoTpChannel {
                         config.rxId(), frame.get(), total, received);
                 return new Segmented.Interrupted(decoded, frame.get());
             } else if (decoded instanceof IsoTpFrame.Invalid invalid) {
-                Logger.warn("ISO-TP {}: ignoring invalid frame during reception: {}", config.rxId(), invalid.reason());
+                warnings.warn("ISO-TP {}: ignoring invalid frame during reception: {}", config.rxId(), invalid.reason());
             } else {
                 Logger.debug("ISO-TP {}: ignoring {} during reception", config.rxId(), frame.get());
             }

@@ -6,6 +6,8 @@ import io.vinbind.can.CanException;
 import io.vinbind.can.CanFilter;
 import io.vinbind.can.CanFrame;
 import io.vinbind.can.FrameInbox;
+import io.vinbind.log.RateLimitedWarnings;
+import io.vinbind.log.Untrusted;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -17,8 +19,10 @@ import org.tinylog.Logger;
  * A CAN channel through a Lawicel/SLCAN adapter (CANable, USBtin, CANUSB). On open it sends {@code C}
  * (close, in case the adapter was left open), {@code Sn} (bitrate, only accepted while closed) and
  * {@code O} (open); on close {@code C}. It never waits for acknowledgements: CANable sends none, others
- * answer CR / {@code z} / BEL, which the reader thread logs. Frames arrive as {@code t/T/r/R} lines with or
- * without timestamps; lines it cannot parse are dropped with a logged reason.
+ * answer CR / {@code z} / BEL, which the reader thread counts and logs. Frames arrive as {@code t/T/r/R} lines
+ * with or without timestamps; lines it cannot parse are dropped with a logged reason. Those warnings are
+ * rate-limited ({@link RateLimitedWarnings}): an adapter that answers BEL to everything, or a line full of
+ * noise, gives a few lines and a count, not a line per byte.
  *
  * <p>On the bench two SLCAN channels on the two ends of a pty pair talk to each other: each ignores the
  * other's configuration commands (logged at debug), so the pair behaves like two adapters on one bus.
@@ -35,6 +39,7 @@ public final class SlcanChannel implements CanChannel {
     private final Object writeLock = new Object();
     private final AtomicLong adapterErrors = new AtomicLong();
     private final AtomicLong garbageLines = new AtomicLong();
+    private final RateLimitedWarnings warnings = RateLimitedWarnings.standard();
     private volatile IOException failure;
     private volatile boolean closing;
 
@@ -151,14 +156,15 @@ public final class SlcanChannel implements CanChannel {
             inbox.offer(f.frame());
         } else if (m instanceof SlcanMessage.Error) {
             long n = adapterErrors.incrementAndGet();
-            Logger.warn("SLCAN {}: adapter answered BEL: a command was rejected ({} so far)", description, n);
+            warnings.warn("SLCAN {}: adapter answered BEL: a command was rejected ({} so far)", description, n);
         } else if (m instanceof SlcanMessage.Garbage g) {
             garbageLines.incrementAndGet();
-            Logger.warn("SLCAN {}: dropped line '{}': {}", description, g.line(), g.reason());
+            warnings.warn("SLCAN {}: dropped line '{}': {}", description, Untrusted.escape(g.line()),
+                    Untrusted.escape(g.reason()));
         } else if (m instanceof SlcanMessage.Other o) {
-            Logger.debug("SLCAN {}: ignoring '{}'", description, o.line());
+            Logger.debug("SLCAN {}: ignoring '{}'", description, Untrusted.escape(o.line()));
         } else {
-            Logger.trace("SLCAN {}: ack '{}'", description, ((SlcanMessage.Ack) m).line());
+            Logger.trace("SLCAN {}: ack '{}'", description, Untrusted.escape(((SlcanMessage.Ack) m).line()));
         }
     }
 
@@ -185,6 +191,7 @@ public final class SlcanChannel implements CanChannel {
         }
         inbox.close();
         transport.close();
+        warnings.summarise();
         Logger.debug("SLCAN {} closed", description);
     }
 }

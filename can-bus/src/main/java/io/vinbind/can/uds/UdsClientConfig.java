@@ -25,6 +25,11 @@ public record UdsClientConfig(UdsAddressing addressing, Duration p2, Duration p2
     public UdsClientConfig {
         Objects.requireNonNull(addressing, "addressing");
         Objects.requireNonNull(padding, "padding");
+        if (padding.isPresent() && (padding.getAsInt() < 0 || padding.getAsInt() > 0xFF)) {
+            // refused here, not only when the ISO-TP link is made: a configuration is checked when it is read
+            throw new IllegalArgumentException("padding must be a byte 0x00..0xFF or none, got 0x"
+                    + Integer.toHexString(padding.getAsInt()).toUpperCase(java.util.Locale.ROOT));
+        }
         for (Duration d : new Duration[] {p2, p2Star, overall, nTimeout}) {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("UDS timeouts must be positive, got p2=" + p2 + " p2*=" + p2Star
@@ -74,9 +79,20 @@ public record UdsClientConfig(UdsAddressing addressing, Duration p2, Duration p2
                 prop(p, "uds.p2", io.vinbind.can.Durations::parse, d.p2()),
                 prop(p, "uds.p2-star", io.vinbind.can.Durations::parse, d.p2Star()),
                 prop(p, "uds.timeout", io.vinbind.can.Durations::parse, d.overall()),
-                prop(p, "uds.padding", v -> v.trim().equalsIgnoreCase("none") ? OptionalInt.empty()
-                        : OptionalInt.of(Integer.decode(v.trim())), d.padding()),
+                prop(p, "uds.padding", UdsClientConfig::parsePadding, d.padding()),
                 prop(p, "uds.n-timeout", io.vinbind.can.Durations::parse, d.nTimeout()));
+    }
+
+    /** {@code 0xCC} (any {@link Integer#decode} form) within 0x00..0xFF, or {@code none}. */
+    private static OptionalInt parsePadding(String text) {
+        if (text.trim().equalsIgnoreCase("none")) {
+            return OptionalInt.empty();
+        }
+        int fill = Integer.decode(text.trim());
+        if (fill < 0 || fill > 0xFF) {
+            throw new IllegalArgumentException("padding must be a byte 0x00..0xFF or none");
+        }
+        return OptionalInt.of(fill);
     }
 
     private static <T> T prop(java.util.Properties p, String key, java.util.function.Function<String, T> parse, T dflt) {

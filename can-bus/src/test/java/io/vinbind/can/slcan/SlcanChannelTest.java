@@ -12,9 +12,15 @@ import io.vinbind.can.sim.EcuSimulator;
 import io.vinbind.can.sim.EcuSimulatorConfig;
 import io.vinbind.can.uds.UdsClient;
 import io.vinbind.can.uds.UdsClientConfig;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class SlcanChannelTest {
 
@@ -65,6 +71,39 @@ class SlcanChannelTest {
         assertThrows(CanChannelClosedException.class, () -> ch.receive(WAIT));
         ch.close();
         assertThrows(CanException.class, () -> ch.send(CanFrame.of(CanId.standard(1))));
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void a_flood_of_bel_and_garbage_gives_a_few_warnings_and_a_count_not_a_line_per_byte() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // where tinylog's console writer goes
+        try {
+            MemoryTransport t = new MemoryTransport();
+            SlcanChannel ch = SlcanChannel.over(t, SlcanBitrate.S6);
+            for (int i = 0; i < 10; i++) {
+                t.inject("\u0007".repeat(500));                 // the reader takes at most 512 bytes a read
+                t.inject("x\u001b[2J\r".repeat(10));          // garbage lines with a terminal escape in them
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((ch.adapterErrors() < 5000 || ch.garbageLines() < 100) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(5000, ch.adapterErrors());
+            assertEquals(100, ch.garbageLines());
+            ch.close();
+        } finally {
+            System.setErr(stderr);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        List<String> bel = log.lines().filter(l -> l.contains("answered BEL")).toList();
+        List<String> garbage = log.lines().filter(l -> l.contains("dropped line")).toList();
+        assertEquals(6, bel.size(), log);             // 5, then the summary when the channel closed
+        assertTrue(bel.get(5).contains("(5000 so far) (the last of 4995 like this"), bel.get(5));
+        assertEquals(6, garbage.size(), log);
+        assertTrue(garbage.get(0).contains("'x\\x1B[2J'"), "escaped: " + garbage.get(0));
+        assertTrue(!log.contains("\u001b"), "no raw escape character reaches the log");
     }
 
     @Test

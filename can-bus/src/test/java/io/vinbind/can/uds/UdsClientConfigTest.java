@@ -50,4 +50,13 @@ class UdsClientConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UdsClientConfig.fromProperties(p));
         assertTrue(e.getMessage().contains("uds.response-id"), e.getMessage());
     }
+
+    @Test
+    void a_fill_byte_outside_a_byte_is_refused_when_read_naming_its_key() {
+        Properties p = new Properties();
+        p.setProperty("uds.padding", "0x100");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UdsClientConfig.fromProperties(p));
+        assertTrue(e.getMessage().contains("uds.padding") && e.getMessage().contains("0x00..0xFF"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> UdsClientConfig.defaults().withPadding(OptionalInt.of(-1)));
+    }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import io.vinbind.log.RateLimitedWarnings;
 import org.tinylog.Logger;
 
 /**
@@ -46,6 +47,8 @@ public final class AtEngine implements AutoCloseable {
     private final ReentrantLock commandLock = new ReentrantLock(true);
     private final Object state = new Object();
     private final LineAssembler assembler;
+    /** Dropped lines come at the line's rate (a noisy UART, a modem in the wrong baud rate): a few, then a count. */
+    private final RateLimitedWarnings dropWarnings = RateLimitedWarnings.standard();
     private final ExecutorService dispatcher;
     private final List<UrcSubscriber> urcListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<AtEvent>> eventListeners = new CopyOnWriteArrayList<>();
@@ -77,7 +80,7 @@ public final class AtEngine implements AutoCloseable {
 
             @Override
             public void dropped(String reason) {
-                Logger.warn("{}: dropped {}", name, reason);
+                dropWarnings.warn("{}: dropped {}", name, reason);
             }
         });
         this.dispatcher = Executors.newSingleThreadExecutor(r -> {
@@ -293,6 +296,7 @@ public final class AtEngine implements AutoCloseable {
             }
         }
         dispatcher.shutdown();
+        dropWarnings.summarise();
     }
 
     // ---------------------------------------------------------------- reader thread

@@ -1,5 +1,6 @@
 package io.vinbind.modem.cli;
 
+import io.vinbind.log.NonBlockingStderr;
 import io.vinbind.modem.Dialect;
 import io.vinbind.modem.Modem;
 import io.vinbind.modem.ModemConfig;
@@ -38,6 +39,7 @@ public final class ModemCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        NonBlockingStderr.install(); // a stderr nobody reads must not stall the tool
         System.exit(commandLine().execute(args));
     }
 

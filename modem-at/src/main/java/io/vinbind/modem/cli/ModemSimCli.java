@@ -1,5 +1,6 @@
 package io.vinbind.modem.cli;
 
+import io.vinbind.log.NonBlockingStderr;
 import io.vinbind.modem.link.JSerialCommLink;
 import io.vinbind.modem.link.SerialConfig;
 import io.vinbind.modem.link.SocatPtyPair;
@@ -120,6 +121,7 @@ public final class ModemSimCli implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        NonBlockingStderr.install(); // a stderr nobody reads must not stall the tool
         System.exit(new CommandLine(new ModemSimCli())
                 .registerConverter(Duration.class, new DurationConverter())
                 .setCaseInsensitiveEnumValuesAllowed(true)

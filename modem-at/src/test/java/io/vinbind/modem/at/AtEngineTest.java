@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -15,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -305,6 +309,29 @@ class AtEngineTest {
 
         assertEquals(List.of("+CSQ: 31,0"), r.lines());
         assertEquals(null, urcs.poll(200, TimeUnit.MILLISECONDS), "garbage must not surface as a URC");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void a_line_full_of_noise_gives_a_few_warnings_and_a_count_not_one_per_line() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // where tinylog's console writer goes
+        try {
+            for (int i = 0; i < 20; i++) {
+                modem.push("\u00ff\u0001noise\r\n".repeat(50));            // 1000 garbage lines in all
+            }
+            modem.push("\r\n+QFOO: 1\r\n");                                // then one good line
+            assertEquals("+QFOO: 1", urcs.poll(10, TimeUnit.SECONDS).line(), "the line after the noise survives");
+            engine.close();
+        } finally {
+            System.setErr(stderr);
+        }
+        List<String> dropped = captured.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("dropped garbage line")).toList();
+        assertEquals(6, dropped.size(), String.join("\n", dropped));   // 5, then the count when the engine closed
+        assertTrue(dropped.get(5).contains("the last of 995 like this"), dropped.get(5));
+        assertTrue(dropped.get(0).contains("'\\xff\\x01noise'"), "escaped: " + dropped.get(0));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.vinbind.server.cli;
 
+import io.vinbind.log.NonBlockingStderr;
 import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.BindingServer;
 import io.vinbind.server.ServerConfig;
@@ -125,6 +126,7 @@ public final class ServerCli implements Callable<Integer> {
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
+        NonBlockingStderr.install(); // a supervisor that stops reading stderr must not stall the server
         System.exit(commandLine().execute(args));
     }
 
@@ -181,8 +183,10 @@ public final class ServerCli implements Callable<Integer> {
     @Command(name = "import-modems", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Imports factory modem registrations from CSV into the server's database.",
             "Header line with columns (any order): imsi (required), iccid, imei, batch, part_number, registered_at "
-                + "(ISO-8601, e.g. 2026-11-01T08:00:00Z).",
-            "Idempotent; prints one line per data line (ADDED / UNCHANGED / UPDATED / REJECTED with reason).",
+                + "(ISO-8601 from 2000 to 2099, e.g. 2026-11-01T08:00:00Z). Quoting per RFC 4180.",
+            "Idempotent; each record is checked and written on its own, and a bad one never stops the others: "
+                + "prints one line per record, numbered by the line it starts on (ADDED / UNCHANGED / UPDATED / "
+                + "REJECTED with reason).",
             "With the default H2 database, stop the server first (or use POST /modems/import)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every line imported or unchanged", "1:could not import (reason on stderr)",

@@ -1,5 +1,7 @@
 package io.vinbind.server.registry;
 
+import io.vinbind.log.RateLimitedWarnings;
+import io.vinbind.log.Untrusted;
 import io.vinbind.server.store.Database;
 import io.vinbind.server.store.Sql;
 import io.vinbind.server.store.StoreException;
@@ -28,9 +30,10 @@ import org.tinylog.Logger;
  *
  * <p>CSV import format: a header line naming the columns (any order, case-insensitive) from
  * {@code imsi} (required), {@code iccid}, {@code imei}, {@code batch}, {@code part_number},
- * {@code registered_at} (ISO-8601 instant, default: now for a new modem, unchanged for a known one); then one
- * modem per line. Empty lines and lines starting with {@code #} are skipped. Each line is validated and written
- * in its own transaction, so a bad line is reported and skipped without touching the others, and never
+ * {@code registered_at} (ISO-8601 instant from 2000 to 2099, default: now for a new modem, unchanged for a
+ * known one); then one modem per record, RFC 4180 quoting (a quoted field may span lines). Empty lines and
+ * lines starting with {@code #} are skipped. Each record is validated and written in its own transaction, so a
+ * bad one is reported on the line it starts on and skipped without touching the others, and never
  * half-written. Columns the file does not have leave the stored values of a known modem as they are. An IMSI
  * that repeats an earlier line of the same file is rejected. Importing the same file twice reports every
  * accepted line {@link ImportStatus#UNCHANGED}.
@@ -133,37 +136,41 @@ public final class ModemRegistry {
     }
 
     /**
-     * Imports modems from CSV, line by line.
+     * Imports modems from CSV (RFC 4180), record by record, each validated and written in its own transaction:
+     * a record that is malformed, fails validation or cannot be stored is reported {@code REJECTED} with the
+     * reason and writes nothing, and the records after it are imported all the same. So whatever the file
+     * holds, the result is a report of every record, never an exception after some rows were written.
+     * Line numbers are the physical line each record starts on.
      *
-     * @throws CsvHeaderException when the header is missing, lacks {@code imsi} or names an unknown column
-     * @throws IOException when reading fails (lines before the failure stay imported)
+     * @throws CsvHeaderException when the header is missing, malformed, lacks {@code imsi} or names an unknown
+     *     column (nothing is imported)
+     * @throws IOException when reading fails (records before the failure stay imported)
      */
     public ImportReport importCsv(Reader csv) throws IOException, CsvHeaderException {
-        BufferedReader in = csv instanceof BufferedReader b ? b : new BufferedReader(csv);
+        CsvRecords records = new CsvRecords(csv instanceof BufferedReader b ? b : new BufferedReader(csv));
+        RateLimitedWarnings warnings = RateLimitedWarnings.standard();
         Map<String, Integer> columns = null;
         List<ImportReport.Line> lines = new ArrayList<>();
         Map<String, Integer> firstLineOfImsi = new HashMap<>();
-        int lineNo = 0;
-        String text;
-        while ((text = in.readLine()) != null) {
-            lineNo++;
-            if (lineNo > MAX_IMPORT_LINES) {
-                lines.add(new ImportReport.Line(lineNo, "", ImportStatus.REJECTED,
+        Optional<CsvRecords.Record> next;
+        while ((next = records.next()).isPresent()) {
+            CsvRecords.Record record = next.get();
+            if (record.line() > MAX_IMPORT_LINES) {
+                lines.add(new ImportReport.Line(record.line(), "", ImportStatus.REJECTED,
                     Optional.of("import stopped: more than " + MAX_IMPORT_LINES + " lines")));
                 break;
             }
-            if (lineNo == 1 && text.startsWith("\uFEFF")) {
-                text = text.substring(1); // byte order mark written by spreadsheet programs
-            }
-            if (text.isBlank() || text.startsWith("#")) {
-                continue;
-            }
             if (columns == null) {
-                columns = header(text, lineNo);
+                columns = header(record);
                 continue;
             }
-            lines.add(importLine(lineNo, text, columns, firstLineOfImsi));
+            ImportReport.Line result = importRecord(record, columns, firstLineOfImsi);
+            if (result.status() == ImportStatus.REJECTED) {
+                warnings.warn("modem import line {} rejected: {}", result.line(), result.reason().orElse(""));
+            }
+            lines.add(result);
         }
+        warnings.summarise();
         if (columns == null) {
             throw new CsvHeaderException("the CSV has no header line (expected columns: imsi[,iccid,imei,batch,"
                 + "part_number,registered_at])");
@@ -178,11 +185,15 @@ public final class ModemRegistry {
      *     contradicts itself (or repeats itself) and letting the last line win would make a re-import flip
      *     the entry back and forth instead of reporting it unchanged
      */
-    private ImportReport.Line importLine(int lineNo, String text, Map<String, Integer> columns,
-                                         Map<String, Integer> firstLineOfImsi) {
+    private ImportReport.Line importRecord(CsvRecords.Record record, Map<String, Integer> columns,
+                                           Map<String, Integer> firstLineOfImsi) {
+        int lineNo = record.line();
+        if (record.problem().isPresent()) {
+            return rejected(lineNo, "", record.problem().get());
+        }
+        List<String> fields = record.fields();
         String imsi = "";
         try {
-            List<String> fields = CsvLines.split(text);
             if (fields.size() != columns.size()) {
                 throw new IllegalArgumentException("has " + fields.size() + " fields, the header has "
                     + columns.size());
@@ -202,28 +213,38 @@ public final class ModemRegistry {
             }
             return new ImportReport.Line(lineNo, imsi, register(modem, provided), Optional.empty());
         } catch (IllegalArgumentException e) {
-            Logger.warn("modem import line {} rejected: {}", lineNo, e.getMessage());
-            return new ImportReport.Line(lineNo, imsi, ImportStatus.REJECTED, Optional.of(e.getMessage()));
+            return rejected(lineNo, imsi, e.getMessage());
         } catch (StoreException e) {
-            Logger.error("modem import line {} not stored: {}", lineNo, e.getMessage());
-            return new ImportReport.Line(lineNo, imsi, ImportStatus.REJECTED,
-                Optional.of("database: " + e.getMessage()));
+            return rejected(lineNo, imsi, "database: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // a fault of ours the checks above missed: this record's transaction is rolled back, and the
+            // report says so on its line instead of the whole import failing after some rows were written
+            Logger.error(e, "modem import line {}: unexpected failure", lineNo);
+            return rejected(lineNo, imsi, "internal error: " + Untrusted.escape(e.toString(), 200));
         }
     }
 
-    private static Map<String, Integer> header(String text, int lineNo) throws CsvHeaderException {
-        List<String> names;
-        try {
-            names = CsvLines.split(text);
-        } catch (IllegalArgumentException e) {
-            throw new CsvHeaderException("header line " + lineNo + ": " + e.getMessage());
+    /**
+     * A rejected line. The report is printed and logged, so text from the file is escaped: the IMSI as written
+     * here, the values in a reason where the reason is made (validation messages escape what they quote).
+     */
+    private static ImportReport.Line rejected(int lineNo, String imsi, String reason) {
+        return new ImportReport.Line(lineNo, Untrusted.escape(imsi, 40), ImportStatus.REJECTED, Optional.of(reason));
+    }
+
+    private static Map<String, Integer> header(CsvRecords.Record record) throws CsvHeaderException {
+        int lineNo = record.line();
+        if (record.problem().isPresent()) {
+            throw new CsvHeaderException("header line " + lineNo + ": " + record.problem().get());
         }
+        List<String> names = record.fields();
         Map<String, Integer> columns = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i).toLowerCase(Locale.ROOT);
             if (!CSV_COLUMNS.contains(name)) {
-                throw new CsvHeaderException("header line " + lineNo + " names unknown column '" + names.get(i)
-                    + "' (known: imsi, iccid, imei, batch, part_number, registered_at)");
+                throw new CsvHeaderException("header line " + lineNo + " names unknown column '"
+                    + Untrusted.escape(names.get(i), 40) + "' (known: imsi, iccid, imei, batch, part_number, "
+                    + "registered_at)");
             }
             if (columns.put(name, i) != null) {
                 throw new CsvHeaderException("header line " + lineNo + " names column '" + name + "' twice");
@@ -240,13 +261,17 @@ public final class ModemRegistry {
         return i == null || fields.get(i).isEmpty() ? Optional.empty() : Optional.of(fields.get(i));
     }
 
+    /** An ISO-8601 instant within {@link Modem#EARLIEST_REGISTRATION} .. {@link Modem#LATEST_REGISTRATION}. */
     private static Instant parseInstant(String text) {
+        Instant t;
         try {
-            return Instant.parse(text);
+            t = Instant.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("registered_at '" + text + "' is not an ISO-8601 instant such as"
-                + " 2026-11-01T08:00:00Z");
+            throw new IllegalArgumentException("registered_at '" + Untrusted.escape(text, 40) + "' is not an"
+                + " ISO-8601 instant such as 2026-11-01T08:00:00Z");
         }
+        Modem.checkRegisteredAt(t);
+        return t;
     }
 
     /** Reads and row-locks ({@code FOR UPDATE}) a registry entry inside the caller's transaction. */

@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -60,6 +62,30 @@ class ServerCliTest {
         assertEquals(0, run("import-modems", csv.toString(), "--data", data.toString()));
         assertTrue(out.toString().contains("line 2: " + imsi + " UNCHANGED"),
             "columns the file lacks keep the stored ICCID and IMEI: " + out);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void import_modems_rejects_a_time_out_of_range_on_its_line_imports_the_others_and_exits_3() throws Exception {
+        String a = Fixtures.imsi(1);
+        String b = Fixtures.imsi(2);
+        String c = Fixtures.imsi(3);
+        Path csv = dir.resolve("modems.csv");
+        Files.writeString(csv, "imsi,batch,registered_at\n"
+            + a + ",B-1,2026-11-01T08:00:00Z\n"
+            + b + ",B-1,+1000000000-12-31T23:59:59Z\n"   // used to end the import with exit 1 after line 2
+            + c + ",\"B-1,\nB-2\",\n"                     // a quoted field over two lines: one record
+            + Fixtures.imsi(4) + ",B-1,\n");
+        Path data = dir.resolve("data");
+        assertEquals(3, run("import-modems", csv.toString(), "--data", data.toString()), err.toString());
+        String report = out.toString();
+        assertTrue(report.contains("line 2: " + a + " ADDED"), report);
+        assertTrue(report.contains("line 3: " + b + " REJECTED (registered_at '+1000000000-12-31T23:59:59Z' is outside "
+            + "2000-01-01T00:00:00Z .. 2099-12-31T23:59:59Z)"), report);
+        assertTrue(report.contains("line 4: " + c + " REJECTED (batch 'B-1,\\nB-2' must be"), report);
+        assertTrue(report.contains("line 6: " + Fixtures.imsi(4) + " ADDED"), report);
+        assertTrue(report.contains("2 added, 0 unchanged, 0 updated, 2 rejected"), report);
+        assertEquals("", err.toString());
     }
 
     @Test

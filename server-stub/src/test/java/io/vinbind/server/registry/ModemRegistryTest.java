@@ -12,10 +12,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ModemRegistryTest {
 
     private static final String CSV = String.join("\n",
@@ -103,6 +106,68 @@ class ModemRegistryTest {
         ImportReport again = registry.importCsv(new StringReader(csv));
         assertEquals("0 added, 2 unchanged, 0 updated, 2 rejected", again.summary());
         assertEquals(2, Fixtures.count(db, "modem"));
+    }
+
+    @Test
+    void a_registration_time_out_of_range_is_rejected_on_its_line_and_the_lines_around_it_are_imported() throws Exception {
+        String csv = "imsi,registered_at\n"
+            + "460011234567890,2026-11-01T08:00:00Z\n"
+            + "460011234567891,+1000000000-12-31T23:59:59Z\n"     // Instant takes it, no database does
+            + "460011234567892,1999-12-31T23:59:59Z\n"
+            + "460011234567893,2100-01-01T00:00:00Z\n"
+            + "460011234567894,2099-12-31T23:59:59Z\n";
+        ImportReport report = registry.importCsv(new StringReader(csv));
+        assertLine(report.lines().get(0), 2, ImportStatus.ADDED, null);
+        assertLine(report.lines().get(1), 3, ImportStatus.REJECTED,
+            "registered_at '+1000000000-12-31T23:59:59Z' is outside 2000-01-01T00:00:00Z .. 2099-12-31T23:59:59Z");
+        assertLine(report.lines().get(2), 4, ImportStatus.REJECTED, "is outside");
+        assertLine(report.lines().get(3), 5, ImportStatus.REJECTED, "is outside");
+        assertLine(report.lines().get(4), 6, ImportStatus.ADDED, null);
+        assertEquals(2, Fixtures.count(db, "modem"));
+        assertThrows(IllegalArgumentException.class, () -> new Modem("460011234567899", Optional.empty(),
+            Optional.empty(), Optional.empty(), Optional.empty(), Instant.parse("+1000000000-12-31T23:59:59Z")),
+            "the registry refuses it however it is handed in");
+    }
+
+    @Test
+    void quoted_fields_follow_rfc_4180_and_a_line_number_is_the_physical_line_a_record_starts_on() throws Exception {
+        String csv = "\"imsi\",\"batch\",part_number\r\n"
+            + "460011234567890,\"B-1, \"\"late\"\"\",TBOX\r\n"              // comma and doubled quotes
+            + "460011234567891,\"B-2\r\nsecond line\",TBOX\r\n"          // CR LF inside: one record, lines 3-4
+            + "460011234567892,\"B-3\nthird\nfourth\",TBOX\n"             // LF inside: lines 5-7
+            + "460011234567893,B-4,TBOX\n"                                  // line 8
+            + "460011234567894,\"B-5\"x,TBOX\n"                            // text after a closing quote
+            + "460011234567895,B-6,TBOX\n";                                 // line 10
+        ImportReport report = registry.importCsv(new StringReader(csv));
+        List<ImportReport.Line> lines = report.lines();
+        assertEquals(6, lines.size(), lines.toString());
+        assertLine(lines.get(0), 2, ImportStatus.ADDED, null);
+        assertEquals(Optional.of("B-1, \"late\""), registry.find("460011234567890").orElseThrow().modem().batch());
+        assertLine(lines.get(1), 3, ImportStatus.REJECTED, "batch 'B-2\\r\\nsecond line' must be 1-64 printable ASCII");
+        assertLine(lines.get(2), 5, ImportStatus.REJECTED, "batch 'B-3\\nthird\\nfourth'");
+        assertLine(lines.get(3), 8, ImportStatus.ADDED, null);
+        assertLine(lines.get(4), 9, ImportStatus.REJECTED, "text after the closing quote of field 2");
+        assertLine(lines.get(5), 10, ImportStatus.ADDED, null);
+    }
+
+    @Test
+    void a_quote_left_open_is_reported_on_the_line_it_opens_and_swallows_nothing_silently() throws Exception {
+        String csv = "imsi,batch\n"
+            + "460011234567890,B-1\n"
+            + "460011234567891,\"B-2\n"          // never closed: the rest of the file is inside it
+            + "460011234567892,B-3\n";
+        ImportReport report = registry.importCsv(new StringReader(csv));
+        assertLine(report.lines().get(0), 2, ImportStatus.ADDED, null);
+        assertLine(report.lines().get(1), 3, ImportStatus.REJECTED, "quoted field 2 opened on line 3 is never closed");
+        assertEquals(2, report.lines().size());
+        assertEquals(1, Fixtures.count(db, "modem"));
+
+        String huge = "imsi,batch\n460011234567892,\"" + "x\n".repeat(CsvRecords.MAX_RECORD_CHARS) + "\"\n"
+            + "460011234567893,B-1\n";
+        ImportReport skipped = registry.importCsv(new StringReader(huge));
+        assertLine(skipped.lines().get(0), 2, ImportStatus.REJECTED, "longer than " + CsvRecords.MAX_RECORD_CHARS);
+        assertLine(skipped.lines().get(1), 2 + CsvRecords.MAX_RECORD_CHARS + 1, ImportStatus.ADDED, null);
+        assertEquals(2, skipped.lines().size(), "an over-long record is skipped, not kept in memory nor split");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.vinbind.terminal.cli;
 
+import io.vinbind.log.NonBlockingStderr;
 import io.vinbind.terminal.config.ConfigException;
 import io.vinbind.terminal.config.TerminalConfig;
 import io.vinbind.terminal.daemon.TerminalDaemon;
@@ -56,6 +57,7 @@ public final class TerminalCli implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        NonBlockingStderr.install(); // a journal or supervisor that stops reading must not stall the daemon
         System.exit(new CommandLine(new TerminalCli()).execute(args));
     }
 
@@ -72,8 +74,11 @@ public final class TerminalCli implements Callable<Integer> {
         } catch (ConfigException e) {
             err.println("terminal: " + config + ": " + e.getMessage());
             return EXIT_BAD_CONFIG;
+        } catch (NoSuchFileException e) {
+            err.println("terminal: " + config + ": no such file");
+            return EXIT_BAD_CONFIG;
         } catch (IOException e) {
-            err.println("terminal: cannot read " + config + ": " + e);
+            err.println("terminal: cannot read " + config + ": " + (e.getMessage() == null ? e : e.getMessage()));
             return EXIT_BAD_CONFIG;
         }
         TerminalDaemon daemon = TerminalDaemon.builder(cfg).build();

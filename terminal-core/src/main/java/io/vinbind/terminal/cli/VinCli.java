@@ -1,5 +1,6 @@
 package io.vinbind.terminal.cli;
 
+import io.vinbind.log.NonBlockingStderr;
 import io.vinbind.protocol.VinPolicy;
 import io.vinbind.terminal.vin.VinRules;
 import io.vinbind.terminal.vin.VinVerdict;
@@ -29,6 +30,7 @@ public final class VinCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        NonBlockingStderr.install();
         System.exit(new CommandLine(new VinCli()).execute(args));
     }
 

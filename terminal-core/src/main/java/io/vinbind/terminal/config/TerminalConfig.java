@@ -11,11 +11,10 @@ import io.vinbind.terminal.machine.MachineConfig;
 import io.vinbind.terminal.machine.RetryPolicy;
 import io.vinbind.protocol.VinPolicy;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -85,14 +84,18 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
     private static Map<String, String[]> keys() {
         Map<String, String[]> k = new LinkedHashMap<>();
         // key -> {default or null if required, what is expected}
-        k.put("can.channel", new String[] {null, "a CAN channel: slcan:<port>[@<bitrate>], socketcan:<if> or virtual:<bus>"});
+        k.put("can.channel", new String[] {null, "a CAN channel: slcan:<port>[@<bitrate>] (bitrate one of 10k, 20k, 50k, "
+                + "100k, 125k, 250k, 500k, 800k, 1M), socketcan:<if> or virtual:<bus>"});
         k.put("uds.request-id", new String[] {"0x740", "a CAN identifier in hex (1-3 digits 11-bit, 8 digits 29-bit)"});
         k.put("uds.response-id", new String[] {"0x748", "a CAN identifier in hex, different from uds.request-id"});
-        k.put("uds.p2", new String[] {"1000ms", DURATION});
-        k.put("uds.p2-star", new String[] {"5000ms", DURATION});
+        k.put("uds.p2", new String[] {"1000ms", "a duration from 1ms to 65535ms (P2 is a 16-bit number of milliseconds, "
+                + "ISO 14229-2), such as 1000ms"});
+        k.put("uds.p2-star", new String[] {"5000ms", "a duration from 10ms to 655350ms (P2* is a 16-bit number of 10 ms, "
+                + "ISO 14229-2), such as 5000ms"});
         k.put("uds.timeout", new String[] {"5s", DURATION + " (one whole request, response-pending included)"});
-        k.put("uds.padding", new String[] {"0xCC", "a fill byte such as 0xCC, or none"});
-        k.put("uds.n-timeout", new String[] {"1000ms", DURATION + " (ISO-TP N_Bs / N_Cr)"});
+        k.put("uds.padding", new String[] {"0xCC", "a fill byte 0x00..0xFF such as 0xCC, or none"});
+        k.put("uds.n-timeout", new String[] {"1000ms", "a duration from 1ms to 60s (ISO-TP N_Bs / N_Cr; the standard's "
+                + "value is 1000ms)"});
         k.put("power.source", new String[] {"can", "can, stdin or file:<path>"});
         k.put("power.silence-off", new String[] {"3s", DURATION});
         k.put("power.id", new String[] {"0x3C0", "a CAN identifier in hex"});
@@ -108,12 +111,14 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         k.put("modem.apn.user", new String[] {"", "the APN user (with modem.apn.auth PAP or CHAP)"});
         k.put("modem.apn.password", new String[] {"", "the APN password (with modem.apn.auth PAP or CHAP)"});
         k.put("modem.apn.auth", new String[] {"NONE", "NONE, PAP or CHAP"});
-        k.put("mqtt.broker", new String[] {null, "tcp://host:port or ssl://host:port"});
+        k.put("mqtt.broker", new String[] {null, "tcp://host:port or ssl://host:port, port 1-65535"});
         k.put("mqtt.client-id-prefix", new String[] {"vinbind-", "letters, digits, '-', '_' or '.' (client id = prefix + IMSI)"});
         k.put("mqtt.username", new String[] {"", "the broker user name, or empty"});
         k.put("mqtt.password", new String[] {"", "the broker password, or empty"});
-        k.put("mqtt.keep-alive", new String[] {"30s", DURATION});
-        k.put("data.dir", new String[] {null, "a directory for the state file (relative paths: to the config file)"});
+        k.put("mqtt.keep-alive", new String[] {"30s", "a whole number of seconds from 1s to 65535s (18h 12m 15s): MQTT "
+                + "keep-alive is a 16-bit number of seconds (MQTT-3.1.2.10)"});
+        k.put("data.dir", new String[] {null, "a directory for the state file, or a path where one can be made "
+                + "(relative paths: to the config file)"});
         k.put("vin.mode", new String[] {"STRICT", "STRICT (GB 16735 / North America) or LENIENT (Europe)"});
         k.put("vin.reads", new String[] {"4", "reads per attempt to get two equal ones, 2..20"});
         k.put("timeout.vin-read", new String[] {"6s", DURATION + ", longer than uds.timeout"});
@@ -134,15 +139,22 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
     }
 
     private static final String DURATION = "a positive duration such as 500ms, 6s, 5m, 1h or PT6S";
+    /** Longest duration any key takes unless its own limit is lower: a day is far beyond any sane bound. */
+    static final Duration MAX_DURATION = Duration.ofHours(24);
+    /** MQTT-3.1.2.10: the keep-alive is a two-byte number of seconds. */
+    static final Duration MAX_KEEP_ALIVE = Duration.ofSeconds(0xFFFF);
     private static final Pattern SIMPLE_DURATION = Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)");
     private static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,40}");
 
-    /** Loads {@code file}; relative paths in it are resolved against its directory. */
+    /**
+     * Loads {@code file}; relative paths in it are resolved against its directory. The file must be UTF-8 (a
+     * byte order mark is skipped) and name each key once.
+     *
+     * @throws ConfigException a refused value, an unknown or repeated key
+     * @throws IOException     the file cannot be read or is not UTF-8 text
+     */
     public static TerminalConfig load(Path file) throws ConfigException, IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
+        Properties p = PropertiesFile.read(file);
         Path base = file.toAbsolutePath().getParent();
         return fromProperties(p, base);
     }
@@ -164,8 +176,17 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         if (request.equals(response)) {
             throw new ConfigException("uds.response-id", v.raw("uds.response-id"), KEYS.get("uds.response-id")[1]);
         }
-        for (String k : new String[] {"uds.p2", "uds.p2-star", "uds.timeout", "uds.n-timeout"}) {
-            v.duration(k); // our duration syntax and messages; can-bus parses the same forms
+        // our duration syntax, ranges and messages; can-bus parses the same forms
+        v.duration("uds.p2", Duration.ofMillis(1), Duration.ofMillis(0xFFFF));
+        v.duration("uds.p2-star", Duration.ofMillis(10), Duration.ofMillis(10L * 0xFFFF));
+        v.duration("uds.timeout");
+        v.duration("uds.n-timeout", Duration.ofMillis(1), Duration.ofSeconds(60));
+        String padding = v.raw("uds.padding").trim();
+        if (!padding.equalsIgnoreCase("none")) {
+            int fill = v.parse("uds.padding", Integer::decode);
+            if (fill < 0 || fill > 0xFF) {
+                throw new ConfigException("uds.padding", v.raw("uds.padding"), KEYS.get("uds.padding")[1]);
+            }
         }
         Properties udsProps = new Properties();
         for (String k : new String[] {"uds.request-id", "uds.response-id", "uds.p2", "uds.p2-star", "uds.timeout",
@@ -178,7 +199,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         } catch (IllegalArgumentException e) {
             String key = keyNamedIn(e.getMessage(), "uds.padding", "uds.request-id", "uds.response-id", "uds.p2-star",
                     "uds.p2", "uds.timeout", "uds.n-timeout");
-            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
         }
         Duration udsOverall = uds.overall();
 
@@ -195,7 +217,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
                 layout = PowerModeLayout.fromProperties(layoutProps);
             } catch (IllegalArgumentException e) {
                 String key = powerKeyOf(e.getMessage());
-                throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+                throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
             }
             power = new PowerSourceSpec.Can(layout, v.duration("power.silence-off"));
         } else if (source.equals("stdin")) {
@@ -218,7 +241,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             apn = new Apn(apnName, Apn.PdpType.IP, v.raw("modem.apn.user"), v.raw("modem.apn.password"), auth);
         } catch (IllegalArgumentException e) {
             String key = e.getMessage().contains("user") ? "modem.apn.user" : "modem.apn";
-            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, v.raw(key), KEYS.get(key)[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
         }
 
         URI broker = v.parse("mqtt.broker", TerminalConfig::brokerUri);
@@ -228,9 +252,13 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         }
         Optional<String> user = Optional.of(v.raw("mqtt.username")).filter(s -> !s.isEmpty());
         Optional<String> password = Optional.of(v.raw("mqtt.password")).filter(s -> !s.isEmpty());
-        Duration keepAlive = v.duration("mqtt.keep-alive");
+        Duration keepAlive = v.duration("mqtt.keep-alive", Duration.ofSeconds(1), MAX_KEEP_ALIVE);
+        if (keepAlive.getNano() != 0) {
+            throw new ConfigException("mqtt.keep-alive", v.raw("mqtt.keep-alive"), KEYS.get("mqtt.keep-alive")[1]);
+        }
 
         Path dataDir = base.resolve(v.parse("data.dir", (String t) -> Path.of(t))).normalize();
+        checkDataDir(dataDir, v.raw("data.dir"));
 
         VinPolicy mode = v.parse("vin.mode", t -> VinPolicy.valueOf(t.trim().toUpperCase(Locale.ROOT)));
         int reads = v.integer("vin.reads", 2, 20);
@@ -259,15 +287,36 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
 
     /** Reads only {@code data.dir} (for commands that need nothing else). */
     public static Path dataDirOf(Path configFile) throws ConfigException, IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
+        Properties p = PropertiesFile.read(configFile);
         String dir = p.getProperty("data.dir");
         if (dir == null || dir.isBlank()) {
             throw new ConfigException("data.dir", dir, KEYS.get("data.dir")[1]);
         }
-        return configFile.toAbsolutePath().getParent().resolve(dir.trim()).normalize();
+        Path resolved;
+        try {
+            resolved = configFile.toAbsolutePath().getParent().resolve(dir.trim()).normalize();
+        } catch (InvalidPathException e) {
+            throw new ConfigException("data.dir", dir, KEYS.get("data.dir")[1] + " ("
+                    + ConfigException.printable(e.getMessage()) + ")");
+        }
+        checkDataDir(resolved, dir);
+        return resolved;
+    }
+
+    /**
+     * A data directory that is a file, or lies under one, is a configuration error (exit 2: fix the file), not
+     * a start failure the service manager would retry every 10 s for ever. A missing one is made at start.
+     */
+    private static void checkDataDir(Path dir, String raw) throws ConfigException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new ConfigException("data.dir", raw, KEYS.get("data.dir")[1] + "; " + p
+                            + (p.equals(dir) ? " is a file" : " is a file, not a directory to make it in"));
+                }
+                return;
+            }
+        }
     }
 
     static URI brokerUri(String text) {
@@ -278,8 +327,17 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme) || uri.getHost() == null || uri.getPort() <= 0) {
+        if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme) || uri.getHost() == null || uri.getPort() == -1) {
             throw new IllegalArgumentException("scheme tcp/ssl/ws/wss, host and port are required");
+        }
+        if (uri.getPort() < 1 || uri.getPort() > 0xFFFF) {
+            throw new IllegalArgumentException("port " + uri.getPort() + " is not 1-65535");
+        }
+        boolean web = scheme.startsWith("ws");
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
+                || (!web && uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
+            throw new IllegalArgumentException("nothing but scheme, host and port (user and password have keys of "
+                    + "their own)");
         }
         return uri;
     }
@@ -307,7 +365,22 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException("not positive");
         }
+        if (d.getNano() % 1_000_000 != 0) {
+            throw new IllegalArgumentException("finer than a millisecond");
+        }
         return d;
+    }
+
+    /** {@code 24h}, {@code 60s}, {@code 1500ms}: the shortest unit that is exact. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static String nearest(String unknown) {
@@ -374,12 +447,24 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
                 return parser.apply(value.trim());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(key, value, KEYS.get(key)[1]
-                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+                        + (e.getMessage() == null ? "" : " (" + ConfigException.printable(e.getMessage()) + ")"));
             }
         }
 
+        /** A duration from 1 ms to {@link #MAX_DURATION}. */
         Duration duration(String key) throws ConfigException {
-            return parse(key, TerminalConfig::parseDuration);
+            return duration(key, Duration.ofMillis(1), MAX_DURATION);
+        }
+
+        /** A duration within [min, max]; the key's expectation names the range when it is not the default one. */
+        Duration duration(String key, Duration min, Duration max) throws ConfigException {
+            Duration d = parse(key, TerminalConfig::parseDuration);
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                String expected = KEYS.get(key)[1];
+                throw new ConfigException(key, raw(key), expected.startsWith(DURATION)
+                        ? expected + ", at most " + human(max) : expected);
+            }
+            return d;
         }
 
         int integer(String key, int min, int max) throws ConfigException {
@@ -400,7 +485,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
 
         void longer(String key, Duration value, String otherKey, Duration other) throws ConfigException {
             if (value.compareTo(other) <= 0) {
-                throw new ConfigException(key, raw(key), "longer than " + otherKey + " (" + raw(otherKey) + ")");
+                throw new ConfigException(key, raw(key), "longer than " + otherKey + " ("
+                        + ConfigException.printable(raw(otherKey)) + ")");
             }
         }
     }

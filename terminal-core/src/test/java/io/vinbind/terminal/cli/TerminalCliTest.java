@@ -13,7 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -97,6 +101,57 @@ class TerminalCliTest {
         assertEquals(2, run("--config", cfg.toString()));
         assertTrue(err.toString().startsWith("terminal: " + cfg + ": timeout.bind-ack = 'soon' is not valid: "
                 + "expected a positive duration"), err.toString());
+    }
+
+    /**
+     * Each of these used to pass the configuration check and fail only when the daemon started (exit 1, which
+     * systemd restarts every 10 s for ever), or to be accepted and misbehave (port 99999, keep-alive cut to
+     * 16 bits, a second data.dir silently winning). All must stop the daemon at once with exit 2 and one line
+     * naming the key.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "uds.padding = 0xCC      | uds.padding = 0x100                  | uds.padding = '0x100' is not valid: expected a fill byte 0x00..0xFF",
+        "can.channel = slcan:/dev/ttyACM0@500000 | can.channel = slcan:/dev/x@123 | can.channel = 'slcan:/dev/x@123' is not valid",
+        "mqtt.broker = tcp://127.0.0.1:1883 | mqtt.broker = tcp://127.0.0.1:99999 | port 99999 is not 1-65535",
+        "mqtt.keep-alive = 30s   | mqtt.keep-alive = 100000h            | mqtt.keep-alive = '100000h' is not valid: expected a whole number of seconds from 1s to 65535s",
+        "vin.reads = 4           | vin.reads = 4<NL>vin.reads = 20       | vin.reads = '20' is not valid: expected each key once: vin.reads is already set on line",
+        "modem.apn = cmnet       | modem.apn = cm<BEL>net              | modem.apn = 'cm\\x07net' is not valid",
+    })
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void daemon_with_a_value_it_could_never_use_exits_2_at_once_naming_the_key(String line, String replacement,
+                                                                             String message) throws Exception {
+        Path cfg = dir.resolve("terminal.properties");
+        String example = Files.readString(Path.of("src/main/dist/terminal.properties"))
+                .replace("data.dir = /var/lib/vinbind", "data.dir = " + dir.resolve("data"));
+        assertTrue(example.contains(line.trim()), line);
+        Files.writeString(cfg, example.replace(line.trim(), replacement.trim().replace("<NL>", "\n")
+                .replace("<BEL>", "\u0007")));
+        assertEquals(2, run("--config", cfg.toString()), err.toString());
+        assertTrue(err.toString().startsWith("terminal: " + cfg + ": "), err.toString());
+        assertTrue(err.toString().contains(message.trim()), err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void daemon_whose_data_dir_is_a_file_exits_2_naming_data_dir() throws Exception {
+        Path file = Files.writeString(dir.resolve("state"), "a file");
+        Path cfg = dir.resolve("terminal.properties");
+        Files.writeString(cfg, Files.readString(Path.of("src/main/dist/terminal.properties"))
+                .replace("data.dir = /var/lib/vinbind", "data.dir = state"));
+        assertEquals(2, run("--config", cfg.toString()), err.toString());
+        assertEquals("terminal: " + cfg + ": data.dir = 'state' is not valid: expected a directory for the state "
+                + "file, or a path where one can be made (relative paths: to the config file); " + file + " is a file\n",
+                err.toString());
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void the_systemd_unit_does_not_restart_the_daemon_after_a_configuration_error() throws Exception {
+        String unit = Files.readString(Path.of("src/main/dist/vinbind-terminal.service"));
+        assertTrue(unit.lines().anyMatch(l -> l.equals("Restart=on-failure")), unit);
+        assertTrue(unit.lines().anyMatch(l -> l.equals("RestartPreventExitStatus=2")), unit);
     }
 
     @Test
