@@ -1,7 +1,7 @@
 package io.vinbind.protocol;
 
 /**
- * Terminal → server on {@code vinbind/v1/{imsi}/bind}: "bind this modem to this VIN".
+ * Terminal → server on {@code vinbind/v2/{terminalId}/bind}: "bind this modem to this VIN".
  *
  * <p>The VIN is carried as the terminal read it and is judged by the server under its own check-digit
  * policy (an invalid VIN is answered with {@link ReasonCode#INVALID_VIN}, not dropped as malformed), so
@@ -11,14 +11,15 @@ package io.vinbind.protocol;
  * @param version protocol version ({@link Protocol#VERSION})
  * @param requestId id of this upload attempt, echoed in the ack; a retransmission reuses it and gets the
  *     same ack
- * @param imsi the SIM's IMSI; must equal the topic's IMSI
+ * @param terminalId the terminal's id (its certificate's CN); must equal the topic's
+ * @param imsi the SIM's IMSI; must be the IMSI the terminal logged in with
  * @param iccid the SIM's ICCID
  * @param imei the modem's IMEI
  * @param vin the VIN read from the vehicle
  * @param reason why the terminal uploads
  */
-public record BindRequest(int version, String requestId, String imsi, String iccid, String imei, String vin,
-                          UploadReason reason) implements Message {
+public record BindRequest(int version, String requestId, String terminalId, String imsi, String iccid,
+                          String imei, String vin, UploadReason reason) implements Message {
 
     /** Longest VIN string carried: room to report a wrong-length VIN, bounded for the ack. */
     public static final int MAX_VIN_CHARS = 32;
@@ -26,6 +27,7 @@ public record BindRequest(int version, String requestId, String imsi, String icc
     public BindRequest {
         Checks.version(version);
         Identifiers.requireRequestId(requestId);
+        Identifiers.requireTerminalId(terminalId);
         Identifiers.requireImsi(imsi);
         Identifiers.requireIccid(iccid);
         Identifiers.requireImei(imei);
@@ -34,9 +36,9 @@ public record BindRequest(int version, String requestId, String imsi, String icc
     }
 
     /** A request of the current {@link Protocol#VERSION}. */
-    public static BindRequest of(String requestId, String imsi, String iccid, String imei, String vin,
-                                 UploadReason reason) {
-        return new BindRequest(Protocol.VERSION, requestId, imsi, iccid, imei, vin, reason);
+    public static BindRequest of(String requestId, String terminalId, String imsi, String iccid, String imei,
+                                 String vin, UploadReason reason) {
+        return new BindRequest(Protocol.VERSION, requestId, terminalId, imsi, iccid, imei, vin, reason);
     }
 
     @Override

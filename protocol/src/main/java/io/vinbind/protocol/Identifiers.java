@@ -1,5 +1,6 @@
 package io.vinbind.protocol;
 
+import io.vinbind.log.Untrusted;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +29,13 @@ public final class Identifiers {
      */
     private static final Pattern IMEI = Pattern.compile("[0-9]{15}");
 
+    /**
+     * Terminal ids: the CN of the terminal's certificate, issued at the terminal factory; the topic level
+     * that a broker's ACL keys every terminal's subtree by. No MQTT wildcard ({@code + #}), no level
+     * separator and no {@code :} (which service identities use), so one pattern rule confines each terminal.
+     */
+    private static final Pattern TERMINAL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
     /** Request ids: a UUID fits; anything URL- and log-safe up to 64 characters is allowed. */
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
@@ -46,6 +54,10 @@ public final class Identifiers {
         return s != null && IMEI.matcher(s).matches();
     }
 
+    public static boolean isTerminalId(String s) {
+        return s != null && TERMINAL_ID.matcher(s).matches();
+    }
+
     public static boolean isRequestId(String s) {
         return s != null && REQUEST_ID.matcher(s).matches();
     }
@@ -60,6 +72,10 @@ public final class Identifiers {
 
     public static String requireImei(String s) {
         return require("imei", s, isImei(s), "15 decimal digits (3GPP TS 23.003)");
+    }
+
+    public static String requireTerminalId(String s) {
+        return require("terminalId", s, isTerminalId(s), "1-64 characters from A-Z a-z 0-9 . _ - (first not . _ -)");
     }
 
     public static String requireRequestId(String s) {
@@ -78,6 +94,6 @@ public final class Identifiers {
 
     /** Renders untrusted input for an error message: bounded length, control characters escaped. */
     static String printable(String value) {
-        return LogText.escape(value, 40);
+        return Untrusted.escape(value, 40);
     }
 }

@@ -2,14 +2,17 @@ package io.vinbind.protocol;
 
 /**
  * A vinbind payload. Every message names its protocol {@link #version()}, the {@link #requestId()} that
- * ties an ack to its request, and the {@link #imsi()} of the terminal it is from or for (which must equal
- * the IMSI in its topic).
+ * ties an ack to its request, the {@link #terminalId()} of the terminal it is from or for (which must equal
+ * the terminal id in its topic, the identity the broker authenticated), and the {@link #imsi()} of that
+ * terminal's modem.
  */
 public sealed interface Message permits LoginRequest, LoginAck, BindRequest, BindAck {
 
     int version();
 
     String requestId();
+
+    String terminalId();
 
     String imsi();
 
@@ -18,6 +21,6 @@ public sealed interface Message permits LoginRequest, LoginAck, BindRequest, Bin
 
     /** The topic this message is published on. */
     default String topic() {
-        return Topics.topic(imsi(), type());
+        return Topics.topic(terminalId(), type());
     }
 }

@@ -1,7 +1,7 @@
 package io.vinbind.protocol;
 
 /**
- * The vinbind messages and the topic suffix each travels on, below {@code vinbind/v1/{imsi}/}.
+ * The vinbind messages and the topic suffix each travels on, below {@code vinbind/v2/{terminalId}/}.
  *
  * <p>Reserved for later versions (not built; their suffixes must not be used for anything else):
  * {@code heartbeat} and {@code heartbeat/ack} (online presence, server-set interval) and {@code esim/…}
@@ -26,7 +26,7 @@ public enum MessageType {
         this.ack = ack;
     }
 
-    /** The topic levels after {@code vinbind/v1/{imsi}/}. */
+    /** The topic levels after {@code vinbind/v2/{terminalId}/}. */
     public String suffix() {
         return suffix;
     }

@@ -11,11 +11,11 @@ public final class Protocol {
      * payload's fields is a new version, and a receiver refuses versions it does not know with
      * {@link ReasonCode#UNSUPPORTED_VERSION} instead of guessing.
      */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /**
-     * Largest payload, in bytes, either side accepts. The largest legal v1 payload (a bind request with
-     * maximal identifiers) is 245 bytes; 1 KiB leaves headroom while bounding what a misbehaving
+     * Largest payload, in bytes, either side accepts. The largest legal v2 payload (a bind request with
+     * maximal identifiers) is 325 bytes; 1 KiB leaves headroom while bounding what a misbehaving
      * client can make the server parse.
      */
     public static final int MAX_PAYLOAD_BYTES = 1024;

@@ -1,5 +1,6 @@
 package io.vinbind.protocol;
 
+import io.vinbind.log.Untrusted;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -44,9 +45,9 @@ public final class ProtocolException extends Exception {
     private final String field;
     private final String requestId;
 
-    /** The message is escaped ({@link LogText}): it quotes untrusted input and is meant for logs. */
+    /** The message is escaped ({@link io.vinbind.log.Untrusted}): it quotes untrusted input and is meant for logs. */
     ProtocolException(Problem problem, String field, String requestId, String message, Throwable cause) {
-        this(problem, field, requestId, cause, LogText.escape(message, 400));
+        this(problem, field, requestId, cause, Untrusted.escape(message, 400));
     }
 
     private ProtocolException(Problem problem, String field, String requestId, Throwable cause, String escaped) {

@@ -15,11 +15,20 @@ public enum ReasonCode {
     PAYLOAD_TOO_LARGE(false),
     /** A {@code version} this server does not speak. */
     UNSUPPORTED_VERSION(false),
-    /** The IMSI in the payload differs from the IMSI in the topic it was published on. */
+    /** The terminal id in the payload differs from the terminal id in the topic it was published on. */
     IDENTITY_MISMATCH(false),
+    /**
+     * The identities contradict what the server knows — the IMSI is held by another terminal, or the ICCID or
+     * IMEI differs from the factory registry — and the deployment's identity policy refuses that.
+     */
+    IDENTITY_CONFLICT(false),
+    /** As {@link #IDENTITY_CONFLICT}, but the policy holds it for an operator: retry after approval. */
+    IDENTITY_HELD(true),
+    /** The terminal's credential was revoked. */
+    TERMINAL_REVOKED(false),
     /** The IMSI is not in the factory registry. */
     UNKNOWN_IMSI(false),
-    /** A bind from an IMSI that has no accepted login: log in first. */
+    /** A bind from a terminal that has no accepted login with that IMSI: log in first. */
     NOT_LOGGED_IN(true),
     /** The VIN's syntax or check digit is wrong (ISO 3779; see {@link Vin}). */
     INVALID_VIN(false),

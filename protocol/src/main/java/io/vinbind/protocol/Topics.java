@@ -3,11 +3,14 @@ package io.vinbind.protocol;
 import java.util.Objects;
 
 /**
- * MQTT topic names of the vinbind contract: {@code vinbind/v1/{imsi}/{suffix}} with the suffixes of
+ * MQTT topic names of the vinbind contract: {@code vinbind/v2/{terminalId}/{suffix}} with the suffixes of
  * {@link MessageType}.
  *
- * <p>The IMSI is in the topic so that a broker ACL can restrict each terminal to its own subtree, and so
- * the server can check that a payload speaks for the terminal that published it. {@code v1} is the topic
+ * <p>Topics are keyed by the terminal's <em>authenticated</em> identity (the CN of its certificate, which
+ * the broker maps to its user name), so that one pattern rule confines every terminal to its own subtree on
+ * any broker (Mosquitto {@code pattern write vinbind/v2/%u/bind}; AWS IoT's {@code ${iot:ClientId}}) and the
+ * server knows which terminal speaks. An IMSI is an identifier carried in the payload, never a credential:
+ * v1 keyed topics by IMSI, so knowing one was enough to speak for a vehicle. {@code v2} is the topic
  * layout's version (payloads carry their own {@code version}).
  *
  * <p>Servers consume requests through MQTT 5 shared subscriptions ({@link #sharedSubscription}), so the
@@ -16,7 +19,7 @@ import java.util.Objects;
 public final class Topics {
 
     /** The first two levels of every vinbind topic. */
-    public static final String ROOT = "vinbind/v1";
+    public static final String ROOT = "vinbind/v2";
 
     /** The shared-subscription group every server instance joins (MQTT 5 §4.8.2). */
     public static final String SHARE_GROUP = "vinbind";
@@ -24,37 +27,43 @@ public final class Topics {
     private Topics() {
     }
 
-    /** {@code vinbind/v1/{imsi}/{type.suffix}} */
-    public static String topic(String imsi, MessageType type) {
-        Identifiers.requireImsi(imsi);
+    /** {@code vinbind/v2/{terminalId}/{type.suffix}} */
+    public static String topic(String terminalId, MessageType type) {
+        Identifiers.requireTerminalId(terminalId);
         Objects.requireNonNull(type, "type");
-        return ROOT + "/" + imsi + "/" + type.suffix();
+        return ROOT + "/" + terminalId + "/" + type.suffix();
     }
 
-    public static String login(String imsi) {
-        return topic(imsi, MessageType.LOGIN);
+    public static String login(String terminalId) {
+        return topic(terminalId, MessageType.LOGIN);
     }
 
-    public static String loginAck(String imsi) {
-        return topic(imsi, MessageType.LOGIN_ACK);
+    public static String loginAck(String terminalId) {
+        return topic(terminalId, MessageType.LOGIN_ACK);
     }
 
-    public static String bind(String imsi) {
-        return topic(imsi, MessageType.BIND);
+    public static String bind(String terminalId) {
+        return topic(terminalId, MessageType.BIND);
     }
 
-    public static String bindAck(String imsi) {
-        return topic(imsi, MessageType.BIND_ACK);
+    public static String bindAck(String terminalId) {
+        return topic(terminalId, MessageType.BIND_ACK);
     }
 
-    /** Filter for one type from every terminal, e.g. {@code vinbind/v1/+/bind}. */
+    /** The subtree of one terminal, {@code vinbind/v2/{terminalId}/#}: what a broker ACL confines it to. */
+    public static String subtree(String terminalId) {
+        Identifiers.requireTerminalId(terminalId);
+        return ROOT + "/" + terminalId + "/#";
+    }
+
+    /** Filter for one type from every terminal, e.g. {@code vinbind/v2/+/bind}. */
     public static String allTerminals(MessageType type) {
         Objects.requireNonNull(type, "type");
         return ROOT + "/+/" + type.suffix();
     }
 
     /**
-     * Shared-subscription filter for one request type, e.g. {@code $share/vinbind/vinbind/v1/+/bind}: every
+     * Shared-subscription filter for one request type, e.g. {@code $share/vinbind/vinbind/v2/+/bind}: every
      * server instance subscribes with it, and the broker delivers each message to one of them.
      */
     public static String sharedSubscription(MessageType type) {
@@ -65,7 +74,7 @@ public final class Topics {
      * Parses a topic a message arrived on.
      *
      * @throws ProtocolException with {@link ProtocolException.Problem#BAD_TOPIC} when the topic is not a
-     *     vinbind topic or its IMSI is malformed
+     *     vinbind topic or its terminal id is malformed
      */
     public static TopicAddress parse(String topic) throws ProtocolException {
         if (topic == null || !topic.startsWith(ROOT + "/")) {
@@ -74,17 +83,17 @@ public final class Topics {
         String rest = topic.substring(ROOT.length() + 1);
         int slash = rest.indexOf('/');
         if (slash <= 0) {
-            throw ProtocolException.badTopic(topic, "has no IMSI level followed by a message name");
+            throw ProtocolException.badTopic(topic, "has no terminal id level followed by a message name");
         }
-        String imsi = rest.substring(0, slash);
+        String terminalId = rest.substring(0, slash);
         String suffix = rest.substring(slash + 1);
-        if (!Identifiers.isImsi(imsi)) {
-            throw ProtocolException.badTopic(topic, "IMSI level '" + Identifiers.printable(imsi)
-                + "' is not 6-15 decimal digits");
+        if (!Identifiers.isTerminalId(terminalId)) {
+            throw ProtocolException.badTopic(topic, "terminal id level '" + Identifiers.printable(terminalId)
+                + "' is not 1-64 characters A-Z a-z 0-9 . _ -");
         }
         for (MessageType type : MessageType.values()) {
             if (type.suffix().equals(suffix)) {
-                return new TopicAddress(imsi, type);
+                return new TopicAddress(terminalId, type);
             }
         }
         throw ProtocolException.badTopic(topic, "unknown message '" + Identifiers.printable(suffix) + "'");

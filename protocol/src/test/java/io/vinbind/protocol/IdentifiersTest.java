@@ -37,7 +37,7 @@ class IdentifiersTest {
     void require_names_the_field_and_escapes_the_value() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> Identifiers.requireImsi("12\n34"));
-        assertEquals("imsi '12\\u000a34' is not 6-15 decimal digits (3GPP TS 23.003)", e.getMessage());
+        assertEquals("imsi '12\\n34' is not 6-15 decimal digits (3GPP TS 23.003)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Identifiers.requireRequestId(null));
         assertEquals("requestId is missing", e.getMessage());
     }

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 class JsonCodecTest {
 
     private static final String BIND_JSON = "{"
-        + "\"version\":1,"                                   // protocol version
+        + "\"version\":2,"                                   // protocol version
         + "\"requestId\":\"r-42\","                          // echoed by the ack
-        + "\"imsi\":\"460011234567890\","                    // must equal the topic's IMSI
+        + "\"terminalId\":\"TBOX-A2-000017\","               // must equal the topic's terminal id
+        + "\"imsi\":\"460011234567890\","                    // the IMSI the terminal logged in with
         + "\"iccid\":\"89860012345678901234\","              // SIM serial
         + "\"imei\":\"356938035643809\","                    // modem serial
         + "\"vin\":\"1M8GDM9AXKP042788\","                   // the VIN read over UDS 0xF190
@@ -29,19 +30,20 @@ class JsonCodecTest {
     @Test
     void decodes_a_bind_request_field_by_field() throws ProtocolException {
         BindRequest r = JsonCodec.decodeBindRequest(bytes(BIND_JSON));
-        assertEquals(1, r.version());
+        assertEquals(2, r.version());
         assertEquals("r-42", r.requestId());
+        assertEquals("TBOX-A2-000017", r.terminalId());
         assertEquals("460011234567890", r.imsi());
         assertEquals("89860012345678901234", r.iccid());
         assertEquals("356938035643809", r.imei());
         assertEquals("1M8GDM9AXKP042788", r.vin());
         assertEquals(UploadReason.MODEM_REPLACED, r.reason());
-        assertEquals("vinbind/v1/460011234567890/bind", r.topic());
+        assertEquals("vinbind/v2/TBOX-A2-000017/bind", r.topic());
     }
 
     @Test
     void encodes_a_bind_request_with_fields_in_contract_order() {
-        BindRequest r = BindRequest.of("r-42", "460011234567890", "89860012345678901234", "356938035643809",
+        BindRequest r = BindRequest.of("r-42", "TBOX-A2-000017", "460011234567890", "89860012345678901234", "356938035643809",
             "1M8GDM9AXKP042788", UploadReason.MODEM_REPLACED);
         assertEquals(BIND_JSON, new String(JsonCodec.encode(r), UTF_8));
     }
@@ -49,8 +51,9 @@ class JsonCodecTest {
     @Test
     void encodes_and_decodes_a_bind_ack() throws ProtocolException {
         String json = "{"
-            + "\"version\":1,"
+            + "\"version\":2,"
             + "\"requestId\":\"r-42\","
+            + "\"terminalId\":\"TBOX-A2-000017\","
             + "\"imsi\":\"460011234567890\","
             + "\"vin\":\"1M8GDM9AXKP042788\","
             + "\"outcome\":\"REBOUND\","                     // the IMSI was bound to another VIN before
@@ -65,13 +68,13 @@ class JsonCodecTest {
 
     @Test
     void encodes_and_decodes_login_and_login_ack() throws ProtocolException {
-        String login = "{\"version\":1,\"requestId\":\"l-1\",\"imsi\":\"460011234567890\","
+        String login = "{\"version\":2,\"requestId\":\"l-1\",\"terminalId\":\"TBOX-1\",\"imsi\":\"460011234567890\","
             + "\"iccid\":\"8986001234567890123F\",\"imei\":\"356938035643809\"}";
         LoginRequest req = JsonCodec.decodeLoginRequest(bytes(login));
         assertEquals("8986001234567890123F", req.iccid());
         assertEquals(login, new String(JsonCodec.encode(req), UTF_8));
 
-        String ack = "{\"version\":1,\"requestId\":\"l-1\",\"imsi\":\"460011234567890\","
+        String ack = "{\"version\":2,\"requestId\":\"l-1\",\"terminalId\":\"TBOX-1\",\"imsi\":\"460011234567890\","
             + "\"outcome\":\"REJECTED\",\"reason\":\"UNKNOWN_IMSI\"}";
         LoginAck decoded = JsonCodec.decodeLoginAck(bytes(ack));
         assertEquals(LoginOutcome.REJECTED, decoded.outcome());
@@ -106,9 +109,10 @@ class JsonCodecTest {
 
     @Test
     void refuses_wrong_types_without_coercion() {
-        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":\"1\""), "version");
-        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":1.0"), "version");
-        assertWrongType(BIND_JSON.replace("\"version\":1", "\"version\":4294967297"), "version");
+        assertWrongType(BIND_JSON.replace("\"version\":2", "\"version\":\"2\""), "version");
+        assertWrongType(BIND_JSON.replace("\"version\":2", "\"version\":2.0"), "version");
+        assertWrongType(BIND_JSON.replace("\"version\":2", "\"version\":4294967298"), "version");
+        assertWrongType(BIND_JSON.replace("\"TBOX-A2-000017\"", "17"), "terminalId");
         assertWrongType(BIND_JSON.replace("\"imsi\":\"460011234567890\"", "\"imsi\":460011234567890"), "imsi");
         assertWrongType(BIND_JSON.replace("\"r-42\"", "[\"r-42\"]"), "requestId");
         assertWrongType(BIND_JSON.replace("\"MODEM_REPLACED\"", "3"), "reason");
@@ -142,11 +146,15 @@ class JsonCodecTest {
 
     @Test
     void refuses_an_unsupported_version_before_judging_fields() {
-        ProtocolException e = refused("{\"version\":2,\"requestId\":\"r-9\",\"newField\":1}");
+        ProtocolException e = refused("{\"version\":3,\"requestId\":\"r-9\",\"newField\":1}");
         assertEquals(ProtocolException.Problem.UNSUPPORTED_VERSION, e.problem());
         assertEquals(ReasonCode.UNSUPPORTED_VERSION, e.reasonCode());
         assertEquals(Optional.of("r-9"), e.requestId());
-        e = refused(BIND_JSON.replace("\"version\":1", "\"version\":0"));
+        // a v1 payload (IMSI-keyed, no terminal id) is a version problem, not a missing field
+        e = refused("{\"version\":1,\"requestId\":\"r-1\",\"imsi\":\"460011234567890\",\"iccid\":\"89860012345678901234\","
+            + "\"imei\":\"356938035643809\",\"vin\":\"1M8GDM9AXKP042788\",\"reason\":\"ASSEMBLY\"}");
+        assertEquals(ProtocolException.Problem.UNSUPPORTED_VERSION, e.problem());
+        e = refused(BIND_JSON.replace("\"version\":2", "\"version\":0"));
         assertEquals(ProtocolException.Problem.UNSUPPORTED_VERSION, e.problem());
     }
 
@@ -187,16 +195,16 @@ class JsonCodecTest {
 
     @Test
     void the_largest_legal_bind_request_fits_the_limit() {
-        BindRequest r = BindRequest.of("x".repeat(64), "460011234567890", "8".repeat(22), "356938035643809",
-            "V".repeat(BindRequest.MAX_VIN_CHARS), UploadReason.TERMINAL_REPLACED);
-        assertEquals(245, JsonCodec.encode(r).length, "the size docs/protocol.md states");
-        assertTrue(JsonCodec.encode(r).length < Protocol.MAX_PAYLOAD_BYTES / 4);
+        BindRequest r = BindRequest.of("x".repeat(64), "T".repeat(64), "460011234567890", "8".repeat(22),
+            "356938035643809", "V".repeat(BindRequest.MAX_VIN_CHARS), UploadReason.TERMINAL_REPLACED);
+        assertEquals(325, JsonCodec.encode(r).length, "the size docs/protocol.md states");
+        assertTrue(JsonCodec.encode(r).length < Protocol.MAX_PAYLOAD_BYTES / 3);
     }
 
     @Test
     void refuses_an_ack_whose_reason_contradicts_its_outcome() {
         ProtocolException e = assertThrows(ProtocolException.class, () -> JsonCodec.decodeBindAck(bytes(
-            "{\"version\":1,\"requestId\":\"r\",\"imsi\":\"460011234567890\",\"vin\":\"11111111111111111\","
+            "{\"version\":2,\"requestId\":\"r\",\"terminalId\":\"T\",\"imsi\":\"460011234567890\",\"vin\":\"11111111111111111\","
                 + "\"outcome\":\"BOUND\",\"reason\":\"INVALID_VIN\"}")));
         assertEquals(ProtocolException.Problem.INVALID_VALUE, e.problem());
         assertEquals(Optional.of("reason"), e.field());
@@ -251,11 +259,11 @@ class JsonCodecTest {
         ProtocolException unknown = assertThrows(ProtocolException.class,
             () -> JsonCodec.decodeBindRequest(bytes(BIND_JSON.replace("\"reason\"", "\"" + jsonEscapedEsc + "\""))));
         ProtocolException token = assertThrows(ProtocolException.class,
-            () -> JsonCodec.decodeBindRequest(bytes("{\"version\":1,\"requestId\":x" + esc + "}")));
+            () -> JsonCodec.decodeBindRequest(bytes("{\"version\":2,\"requestId\":x" + esc + "}")));
         for (ProtocolException e : new ProtocolException[] {unknown, token}) {
             assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c <= 0x7e), e.getMessage());
         }
-        assertTrue(unknown.getMessage().contains("\\u001b[31m"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("\\x1B[31m"), unknown.getMessage());
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -7,40 +7,44 @@ import org.junit.jupiter.api.Test;
 
 class TopicsTest {
 
-    private static final String IMSI = "460011234567890";
+    private static final String TERMINAL = "TBOX-A2-000017";
 
     @Test
-    void names_the_four_topics_under_the_imsi() {
-        assertEquals("vinbind/v1/460011234567890/login", Topics.login(IMSI));
-        assertEquals("vinbind/v1/460011234567890/login/ack", Topics.loginAck(IMSI));
-        assertEquals("vinbind/v1/460011234567890/bind", Topics.bind(IMSI));
-        assertEquals("vinbind/v1/460011234567890/bind/ack", Topics.bindAck(IMSI));
+    void names_the_four_topics_under_the_terminal_id() {
+        assertEquals("vinbind/v2/TBOX-A2-000017/login", Topics.login(TERMINAL));
+        assertEquals("vinbind/v2/TBOX-A2-000017/login/ack", Topics.loginAck(TERMINAL));
+        assertEquals("vinbind/v2/TBOX-A2-000017/bind", Topics.bind(TERMINAL));
+        assertEquals("vinbind/v2/TBOX-A2-000017/bind/ack", Topics.bindAck(TERMINAL));
+        assertEquals("vinbind/v2/TBOX-A2-000017/#", Topics.subtree(TERMINAL));
     }
 
     @Test
     void shared_subscriptions_use_the_vinbind_group_and_a_single_level_wildcard() {
-        assertEquals("$share/vinbind/vinbind/v1/+/bind", Topics.sharedSubscription(MessageType.BIND));
-        assertEquals("$share/vinbind/vinbind/v1/+/login", Topics.sharedSubscription(MessageType.LOGIN));
-        assertEquals("vinbind/v1/+/bind/ack", Topics.allTerminals(MessageType.BIND_ACK));
+        assertEquals("$share/vinbind/vinbind/v2/+/bind", Topics.sharedSubscription(MessageType.BIND));
+        assertEquals("$share/vinbind/vinbind/v2/+/login", Topics.sharedSubscription(MessageType.LOGIN));
+        assertEquals("vinbind/v2/+/bind/ack", Topics.allTerminals(MessageType.BIND_ACK));
     }
 
     @Test
-    void parses_every_topic_back_to_imsi_and_type() throws ProtocolException {
+    void parses_every_topic_back_to_terminal_id_and_type() throws ProtocolException {
         for (MessageType type : MessageType.values()) {
-            TopicAddress address = Topics.parse(Topics.topic(IMSI, type));
-            assertEquals(IMSI, address.imsi());
+            TopicAddress address = Topics.parse(Topics.topic(TERMINAL, type));
+            assertEquals(TERMINAL, address.terminalId());
             assertEquals(type, address.type());
         }
     }
 
     @Test
-    void refuses_foreign_topics_bad_imsis_and_unknown_messages() {
-        assertBadTopic("other/v1/460011234567890/bind");
-        assertBadTopic("vinbind/v2/460011234567890/bind");
-        assertBadTopic("vinbind/v1/46001abc/bind");
-        assertBadTopic("vinbind/v1/460011234567890/heartbeat"); // reserved, not built
-        assertBadTopic("vinbind/v1/460011234567890");
+    void refuses_foreign_and_v1_topics_bad_terminal_ids_and_unknown_messages() {
+        assertBadTopic("other/v2/TBOX-1/bind");
+        assertBadTopic("vinbind/v1/460011234567890/bind"); // v1 keyed topics by IMSI: not spoken any more
+        assertBadTopic("vinbind/v2/TBOX+1/bind");
+        assertBadTopic("vinbind/v2/svc:vinbind-server/bind"); // service identities are not terminals
+        assertBadTopic("vinbind/v2/-TBOX/bind");
+        assertBadTopic("vinbind/v2/TBOX-1/heartbeat"); // reserved, not built
+        assertBadTopic("vinbind/v2/TBOX-1");
         assertBadTopic(null);
+        assertThrows(IllegalArgumentException.class, () -> Topics.topic("a#b", MessageType.BIND));
     }
 
     @Test

@@ -4,6 +4,9 @@ import io.vinbind.protocol.BindAck;
 import io.vinbind.server.binding.BindingService;
 import io.vinbind.server.binding.JdbcBindingStore;
 import io.vinbind.server.binding.LoginService;
+import io.vinbind.server.binding.TerminalService;
+import io.vinbind.server.auth.ApiTokens;
+import io.vinbind.server.auth.Role;
 import io.vinbind.server.broker.BrokerStartException;
 import io.vinbind.server.broker.EmbeddedBroker;
 import io.vinbind.server.history.History;
@@ -66,11 +69,15 @@ public final class BindingServer implements AutoCloseable {
     private final BindingService bindings;
     private final History history;
     private final ServerMetrics metrics;
+    private final TerminalService terminals;
+    private final ApiTokens tokens;
+    private final Path adminTokenFile;
     private final Deque<AutoCloseable> closeables;
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
                           URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
                           BindingService bindings, History history, ServerMetrics metrics,
+                          TerminalService terminals, ApiTokens tokens, Path adminTokenFile,
                           Deque<AutoCloseable> closeables) {
         this.config = config;
         this.instanceId = instanceId;
@@ -83,6 +90,9 @@ public final class BindingServer implements AutoCloseable {
         this.bindings = bindings;
         this.history = history;
         this.metrics = metrics;
+        this.terminals = terminals;
+        this.tokens = tokens;
+        this.adminTokenFile = adminTokenFile;
         this.closeables = closeables;
     }
 
@@ -129,7 +139,17 @@ public final class BindingServer implements AutoCloseable {
             ModemRegistry registry = new ModemRegistry(db, clock);
             History history = new History(db);
             BindingService bindings = new BindingService(store, clock, config.rebindPolicy(), config.vinPolicy());
-            LoginService logins = new LoginService(store, clock);
+            LoginService logins = new LoginService(store, clock, config.identityPolicy());
+            ApiTokens tokens = new ApiTokens(db, clock);
+            Path adminTokenFile;
+            try {
+                adminTokenFile = bootstrapAdminToken(tokens, config.dataDir());
+            } catch (StoreException e) {
+                throw new ServerStartException("database: cannot set up the first API credential: " + e.getMessage(), e);
+            }
+            java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<String>> revokedHook =
+                new java.util.concurrent.atomic.AtomicReference<>(id -> { });
+            TerminalService terminals = new TerminalService(store, clock, id -> revokedHook.get().accept(id));
             MqttFrontEnd mqtt;
             try {
                 mqtt = new MqttFrontEnd(mqttUri, "vinbind-server-" + instanceId, logins, bindings, metrics,
@@ -146,11 +166,12 @@ public final class BindingServer implements AutoCloseable {
             info.put("db", dbSettings.describe());
             info.put("rebindPolicy", config.rebindPolicy().name());
             info.put("vinCheck", config.vinPolicy().name());
+            info.put("identityPolicy", config.identityPolicy().name());
             HttpApi http;
             try {
                 final MqttFrontEnd front = mqtt;
-                http = new HttpApi(config.httpPort(), bindings, registry, history, metrics, db::isHealthy,
-                    front::isConnected, front::publish, info);
+                http = new HttpApi(config.httpPort(), bindings, terminals, tokens, registry, history, metrics,
+                    db::isHealthy, front::isConnected, front::publish, info);
                 started.push(http);
             } catch (IOException e) {
                 throw new ServerStartException("HTTP API on 127.0.0.1:" + config.httpPort() + ": " + e.getMessage(), e);
@@ -159,7 +180,7 @@ public final class BindingServer implements AutoCloseable {
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
             return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
-                metrics, started);
+                metrics, terminals, tokens, adminTokenFile, started);
         } catch (IOException e) {
             closeAll(started);
             throw new ServerStartException("data directory " + config.dataDir() + ": " + e.getMessage(), e);
@@ -168,6 +189,37 @@ public final class BindingServer implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * Creates the first admin token when the database has none, writes it (owner-only) to
+     * {@value #ADMIN_TOKEN_FILE} in the data directory and returns that file; with an admin already present it
+     * returns the file (it may not exist: another instance, or an administrator, holds the token).
+     */
+    static Path bootstrapAdminToken(ApiTokens tokens, Path dataDir) throws StoreException, IOException {
+        Path file = dataDir.resolve(ADMIN_TOKEN_FILE);
+        if (tokens.hasAdmin()) {
+            return file;
+        }
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        tokens.list().forEach(t -> taken.add(t.name()));
+        String name = "admin";
+        for (int i = 2; taken.contains(name); i++) {
+            name = "admin-" + i; // names of revoked tokens stay taken: they are history
+        }
+        ApiTokens.NewToken t = tokens.create(name, Role.ADMIN, "first start");
+        Path tmp = Files.createTempFile(dataDir, ".admin-token", ".tmp",
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, t.token() + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Logger.warn("no admin credential existed: created API token '{}' with role admin, in {} (owner-only);"
+            + " keep it safe, create others with POST /tokens", name, file);
+        return file;
+    }
+
+    /** Name of the file the first admin token is written to, in the data directory. */
+    public static final String ADMIN_TOKEN_FILE = "admin.token";
 
     /** The broker terminals connect to, e.g. {@code tcp://127.0.0.1:18830}. */
     public URI mqttUri() {
@@ -190,6 +242,21 @@ public final class BindingServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** Terminals: lookup, revocation, identity conflicts. */
+    public TerminalService terminals() {
+        return terminals;
+    }
+
+    /** HTTP API credentials. */
+    public ApiTokens tokens() {
+        return tokens;
+    }
+
+    /** Where the first admin token was written (it may not exist, see {@link #bootstrapAdminToken}). */
+    public Path adminTokenFile() {
+        return adminTokenFile;
     }
 
     /** The modem registry (register modems, import CSV, look up). */

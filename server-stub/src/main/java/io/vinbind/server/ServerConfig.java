@@ -1,6 +1,7 @@
 package io.vinbind.server;
 
 import io.vinbind.protocol.VinPolicy;
+import io.vinbind.server.binding.IdentityPolicy;
 import io.vinbind.server.binding.RebindPolicy;
 import io.vinbind.server.store.DbSettings;
 import java.net.URI;
@@ -22,10 +23,11 @@ import java.util.Optional;
  * @param instanceId MQTT client id of this instance (its persistent session); empty = the id stored in
  *     {@code dataDir/instance-id}, created on first start
  * @param mqttWorkers threads deciding requests concurrently
+ * @param identityPolicy what a login does whose identities contradict what the server knows
  */
 public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
                            Optional<DbSettings> database, RebindPolicy rebindPolicy, VinPolicy vinPolicy,
-                           Optional<String> instanceId, int mqttWorkers) {
+                           Optional<String> instanceId, int mqttWorkers, IdentityPolicy identityPolicy) {
 
     /** Default port of the embedded broker: near MQTT's 1883 but not on it (Mosquitto often holds 1883). */
     public static final int DEFAULT_MQTT_PORT = 18830;
@@ -53,12 +55,16 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         if (mqttWorkers < 1 || mqttWorkers > 64) {
             throw new IllegalArgumentException("MQTT workers " + mqttWorkers + " is not 1-64");
         }
+        Objects.requireNonNull(identityPolicy, "identityPolicy");
     }
 
-    /** Embedded broker on 18830, HTTP on 18080, H2 under {@code dataDir}, policy auto, strict VIN check. */
+    /**
+     * Embedded broker on 18830, HTTP on 18080, H2 under {@code dataDir}, rebind policy auto, strict VIN check,
+     * identity policy hold.
+     */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, Optional.empty(), DEFAULT_MQTT_PORT, DEFAULT_HTTP_PORT, Optional.empty(),
-            RebindPolicy.AUTO, VinPolicy.STRICT, Optional.empty(), 4);
+            RebindPolicy.AUTO, VinPolicy.STRICT, Optional.empty(), 4, IdentityPolicy.HOLD);
     }
 
     /** Like {@link #defaults} but on free ports. */
@@ -67,38 +73,71 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
     }
 
     public ServerConfig withExternalBroker(URI broker) {
-        return new ServerConfig(dataDir, Optional.of(broker), embeddedMqttPort, httpPort, database, rebindPolicy,
-            vinPolicy, instanceId, mqttWorkers);
+        return copy(b -> b.externalBroker = Optional.of(broker));
     }
 
     public ServerConfig withMqttPort(int port) {
-        return new ServerConfig(dataDir, externalBroker, port, httpPort, database, rebindPolicy, vinPolicy,
-            instanceId, mqttWorkers);
+        return copy(b -> b.embeddedMqttPort = port);
     }
 
     public ServerConfig withHttpPort(int port) {
-        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, port, database, rebindPolicy, vinPolicy,
-            instanceId, mqttWorkers);
+        return copy(b -> b.httpPort = port);
     }
 
     public ServerConfig withDatabase(DbSettings db) {
-        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, Optional.of(db), rebindPolicy,
-            vinPolicy, instanceId, mqttWorkers);
+        return copy(b -> b.database = Optional.of(db));
     }
 
     public ServerConfig withRebindPolicy(RebindPolicy policy) {
-        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, policy, vinPolicy,
-            instanceId, mqttWorkers);
+        return copy(b -> b.rebindPolicy = policy);
     }
 
     public ServerConfig withVinPolicy(VinPolicy policy) {
-        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, rebindPolicy, policy,
-            instanceId, mqttWorkers);
+        return copy(b -> b.vinPolicy = policy);
     }
 
     public ServerConfig withInstanceId(String id) {
-        return new ServerConfig(dataDir, externalBroker, embeddedMqttPort, httpPort, database, rebindPolicy,
-            vinPolicy, Optional.of(id), mqttWorkers);
+        return copy(b -> b.instanceId = Optional.of(id));
+    }
+
+    public ServerConfig withMqttWorkers(int workers) {
+        return copy(b -> b.mqttWorkers = workers);
+    }
+
+    public ServerConfig withIdentityPolicy(IdentityPolicy policy) {
+        return copy(b -> b.identityPolicy = policy);
+    }
+
+    /** A copy with some components changed; the compact constructor checks the result. */
+    private ServerConfig copy(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields();
+        f.dataDir = dataDir;
+        f.externalBroker = externalBroker;
+        f.embeddedMqttPort = embeddedMqttPort;
+        f.httpPort = httpPort;
+        f.database = database;
+        f.rebindPolicy = rebindPolicy;
+        f.vinPolicy = vinPolicy;
+        f.instanceId = instanceId;
+        f.mqttWorkers = mqttWorkers;
+        f.identityPolicy = identityPolicy;
+        change.accept(f);
+        return new ServerConfig(f.dataDir, f.externalBroker, f.embeddedMqttPort, f.httpPort, f.database,
+            f.rebindPolicy, f.vinPolicy, f.instanceId, f.mqttWorkers, f.identityPolicy);
+    }
+
+    /** The components, mutable, for {@link #copy}. */
+    private static final class Fields {
+        Path dataDir;
+        Optional<URI> externalBroker;
+        int embeddedMqttPort;
+        int httpPort;
+        Optional<DbSettings> database;
+        RebindPolicy rebindPolicy;
+        VinPolicy vinPolicy;
+        Optional<String> instanceId;
+        int mqttWorkers;
+        IdentityPolicy identityPolicy;
     }
 
     private static void checkPort(String what, int port) {

@@ -37,6 +37,11 @@ public final class Fixtures {
         return withCheckDigit(String.format("LSVAU2180N2%06d", serial));
     }
 
+    /** The terminal the tests put a modem in: {@code T-<imsi>} (a terminal id, the topic level of protocol v2). */
+    public static String terminalOf(String imsi) {
+        return "T-" + imsi;
+    }
+
     /** A distinct IMSI per number; {@link #iccidOf} and {@link #imeiOf} derive its SIM and modem. */
     public static String imsi(int n) {
         return String.format("46001%010d", n);

@@ -17,36 +17,43 @@ public final class TestTerminal implements AutoCloseable {
 
     public static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
 
+    public final String terminalId;
     public final String imsi;
     public final String iccid;
     public final String imei;
     public final TestMqttClient mqtt;
 
+    /** The terminal {@link Fixtures#terminalOf} names for this IMSI. */
     public TestTerminal(URI broker, String imsi, String iccid, String imei) throws Exception {
+        this(broker, Fixtures.terminalOf(imsi), imsi, iccid, imei);
+    }
+
+    public TestTerminal(URI broker, String terminalId, String imsi, String iccid, String imei) throws Exception {
+        this.terminalId = terminalId;
         this.imsi = imsi;
         this.iccid = iccid;
         this.imei = imei;
-        this.mqtt = new TestMqttClient(broker, "terminal-" + imsi + "-" + UUID.randomUUID().toString().substring(0, 6));
-        mqtt.subscribe(Topics.loginAck(imsi));
-        mqtt.subscribe(Topics.bindAck(imsi));
+        this.mqtt = new TestMqttClient(broker, terminalId);
+        mqtt.subscribe(Topics.loginAck(terminalId));
+        mqtt.subscribe(Topics.bindAck(terminalId));
     }
 
     public LoginAck login() throws Exception {
-        LoginRequest req = LoginRequest.of("login-" + UUID.randomUUID(), imsi, iccid, imei);
-        mqtt.publish(Topics.login(imsi), JsonCodec.encode(req));
+        LoginRequest req = LoginRequest.of("login-" + UUID.randomUUID(), terminalId, imsi, iccid, imei);
+        mqtt.publish(Topics.login(terminalId), JsonCodec.encode(req));
         return loginAck();
     }
 
     public LoginAck loginAck() throws InterruptedException, ProtocolException {
-        return JsonCodec.decodeLoginAck(mqtt.await(Topics.loginAck(imsi), ACK_TIMEOUT));
+        return JsonCodec.decodeLoginAck(mqtt.await(Topics.loginAck(terminalId), ACK_TIMEOUT));
     }
 
     public BindRequest request(String vin) {
-        return BindRequest.of("bind-" + UUID.randomUUID(), imsi, iccid, imei, vin, UploadReason.ASSEMBLY);
+        return BindRequest.of("bind-" + UUID.randomUUID(), terminalId, imsi, iccid, imei, vin, UploadReason.ASSEMBLY);
     }
 
     public BindAck bind(BindRequest req) throws Exception {
-        mqtt.publish(Topics.bind(imsi), JsonCodec.encode(req));
+        mqtt.publish(Topics.bind(terminalId), JsonCodec.encode(req));
         return bindAck();
     }
 
@@ -56,11 +63,11 @@ public final class TestTerminal implements AutoCloseable {
 
     /** Publishes raw bytes on this terminal's bind topic. */
     public void publishRawBind(byte[] payload) throws Exception {
-        mqtt.publish(Topics.bind(imsi), payload);
+        mqtt.publish(Topics.bind(terminalId), payload);
     }
 
     public BindAck bindAck() throws InterruptedException, ProtocolException {
-        return JsonCodec.decodeBindAck(mqtt.await(Topics.bindAck(imsi), ACK_TIMEOUT));
+        return JsonCodec.decodeBindAck(mqtt.await(Topics.bindAck(terminalId), ACK_TIMEOUT));
     }
 
     @Override

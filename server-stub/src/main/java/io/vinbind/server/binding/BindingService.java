@@ -37,7 +37,13 @@ import org.tinylog.Logger;
  * between different IMSIs (the loser retries and sees the winner's binding). The answer is stored with the
  * requestId so that a replay gets the same ack and appends no history.
  *
- * <p>Refusals for bad input (identity mismatch, invalid VIN, unknown IMSI, not logged in) write nothing.
+ * <p>The terminal that speaks is the one the topic names (authenticated by the broker); it may bind only the
+ * IMSI it holds, i.e. the one its latest accepted login named ({@link LoginService}). A VIN bound through
+ * another terminal and now uploaded by this one is a terminal replacement, recorded as
+ * {@link HistoryEvent#TERMINAL_REPLACED} with the rebind (which the policy still governs).
+ *
+ * <p>Refusals for bad input (identity mismatch, invalid VIN, unknown IMSI, not logged in, revoked) write
+ * nothing.
  */
 public final class BindingService {
 
@@ -65,49 +71,56 @@ public final class BindingService {
      *
      * @param source who relayed it, for the history ({@code mqtt:<instance>})
      */
-    public BindResult bind(BindRequest request, String topicImsi, String source) {
-        if (!request.imsi().equals(topicImsi)) {
-            Logger.warn("bind {}: payload IMSI {} differs from topic IMSI {}", request.requestId(), request.imsi(),
-                topicImsi);
-            return refused(request, topicImsi, ReasonCode.IDENTITY_MISMATCH);
+    public BindResult bind(BindRequest request, String topicTerminal, String source) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            Logger.warn("bind {}: payload terminal {} differs from topic terminal {}", request.requestId(),
+                request.terminalId(), topicTerminal);
+            return refused(request, topicTerminal, ReasonCode.IDENTITY_MISMATCH);
         }
         Vin vin;
         try {
             vin = Vin.parse(request.vin(), vinPolicy);
         } catch (InvalidVinException e) {
-            Logger.warn("bind {} from {}: {}", request.requestId(), topicImsi, e.getMessage());
-            return refused(request, topicImsi, ReasonCode.INVALID_VIN);
+            Logger.warn("bind {} from {}: {}", request.requestId(), topicTerminal, e.getMessage());
+            return refused(request, topicTerminal, ReasonCode.INVALID_VIN);
         }
         try {
-            return store.inTransaction("bind " + request.requestId() + " of " + topicImsi,
+            return store.inTransaction("bind " + request.requestId() + " of " + topicTerminal,
                 tx -> decide(tx, request, vin.value(), source));
         } catch (ConflictException e) {
-            Logger.warn("bind {} of {}: {}", request.requestId(), topicImsi, e.getMessage());
-            return refused(request, topicImsi, ReasonCode.CONFLICT_RETRY);
+            Logger.warn("bind {} of {}: {}", request.requestId(), topicTerminal, e.getMessage());
+            return refused(request, topicTerminal, ReasonCode.CONFLICT_RETRY);
         } catch (StoreException e) {
-            Logger.error(e, "bind {} of {} failed", request.requestId(), topicImsi);
-            return refused(request, topicImsi, ReasonCode.SERVER_ERROR);
+            Logger.error(e, "bind {} of {} failed", request.requestId(), topicTerminal);
+            return refused(request, topicTerminal, ReasonCode.SERVER_ERROR);
         }
     }
 
     private BindResult decide(BindingStore.Tx tx, BindRequest request, String vin, String source)
         throws SQLException {
+        String terminal = request.terminalId();
         String imsi = request.imsi();
+        Optional<TerminalRecord> known = tx.lockTerminal(terminal);
+        if (known.isPresent() && known.get().revoked()) {
+            Logger.warn("bind {}: terminal {} is revoked", request.requestId(), terminal);
+            return refused(request, terminal, ReasonCode.TERMINAL_REVOKED);
+        }
         Optional<RegistryEntry> modem = tx.lockModem(imsi);
         if (modem.isEmpty()) {
-            Logger.warn("bind {}: IMSI {} is not registered", request.requestId(), imsi);
-            return refused(request, imsi, ReasonCode.UNKNOWN_IMSI);
+            Logger.warn("bind {}: IMSI {} of terminal {} is not registered", request.requestId(), imsi, terminal);
+            return refused(request, terminal, ReasonCode.UNKNOWN_IMSI);
         }
-        Optional<StoredAnswer> earlier = tx.answer(imsi, request.requestId(), BindingStore.RequestKind.BIND);
+        Optional<StoredAnswer> earlier = tx.answer(terminal, imsi, request.requestId(), BindingStore.RequestKind.BIND);
         if (earlier.isPresent()) {
             StoredAnswer a = earlier.get();
-            Logger.info("bind {} of {} replayed: {} {}", request.requestId(), imsi, a.outcome(), a.reason());
-            return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), imsi, a.vin(),
+            Logger.info("bind {} of {} replayed: {} {}", request.requestId(), terminal, a.outcome(), a.reason());
+            return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), terminal, imsi, a.vin(),
                 BindOutcome.valueOf(a.outcome()), a.reason()), true);
         }
-        if (!modem.get().loggedIn()) {
-            Logger.warn("bind {}: IMSI {} has not logged in", request.requestId(), imsi);
-            return refused(request, imsi, ReasonCode.NOT_LOGGED_IN);
+        if (known.isEmpty() || !known.get().imsi().equals(Optional.of(imsi))) {
+            Logger.warn("bind {}: terminal {} holds {}, not IMSI {}: log in first", request.requestId(), terminal,
+                known.flatMap(TerminalRecord::imsi).orElse("no IMSI"), imsi);
+            return refused(request, terminal, ReasonCode.NOT_LOGGED_IN);
         }
         Instant now = clock.instant();
         Optional<Binding> ofImsi = tx.bindingOfImsi(imsi);
@@ -117,18 +130,20 @@ public final class BindingService {
         if (ofImsi.isPresent() && ofImsi.get().vin().equals(vin)) {
             outcome = BindOutcome.ALREADY_BOUND;
         } else if (ofImsi.isEmpty() && ofVin.isEmpty()) {
-            tx.insertBinding(new Binding(imsi, vin, now, Optional.of(request.requestId())));
-            tx.appendHistory(HistoryEntry.of(HistoryEvent.BOUND, now, source).imsi(imsi).vin(vin)
+            tx.insertBinding(new Binding(imsi, vin, now, Optional.of(request.requestId()), Optional.of(terminal)));
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.BOUND, now, source).terminalId(terminal).imsi(imsi).vin(vin)
                 .reason(request.reason().name()).requestId(request.requestId()).build());
             outcome = BindOutcome.BOUND;
         } else {
             switch (policy) {
                 case AUTO -> {
-                    rebind(tx, imsi, vin, ofImsi, ofVin, request.requestId(), request.reason().name(), source, now);
+                    rebind(tx, terminal, imsi, vin, ofImsi, ofVin, request.requestId(), request.reason().name(),
+                        source, now);
                     outcome = BindOutcome.REBOUND;
                 }
                 case REJECT -> {
-                    tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_REJECTED, now, source).imsi(imsi).vin(vin)
+                    tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_REJECTED, now, source).terminalId(terminal)
+                        .imsi(imsi).vin(vin)
                         .previousVin(ofImsi.map(Binding::vin).orElse(null))
                         .previousImsi(ofVin.map(Binding::imsi).orElse(null))
                         .reason("policy reject; upload " + request.reason()).requestId(request.requestId()).build());
@@ -138,12 +153,14 @@ public final class BindingService {
                 case HOLD -> {
                     for (PendingRebind older : tx.openPendingOf(imsi)) {
                         tx.decidePending(older.id(), PendingRebind.State.SUPERSEDED, now, source);
-                        tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_SUPERSEDED, now, source).imsi(imsi)
+                        tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_SUPERSEDED, now, source)
+                            .terminalId(terminal).imsi(imsi)
                             .vin(older.vin()).requestId(older.requestId())
                             .detail("hold " + older.id() + " superseded by request " + request.requestId()).build());
                     }
-                    long id = tx.insertPending(imsi, vin, request.requestId(), request.reason(), now);
-                    tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_HELD, now, source).imsi(imsi).vin(vin)
+                    long id = tx.insertPending(terminal, imsi, vin, request.requestId(), request.reason(), now);
+                    tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_HELD, now, source).terminalId(terminal)
+                        .imsi(imsi).vin(vin)
                         .previousVin(ofImsi.map(Binding::vin).orElse(null))
                         .previousImsi(ofVin.map(Binding::imsi).orElse(null))
                         .reason("policy hold; upload " + request.reason()).requestId(request.requestId())
@@ -154,33 +171,46 @@ public final class BindingService {
                 default -> throw new IllegalStateException("unknown policy " + policy);
             }
         }
-        tx.saveAnswer(imsi, request.requestId(), BindingStore.RequestKind.BIND,
+        tx.saveAnswer(terminal, imsi, request.requestId(), BindingStore.RequestKind.BIND,
             new StoredAnswer(vin, outcome.name(), reason), now);
-        Logger.info("bind {}: {} <-> {} {}{}", request.requestId(), imsi, vin, outcome,
+        Logger.info("bind {}: {} {} <-> {} {}{}", request.requestId(), terminal, imsi, vin, outcome,
             reason == ReasonCode.NONE ? "" : " " + reason);
-        return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), imsi, vin, outcome, reason), false);
+        return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), terminal, imsi, vin, outcome, reason),
+            false);
     }
 
-    /** Rules 2 and 4: release the IMSI's old pair and the VIN's old pair, then bind the new pair. */
-    private static void rebind(BindingStore.Tx tx, String imsi, String vin, Optional<Binding> ofImsi,
+    /**
+     * Rules 2 and 4: release the IMSI's old pair and the VIN's old pair, then bind the new pair. A VIN whose
+     * pair was made through another terminal has had its terminal replaced: recorded as such.
+     */
+    private static void rebind(BindingStore.Tx tx, String terminal, String imsi, String vin, Optional<Binding> ofImsi,
                                Optional<Binding> ofVin, String requestId, String why, String source, Instant now)
         throws SQLException {
         if (ofImsi.isPresent()) {
             Binding old = ofImsi.get();
             tx.deleteBinding(old);
-            tx.appendHistory(HistoryEntry.of(HistoryEvent.RELEASED, now, source).imsi(old.imsi()).vin(old.vin())
-                .reason("IMSI rebound to VIN " + vin).requestId(requestId).build());
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.RELEASED, now, source).terminalId(old.terminalId().orElse(null))
+                .imsi(old.imsi()).vin(old.vin()).reason("IMSI rebound to VIN " + vin).requestId(requestId).build());
         }
+        Optional<String> previousTerminal = Optional.empty();
         if (ofVin.isPresent() && !ofVin.equals(ofImsi)) {
             Binding old = ofVin.get();
             tx.deleteBinding(old);
-            tx.appendHistory(HistoryEntry.of(HistoryEvent.RELEASED, now, source).imsi(old.imsi()).vin(old.vin())
-                .reason("VIN rebound to IMSI " + imsi).requestId(requestId).build());
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.RELEASED, now, source).terminalId(old.terminalId().orElse(null))
+                .imsi(old.imsi()).vin(old.vin()).reason("VIN rebound to IMSI " + imsi).requestId(requestId).build());
+            previousTerminal = old.terminalId().filter(t -> !t.equals(terminal));
         }
-        tx.insertBinding(new Binding(imsi, vin, now, Optional.of(requestId)));
-        tx.appendHistory(HistoryEntry.of(HistoryEvent.REBOUND, now, source).imsi(imsi).vin(vin)
+        if (previousTerminal.isPresent()) {
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.TERMINAL_REPLACED, now, source).terminalId(terminal)
+                .previousTerminalId(previousTerminal.get()).imsi(imsi).previousImsi(ofVin.get().imsi()).vin(vin)
+                .reason(why).requestId(requestId).build());
+            Logger.info("VIN {} was bound through terminal {}, now through {}: terminal replaced", vin,
+                previousTerminal.get(), terminal);
+        }
+        tx.insertBinding(new Binding(imsi, vin, now, Optional.of(requestId), Optional.of(terminal)));
+        tx.appendHistory(HistoryEntry.of(HistoryEvent.REBOUND, now, source).terminalId(terminal).imsi(imsi).vin(vin)
             .previousVin(ofImsi.map(Binding::vin).orElse(null)).previousImsi(ofVin.map(Binding::imsi).orElse(null))
-            .reason(why).requestId(requestId).build());
+            .previousTerminalId(previousTerminal.orElse(null)).reason(why).requestId(requestId).build());
     }
 
     /**
@@ -211,6 +241,9 @@ public final class BindingService {
             if (seen.isEmpty()) {
                 return Optional.<BindAck>empty();
             }
+            if (seen.get().terminalId().isPresent()) {
+                tx.lockTerminal(seen.get().terminalId().get());
+            }
             tx.lockModem(seen.get().imsi());
             PendingRebind hold = tx.lockPending(holdId).orElseThrow(
                 () -> new IllegalStateException("hold " + holdId + " vanished while deciding it"));
@@ -220,36 +253,43 @@ public final class BindingService {
             Instant now = clock.instant();
             BindOutcome outcome;
             ReasonCode reason = ReasonCode.NONE;
+            String terminal = hold.terminalId().orElseThrow(() -> new IllegalStateException("hold " + holdId
+                + " was made before protocol v2 and names no terminal to tell: reject it and let the terminal"
+                + " upload again"));
             if (approve) {
-                tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_APPROVED, now, source).imsi(hold.imsi())
+                tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_APPROVED, now, source).terminalId(terminal)
+                    .imsi(hold.imsi())
                     .vin(hold.vin()).requestId(hold.requestId()).detail("hold " + holdId).build());
                 Optional<Binding> ofImsi = tx.bindingOfImsi(hold.imsi());
                 Optional<Binding> ofVin = tx.bindingOfVin(hold.vin());
                 if (ofImsi.isPresent() && ofImsi.get().vin().equals(hold.vin())) {
                     outcome = BindOutcome.ALREADY_BOUND;
                 } else if (ofImsi.isEmpty() && ofVin.isEmpty()) {
-                    tx.insertBinding(new Binding(hold.imsi(), hold.vin(), now, Optional.of(hold.requestId())));
-                    tx.appendHistory(HistoryEntry.of(HistoryEvent.BOUND, now, source).imsi(hold.imsi())
+                    tx.insertBinding(new Binding(hold.imsi(), hold.vin(), now, Optional.of(hold.requestId()),
+                        Optional.of(terminal)));
+                    tx.appendHistory(HistoryEntry.of(HistoryEvent.BOUND, now, source).terminalId(terminal).imsi(hold.imsi())
                         .vin(hold.vin()).reason(hold.uploadReason().name()).requestId(hold.requestId()).build());
                     outcome = BindOutcome.BOUND;
                 } else {
-                    rebind(tx, hold.imsi(), hold.vin(), ofImsi, ofVin, hold.requestId(), hold.uploadReason().name(),
-                        source, now);
+                    rebind(tx, terminal, hold.imsi(), hold.vin(), ofImsi, ofVin, hold.requestId(),
+                        hold.uploadReason().name(), source, now);
                     outcome = BindOutcome.REBOUND;
                 }
             } else {
-                tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_DENIED, now, source).imsi(hold.imsi())
+                tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_DENIED, now, source).terminalId(terminal)
+                    .imsi(hold.imsi())
                     .vin(hold.vin()).requestId(hold.requestId()).detail("hold " + holdId).build());
                 outcome = BindOutcome.REJECTED;
                 reason = ReasonCode.REBIND_DENIED;
             }
             tx.decidePending(holdId, approve ? PendingRebind.State.APPROVED : PendingRebind.State.DENIED, now,
                 operator);
-            tx.replaceAnswer(hold.imsi(), hold.requestId(), BindingStore.RequestKind.BIND,
+            tx.replaceAnswer(terminal, hold.imsi(), hold.requestId(), BindingStore.RequestKind.BIND,
                 new StoredAnswer(hold.vin(), outcome.name(), reason), now);
             Logger.info("hold {} {} by {}: {} <-> {} {}", holdId, approve ? "approved" : "denied", operator,
                 hold.imsi(), hold.vin(), outcome);
-            return Optional.of(new BindAck(Protocol.VERSION, hold.requestId(), hold.imsi(), hold.vin(), outcome, reason));
+            return Optional.of(new BindAck(Protocol.VERSION, hold.requestId(), terminal, hold.imsi(), hold.vin(), outcome,
+                reason));
         });
         return ack.orElseThrow(() -> new NotFoundException("no held rebind with id " + holdId));
     }
@@ -284,14 +324,18 @@ public final class BindingService {
             if (seen.isEmpty()) {
                 return Optional.<Binding>empty();
             }
-            tx.lockModem(seen.get().imsi()); // same lock order as bind: IMSI row first, then the binding
+            if (seen.get().terminalId().isPresent()) {
+                tx.lockTerminal(seen.get().terminalId().get()); // the lock order of bind: terminal, IMSI, binding
+            }
+            tx.lockModem(seen.get().imsi());
             Optional<Binding> locked = tx.bindingOfVin(vin);
             if (locked.isEmpty() || !locked.get().imsi().equals(seen.get().imsi())) {
                 throw new SQLException("binding of VIN " + vin + " changed while unbinding", "40001");
             }
             tx.deleteBinding(locked.get());
             tx.appendHistory(HistoryEntry.of(HistoryEvent.UNBOUND, clock.instant(), "http:" + by)
-                .imsi(locked.get().imsi()).vin(vin).reason(reason).build());
+                .terminalId(locked.get().terminalId().orElse(null)).imsi(locked.get().imsi()).vin(vin).reason(reason)
+                .build());
             return locked;
         });
         Binding b = removed.orElseThrow(() -> new NotFoundException("VIN " + vin + " has no live binding"));
@@ -350,8 +394,8 @@ public final class BindingService {
         return operator;
     }
 
-    private static BindResult refused(BindRequest request, String topicImsi, ReasonCode reason) {
-        return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), topicImsi, request.vin(),
-            BindOutcome.REJECTED, reason), false);
+    private static BindResult refused(BindRequest request, String topicTerminal, ReasonCode reason) {
+        return new BindResult(new BindAck(Protocol.VERSION, request.requestId(), topicTerminal, request.imsi(),
+            request.vin(), BindOutcome.REJECTED, reason), false);
     }
 }

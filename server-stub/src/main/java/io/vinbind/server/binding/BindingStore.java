@@ -37,18 +37,62 @@ public interface BindingStore {
 
     /** The operations available inside a transaction. */
     interface Tx {
+        /**
+         * The terminal, row-locked until the transaction ends; empty when the server has never heard of it.
+         * Lock order, everywhere: terminal, then registry (modem), then bindings and holds.
+         */
+        Optional<TerminalRecord> lockTerminal(String terminalId) throws java.sql.SQLException;
+
+        /** Records a terminal heard of for the first time. */
+        void insertTerminal(String terminalId, Instant at) throws java.sql.SQLException;
+
+        /** The terminal that holds {@code imsi} (its latest accepted login named it), row-locked. */
+        Optional<String> terminalHolding(String imsi) throws java.sql.SQLException;
+
+        /** The terminal now holds {@code imsi}: an accepted login. */
+        void recordTerminalLogin(String terminalId, String imsi, Instant at) throws java.sql.SQLException;
+
+        /** The terminal holds no IMSI any more (another terminal's login took it over). */
+        void releaseTerminalImsi(String terminalId) throws java.sql.SQLException;
+
+        void revokeTerminal(String terminalId, Instant at, String by, String reason) throws java.sql.SQLException;
+
+        /**
+         * The latest conflict of this terminal, IMSI and kind with this reported value, row-locked; empty when
+         * there is none.
+         */
+        Optional<IdentityConflict> lockConflict(String terminalId, String imsi, IdentityConflict.Kind kind,
+                                                String reported) throws java.sql.SQLException;
+
+        Optional<IdentityConflict> lockConflict(long id) throws java.sql.SQLException;
+
+        long insertConflict(String terminalId, String imsi, IdentityConflict.Kind kind, String expected,
+                            String reported, String requestId, IdentityConflict.State state, Instant at)
+            throws java.sql.SQLException;
+
+        /** Another login ran into the conflict. */
+        void touchConflict(long id, Instant at) throws java.sql.SQLException;
+
+        void decideConflict(long id, IdentityConflict.State state, Instant at, String by) throws java.sql.SQLException;
+
+        /** Conflicts in any of {@code states}, oldest first, at most {@code limit}. */
+        List<IdentityConflict> conflicts(java.util.Set<IdentityConflict.State> states, int limit)
+            throws java.sql.SQLException;
+
         /** The registry entry, row-locked until the transaction ends; empty when not registered. */
         Optional<RegistryEntry> lockModem(String imsi) throws java.sql.SQLException;
 
         void recordLogin(String imsi, String iccid, String imei, Instant at) throws java.sql.SQLException;
 
-        Optional<StoredAnswer> answer(String imsi, String requestId, RequestKind kind) throws java.sql.SQLException;
-
-        void saveAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
+        /** The answer given to the terminal's request, for a replay. */
+        Optional<StoredAnswer> answer(String terminalId, String imsi, String requestId, RequestKind kind)
             throws java.sql.SQLException;
 
-        void replaceAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
-            throws java.sql.SQLException;
+        void saveAnswer(String terminalId, String imsi, String requestId, RequestKind kind, StoredAnswer answer,
+                        Instant at) throws java.sql.SQLException;
+
+        void replaceAnswer(String terminalId, String imsi, String requestId, RequestKind kind, StoredAnswer answer,
+                           Instant at) throws java.sql.SQLException;
 
         /** The live binding of an IMSI, row-locked. */
         Optional<Binding> bindingOfImsi(String imsi) throws java.sql.SQLException;
@@ -63,8 +107,8 @@ public interface BindingStore {
         void appendHistory(HistoryEntry entry) throws java.sql.SQLException;
 
         /** Stores a new hold in state PENDING and returns its id. */
-        long insertPending(String imsi, String vin, String requestId, UploadReason reason, Instant at)
-            throws java.sql.SQLException;
+        long insertPending(String terminalId, String imsi, String vin, String requestId, UploadReason reason,
+                           Instant at) throws java.sql.SQLException;
 
         /** The hold, row-locked. */
         Optional<PendingRebind> lockPending(long id) throws java.sql.SQLException;

@@ -42,6 +42,173 @@ public final class JdbcBindingStore implements BindingStore {
     private record JdbcTx(Connection c) implements Tx {
 
         @Override
+        public Optional<TerminalRecord> lockTerminal(String terminalId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM terminal WHERE terminal_id = ? FOR UPDATE")) {
+                ps.setString(1, terminalId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(terminal(rs)) : Optional.empty();
+                }
+            }
+        }
+
+        @Override
+        public void insertTerminal(String terminalId, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO terminal (terminal_id, first_seen) VALUES (?, ?)")) {
+                ps.setString(1, terminalId);
+                Sql.setInstant(ps, 2, at);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public Optional<String> terminalHolding(String imsi) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT terminal_id FROM terminal WHERE imsi = ? FOR UPDATE")) {
+                ps.setString(1, imsi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        }
+
+        @Override
+        public void recordTerminalLogin(String terminalId, String imsi, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE terminal SET imsi = ?, last_login_at = ?"
+                + " WHERE terminal_id = ?")) {
+                ps.setString(1, imsi);
+                Sql.setInstant(ps, 2, at);
+                ps.setString(3, terminalId);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void releaseTerminalImsi(String terminalId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE terminal SET imsi = NULL WHERE terminal_id = ?")) {
+                ps.setString(1, terminalId);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void revokeTerminal(String terminalId, Instant at, String by, String reason) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE terminal SET revoked_at = ?, revoked_by = ?,"
+                + " revoke_reason = ? WHERE terminal_id = ?")) {
+                Sql.setInstant(ps, 1, at);
+                ps.setString(2, by);
+                ps.setString(3, reason);
+                ps.setString(4, terminalId);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public Optional<IdentityConflict> lockConflict(String terminalId, String imsi, IdentityConflict.Kind kind,
+                                                       String reported) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM identity_conflict WHERE terminal_id = ?"
+                + " AND imsi = ? AND kind = ? AND reported = ? ORDER BY id DESC LIMIT 1 FOR UPDATE")) {
+                ps.setString(1, terminalId);
+                ps.setString(2, imsi);
+                ps.setString(3, kind.name());
+                ps.setString(4, reported);
+                return conflicts(ps).stream().findFirst();
+            }
+        }
+
+        @Override
+        public Optional<IdentityConflict> lockConflict(long id) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM identity_conflict WHERE id = ? FOR UPDATE")) {
+                ps.setLong(1, id);
+                return conflicts(ps).stream().findFirst();
+            }
+        }
+
+        @Override
+        public long insertConflict(String terminalId, String imsi, IdentityConflict.Kind kind, String expected,
+                                   String reported, String requestId, IdentityConflict.State state, Instant at)
+            throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO identity_conflict (terminal_id, imsi, kind,"
+                + " expected, reported, request_id, raised_at, last_seen_at, attempts, state)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, terminalId);
+                ps.setString(2, imsi);
+                ps.setString(3, kind.name());
+                ps.setString(4, expected);
+                ps.setString(5, reported);
+                ps.setString(6, requestId);
+                Sql.setInstant(ps, 7, at);
+                Sql.setInstant(ps, 8, at);
+                ps.setString(9, state.name());
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (!keys.next()) {
+                        throw new SQLException("no id generated for the identity conflict of " + terminalId);
+                    }
+                    return keys.getLong(1);
+                }
+            }
+        }
+
+        @Override
+        public void touchConflict(long id, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE identity_conflict SET attempts = attempts + 1,"
+                + " last_seen_at = ? WHERE id = ?")) {
+                Sql.setInstant(ps, 1, at);
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void decideConflict(long id, IdentityConflict.State state, Instant at, String by) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE identity_conflict SET state = ?, decided_at = ?,"
+                + " decided_by = ? WHERE id = ?")) {
+                ps.setString(1, state.name());
+                Sql.setInstant(ps, 2, at);
+                ps.setString(3, by);
+                ps.setLong(4, id);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public List<IdentityConflict> conflicts(java.util.Set<IdentityConflict.State> states, int limit)
+            throws SQLException {
+            String in = String.join(",", java.util.Collections.nCopies(Math.max(1, states.size()), "?"));
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM identity_conflict WHERE state IN (" + in
+                + ") ORDER BY id LIMIT " + Math.max(1, Math.min(limit, 1000)))) {
+                int i = 1;
+                for (IdentityConflict.State st : states) {
+                    ps.setString(i++, st.name());
+                }
+                if (states.isEmpty()) {
+                    ps.setString(1, "");
+                }
+                return conflicts(ps);
+            }
+        }
+
+        private static TerminalRecord terminal(ResultSet rs) throws SQLException {
+            return new TerminalRecord(rs.getString("terminal_id"), Sql.requiredInstant(rs, "first_seen"),
+                Sql.instant(rs, "last_login_at"), Sql.string(rs, "imsi"), Sql.instant(rs, "revoked_at"),
+                Sql.string(rs, "revoked_by"), Sql.string(rs, "revoke_reason"));
+        }
+
+        private static List<IdentityConflict> conflicts(PreparedStatement ps) throws SQLException {
+            List<IdentityConflict> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new IdentityConflict(rs.getLong("id"), rs.getString("terminal_id"), rs.getString("imsi"),
+                        IdentityConflict.Kind.valueOf(rs.getString("kind")), Sql.string(rs, "expected"),
+                        Sql.string(rs, "reported"), Sql.string(rs, "request_id"), Sql.requiredInstant(rs, "raised_at"),
+                        Sql.requiredInstant(rs, "last_seen_at"), rs.getInt("attempts"),
+                        IdentityConflict.State.valueOf(rs.getString("state")), Sql.instant(rs, "decided_at"),
+                        Sql.string(rs, "decided_by")));
+                }
+            }
+            return out;
+        }
+
+        @Override
         public Optional<RegistryEntry> lockModem(String imsi) throws SQLException {
             return ModemRegistry.lock(c, imsi);
         }
@@ -59,12 +226,14 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
-        public Optional<StoredAnswer> answer(String imsi, String requestId, RequestKind kind) throws SQLException {
+        public Optional<StoredAnswer> answer(String terminalId, String imsi, String requestId, RequestKind kind)
+            throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("SELECT vin, outcome, reason FROM processed_request"
-                + " WHERE imsi = ? AND request_id = ? AND kind = ?")) {
-                ps.setString(1, imsi);
-                ps.setString(2, requestId);
-                ps.setString(3, kind.name());
+                + " WHERE terminal_id = ? AND imsi = ? AND request_id = ? AND kind = ?")) {
+                ps.setString(1, terminalId);
+                ps.setString(2, imsi);
+                ps.setString(3, requestId);
+                ps.setString(4, kind.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
@@ -76,10 +245,10 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
-        public void saveAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
-            throws SQLException {
+        public void saveAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
+                               StoredAnswer answer, Instant at) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_request (imsi, request_id, kind,"
-                + " vin, outcome, reason, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " vin, outcome, reason, answered_at, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, imsi);
                 ps.setString(2, requestId);
                 ps.setString(3, kind.name());
@@ -87,21 +256,23 @@ public final class JdbcBindingStore implements BindingStore {
                 ps.setString(5, answer.outcome());
                 ps.setString(6, answer.reason().name());
                 Sql.setInstant(ps, 7, at);
+                ps.setString(8, terminalId);
                 ps.executeUpdate();
             }
         }
 
         @Override
-        public void replaceAnswer(String imsi, String requestId, RequestKind kind, StoredAnswer answer, Instant at)
-            throws SQLException {
+        public void replaceAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
+                                  StoredAnswer answer, Instant at) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("UPDATE processed_request SET outcome = ?, reason = ?,"
-                + " answered_at = ? WHERE imsi = ? AND request_id = ? AND kind = ?")) {
+                + " answered_at = ? WHERE terminal_id = ? AND imsi = ? AND request_id = ? AND kind = ?")) {
                 ps.setString(1, answer.outcome());
                 ps.setString(2, answer.reason().name());
                 Sql.setInstant(ps, 3, at);
-                ps.setString(4, imsi);
-                ps.setString(5, requestId);
-                ps.setString(6, kind.name());
+                ps.setString(4, terminalId);
+                ps.setString(5, imsi);
+                ps.setString(6, requestId);
+                ps.setString(7, kind.name());
                 ps.executeUpdate();
             }
         }
@@ -140,12 +311,13 @@ public final class JdbcBindingStore implements BindingStore {
 
         @Override
         public void insertBinding(Binding binding) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO binding (imsi, vin, bound_at, request_id)"
-                + " VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO binding (imsi, vin, bound_at, request_id,"
+                + " terminal_id) VALUES (?, ?, ?, ?, ?)")) {
                 ps.setString(1, binding.imsi());
                 ps.setString(2, binding.vin());
                 Sql.setInstant(ps, 3, binding.boundAt());
                 Sql.setOptional(ps, 4, binding.requestId());
+                Sql.setOptional(ps, 5, binding.terminalId());
                 ps.executeUpdate();
             }
         }
@@ -156,16 +328,18 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
-        public long insertPending(String imsi, String vin, String requestId, UploadReason reason, Instant at)
-            throws SQLException {
+        public long insertPending(String terminalId, String imsi, String vin, String requestId, UploadReason reason,
+                                  Instant at) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO pending_rebind (imsi, vin, request_id,"
-                + " upload_reason, requested_at, state) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                + " upload_reason, requested_at, state, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
                 ps.setString(1, imsi);
                 ps.setString(2, vin);
                 ps.setString(3, requestId);
                 ps.setString(4, reason.name());
                 Sql.setInstant(ps, 5, at);
                 ps.setString(6, PendingRebind.State.PENDING.name());
+                ps.setString(7, terminalId);
                 ps.executeUpdate();
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                     if (!keys.next()) {
@@ -288,7 +462,8 @@ public final class JdbcBindingStore implements BindingStore {
                         return Optional.empty();
                     }
                     return Optional.of(new Binding(rs.getString("imsi"), rs.getString("vin"),
-                        Sql.requiredInstant(rs, "bound_at"), Sql.string(rs, "request_id")));
+                        Sql.requiredInstant(rs, "bound_at"), Sql.string(rs, "request_id"),
+                        Sql.string(rs, "terminal_id")));
                 }
             }
         }
@@ -300,7 +475,7 @@ public final class JdbcBindingStore implements BindingStore {
                     out.add(new PendingRebind(rs.getLong("id"), rs.getString("imsi"), rs.getString("vin"),
                         rs.getString("request_id"), UploadReason.valueOf(rs.getString("upload_reason")),
                         Sql.requiredInstant(rs, "requested_at"), PendingRebind.State.valueOf(rs.getString("state")),
-                        Sql.instant(rs, "decided_at"), Sql.string(rs, "decided_by")));
+                        Sql.instant(rs, "decided_at"), Sql.string(rs, "decided_by"), Sql.string(rs, "terminal_id")));
                 }
             }
             return out;

@@ -10,79 +10,206 @@ import io.vinbind.server.history.HistoryEvent;
 import io.vinbind.server.registry.RegistryEntry;
 import io.vinbind.server.store.ConflictException;
 import io.vinbind.server.store.StoreException;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.tinylog.Logger;
 
 /**
- * The login gate: only an IMSI registered at the factory may log in. An accepted login records time, ICCID
- * and IMEI; an ICCID or IMEI that differs from the registry, and from the previous login, is recorded once as
- * a {@link HistoryEvent#SIM_SWAP} / {@link HistoryEvent#MODEM_SWAP}. Refusals touch nothing stored.
+ * The login gate. The terminal that speaks is the one the topic names (the broker authenticated it and
+ * confines it to its own topics); the IMSI it reports is an identifier, checked against what the server
+ * knows:
+ * <ul>
+ *   <li>only an IMSI registered at the factory may log in;</li>
+ *   <li>a revoked terminal is refused;</li>
+ *   <li>an IMSI that another terminal holds, or an ICCID or IMEI that differs from the registry (and from the
+ *       last accepted login), is a <em>conflict</em>, handled by the {@link IdentityPolicy}: accepted and
+ *       recorded, held for an operator, or refused — never silently;</li>
+ *   <li>a known terminal with another registered IMSI had its modem replaced ({@link HistoryEvent#MODEM_REPLACED});
+ *       that is no conflict.</li>
+ * </ul>
+ * An accepted login makes the terminal the holder of the IMSI; a bind is accepted only from the terminal
+ * that holds its IMSI. Refusals store no answer (a replay is judged again).
  */
 public final class LoginService {
 
     private final BindingStore store;
     private final Clock clock;
+    private final IdentityPolicy policy;
 
-    public LoginService(BindingStore store, Clock clock) {
+    public LoginService(BindingStore store, Clock clock, IdentityPolicy policy) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    public IdentityPolicy policy() {
+        return policy;
     }
 
     /**
-     * Handles a login that arrived on the topic of {@code topicImsi}.
+     * Handles a login that arrived on the topic of {@code topicTerminal}.
      *
      * @param source who relayed it, for the history ({@code mqtt:<instance>})
      */
-    public LoginResult login(LoginRequest request, String topicImsi, String source) {
-        if (!request.imsi().equals(topicImsi)) {
-            return refused(request, topicImsi, ReasonCode.IDENTITY_MISMATCH);
+    public LoginResult login(LoginRequest request, String topicTerminal, String source) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            Logger.warn("login {}: payload terminal {} differs from topic terminal {}", request.requestId(),
+                request.terminalId(), topicTerminal);
+            return refused(request, topicTerminal, ReasonCode.IDENTITY_MISMATCH);
         }
         try {
-            return store.inTransaction("login of " + request.imsi(), tx -> {
-                Optional<RegistryEntry> modem = tx.lockModem(request.imsi());
-                if (modem.isEmpty()) {
-                    return refused(request, topicImsi, ReasonCode.UNKNOWN_IMSI);
-                }
-                Optional<StoredAnswer> earlier = tx.answer(request.imsi(), request.requestId(),
-                    BindingStore.RequestKind.LOGIN);
-                if (earlier.isPresent()) {
-                    StoredAnswer a = earlier.get();
-                    return new LoginResult(new LoginAck(Protocol.VERSION, request.requestId(), topicImsi,
-                        LoginOutcome.valueOf(a.outcome()), a.reason()), true);
-                }
-                Instant now = clock.instant();
-                RegistryEntry entry = modem.get();
-                if (differs(entry.modem().iccid(), entry.lastLoginIccid(), request.iccid())) {
-                    tx.appendHistory(HistoryEntry.of(HistoryEvent.SIM_SWAP, now, source).imsi(request.imsi())
-                        .requestId(request.requestId()).reason("login")
-                        .detail("registry ICCID " + entry.modem().iccid().orElse("?") + ", login reported "
-                            + request.iccid()).build());
-                    Logger.warn("IMSI {} logged in with ICCID {} but the registry has {}", request.imsi(),
-                        request.iccid(), entry.modem().iccid().orElse("?"));
-                }
-                if (differs(entry.modem().imei(), entry.lastLoginImei(), request.imei())) {
-                    tx.appendHistory(HistoryEntry.of(HistoryEvent.MODEM_SWAP, now, source).imsi(request.imsi())
-                        .requestId(request.requestId()).reason("login")
-                        .detail("registry IMEI " + entry.modem().imei().orElse("?") + ", login reported "
-                            + request.imei()).build());
-                    Logger.warn("IMSI {} logged in with IMEI {} but the registry has {}", request.imsi(),
-                        request.imei(), entry.modem().imei().orElse("?"));
-                }
-                tx.recordLogin(request.imsi(), request.iccid(), request.imei(), now);
-                tx.saveAnswer(request.imsi(), request.requestId(), BindingStore.RequestKind.LOGIN,
-                    new StoredAnswer("", LoginOutcome.ACCEPTED.name(), ReasonCode.NONE), now);
-                return new LoginResult(LoginAck.accepted(request.requestId(), topicImsi), false);
-            });
+            return store.inTransaction("login of " + topicTerminal + " with " + request.imsi(),
+                tx -> decide(tx, request, topicTerminal, source));
         } catch (ConflictException e) {
-            Logger.warn("login {} of {}: {}", request.requestId(), request.imsi(), e.getMessage());
-            return refused(request, topicImsi, ReasonCode.CONFLICT_RETRY);
+            Logger.warn("login {} of {}: {}", request.requestId(), topicTerminal, e.getMessage());
+            return refused(request, topicTerminal, ReasonCode.CONFLICT_RETRY);
         } catch (StoreException e) {
-            Logger.error(e, "login {} of {} failed", request.requestId(), request.imsi());
-            return refused(request, topicImsi, ReasonCode.SERVER_ERROR);
+            Logger.error(e, "login {} of {} failed", request.requestId(), topicTerminal);
+            return refused(request, topicTerminal, ReasonCode.SERVER_ERROR);
         }
+    }
+
+    private LoginResult decide(BindingStore.Tx tx, LoginRequest request, String terminal, String source)
+        throws SQLException {
+        Instant now = clock.instant();
+        Optional<TerminalRecord> known = tx.lockTerminal(terminal);
+        if (known.isPresent() && known.get().revoked()) {
+            Logger.warn("login {}: terminal {} is revoked", request.requestId(), terminal);
+            return refused(request, terminal, ReasonCode.TERMINAL_REVOKED);
+        }
+        String imsi = request.imsi();
+        Optional<RegistryEntry> modem = tx.lockModem(imsi);
+        if (modem.isEmpty()) {
+            Logger.warn("login {}: IMSI {} of terminal {} is not registered", request.requestId(), imsi, terminal);
+            return refused(request, terminal, ReasonCode.UNKNOWN_IMSI);
+        }
+        Optional<StoredAnswer> earlier = tx.answer(terminal, imsi, request.requestId(), BindingStore.RequestKind.LOGIN);
+        if (earlier.isPresent()) {
+            StoredAnswer a = earlier.get();
+            return new LoginResult(new LoginAck(Protocol.VERSION, request.requestId(), terminal, imsi,
+                LoginOutcome.valueOf(a.outcome()), a.reason()), true);
+        }
+        RegistryEntry entry = modem.get();
+        Optional<String> holder = tx.terminalHolding(imsi).filter(t -> !t.equals(terminal));
+        List<Contradiction> contradictions = new ArrayList<>();
+        holder.ifPresent(t -> contradictions.add(new Contradiction(IdentityConflict.Kind.IMSI_HELD_BY_OTHER_TERMINAL,
+            t, terminal)));
+        if (differs(entry.modem().iccid(), entry.lastLoginIccid(), request.iccid())) {
+            contradictions.add(new Contradiction(IdentityConflict.Kind.ICCID_MISMATCH,
+                entry.modem().iccid().orElseThrow(), request.iccid()));
+        }
+        if (differs(entry.modem().imei(), entry.lastLoginImei(), request.imei())) {
+            contradictions.add(new Contradiction(IdentityConflict.Kind.IMEI_MISMATCH,
+                entry.modem().imei().orElseThrow(), request.imei()));
+        }
+        if (known.isEmpty()) {
+            tx.insertTerminal(terminal, now);
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.TERMINAL_FIRST_SEEN, now, source).terminalId(terminal)
+                .imsi(imsi).requestId(request.requestId()).build());
+        }
+        ReasonCode refusal = ReasonCode.NONE;
+        for (Contradiction c : contradictions) {
+            ReasonCode r = judge(tx, request, terminal, c, source, now);
+            if (r != ReasonCode.NONE && refusal != ReasonCode.IDENTITY_CONFLICT) {
+                refusal = r; // a refusal outranks a hold: retrying cannot help while one part is refused
+            }
+        }
+        if (refusal != ReasonCode.NONE) {
+            return refused(request, terminal, refusal);
+        }
+        for (Contradiction c : contradictions) {
+            HistoryEvent event = switch (c.kind()) {
+                case IMSI_HELD_BY_OTHER_TERMINAL -> HistoryEvent.IMSI_MOVED;
+                case ICCID_MISMATCH -> HistoryEvent.SIM_SWAP;
+                case IMEI_MISMATCH -> HistoryEvent.MODEM_SWAP;
+            };
+            HistoryEntry.Builder row = HistoryEntry.of(event, now, source).terminalId(terminal).imsi(imsi)
+                .requestId(request.requestId()).reason("login, identity policy " + policy.name().toLowerCase())
+                .detail(describe(c));
+            if (c.kind() == IdentityConflict.Kind.IMSI_HELD_BY_OTHER_TERMINAL) {
+                row.previousTerminalId(c.expected());
+                tx.releaseTerminalImsi(c.expected());
+            }
+            tx.appendHistory(row.build());
+            Logger.warn("login {} of {} accepted although {}", request.requestId(), terminal, describe(c));
+        }
+        Optional<String> previousImsi = known.flatMap(TerminalRecord::imsi).filter(i -> !i.equals(imsi));
+        if (previousImsi.isPresent()) {
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.MODEM_REPLACED, now, source).terminalId(terminal)
+                .imsi(imsi).previousImsi(previousImsi.get()).requestId(request.requestId()).reason("login")
+                .build());
+            Logger.info("terminal {} logged in with IMSI {} instead of {}: modem replaced", terminal, imsi,
+                previousImsi.get());
+        }
+        tx.recordTerminalLogin(terminal, imsi, now);
+        tx.recordLogin(imsi, request.iccid(), request.imei(), now);
+        tx.saveAnswer(terminal, imsi, request.requestId(), BindingStore.RequestKind.LOGIN,
+            new StoredAnswer("", LoginOutcome.ACCEPTED.name(), ReasonCode.NONE), now);
+        return new LoginResult(LoginAck.accepted(request.requestId(), terminal, imsi), false);
+    }
+
+    /**
+     * What the policy (or an operator's earlier decision) makes of one contradiction: NONE to let it through,
+     * otherwise the refusal. Each distinct contradiction is recorded once; a terminal trying again only counts.
+     */
+    private ReasonCode judge(BindingStore.Tx tx, LoginRequest request, String terminal, Contradiction c,
+                             String source, Instant now) throws SQLException {
+        String imsi = request.imsi();
+        Optional<IdentityConflict> earlier = tx.lockConflict(terminal, imsi, c.kind(), c.reported());
+        if (earlier.isPresent()) {
+            IdentityConflict conflict = earlier.get();
+            switch (conflict.state()) {
+                case APPROVED -> {
+                    tx.decideConflict(conflict.id(), IdentityConflict.State.ACCEPTED, now, "login " + request.requestId());
+                    return ReasonCode.NONE;
+                }
+                case HELD -> {
+                    tx.touchConflict(conflict.id(), now);
+                    return ReasonCode.IDENTITY_HELD;
+                }
+                case REFUSED, DENIED -> {
+                    tx.touchConflict(conflict.id(), now);
+                    return ReasonCode.IDENTITY_CONFLICT;
+                }
+                case ACCEPTED -> {
+                    // accepted once; the situation has come back (say the IMSI went to another terminal and
+                    // returned): judge it afresh below
+                }
+            }
+        }
+        if (policy == IdentityPolicy.ACCEPT) {
+            return ReasonCode.NONE;
+        }
+        boolean hold = policy == IdentityPolicy.HOLD;
+        long id = tx.insertConflict(terminal, imsi, c.kind(), c.expected(), c.reported(), request.requestId(),
+            hold ? IdentityConflict.State.HELD : IdentityConflict.State.REFUSED, now);
+        HistoryEntry.Builder row = HistoryEntry.of(hold ? HistoryEvent.IDENTITY_HELD : HistoryEvent.IDENTITY_REFUSED,
+            now, source).terminalId(terminal).imsi(imsi).requestId(request.requestId())
+            .reason(c.kind().name()).detail(describe(c) + "; conflict " + id);
+        if (c.kind() == IdentityConflict.Kind.IMSI_HELD_BY_OTHER_TERMINAL) {
+            row.previousTerminalId(c.expected());
+        }
+        tx.appendHistory(row.build());
+        Logger.warn("login {} of {} {}: {} (conflict {})", request.requestId(), terminal,
+            hold ? "held for an operator" : "refused", describe(c), id);
+        return hold ? ReasonCode.IDENTITY_HELD : ReasonCode.IDENTITY_CONFLICT;
+    }
+
+    /** One way the identities of a login contradict what the server knows. */
+    private record Contradiction(IdentityConflict.Kind kind, String expected, String reported) {
+    }
+
+    private static String describe(Contradiction c) {
+        return switch (c.kind()) {
+            case IMSI_HELD_BY_OTHER_TERMINAL -> "the IMSI is held by terminal " + c.expected();
+            case ICCID_MISMATCH -> "registry ICCID " + c.expected() + ", login reported " + c.reported();
+            case IMEI_MISMATCH -> "registry IMEI " + c.expected() + ", login reported " + c.reported();
+        };
     }
 
     /** Differs from the registry (when it has a value) and from what the previous login already reported. */
@@ -91,7 +218,7 @@ public final class LoginService {
             && !lastReported.map(reported::equals).orElse(false);
     }
 
-    private static LoginResult refused(LoginRequest request, String topicImsi, ReasonCode reason) {
-        return new LoginResult(LoginAck.rejected(request.requestId(), topicImsi, reason), false);
+    private static LoginResult refused(LoginRequest request, String topicTerminal, ReasonCode reason) {
+        return new LoginResult(LoginAck.rejected(request.requestId(), topicTerminal, request.imsi(), reason), false);
     }
 }

@@ -17,10 +17,12 @@ import java.util.Optional;
  * @param state where the hold is
  * @param decidedAt when it was decided
  * @param decidedBy who decided
+ * @param terminalId the terminal that uploaded (the decision is published to it); empty for a hold made
+ *     before protocol v2, whose terminal cannot be told
  */
 public record PendingRebind(long id, String imsi, String vin, String requestId, UploadReason uploadReason,
                             Instant requestedAt, State state, Optional<Instant> decidedAt,
-                            Optional<String> decidedBy) {
+                            Optional<String> decidedBy, Optional<String> terminalId) {
 
     /** The life of a hold. */
     public enum State {
@@ -36,5 +38,6 @@ public record PendingRebind(long id, String imsi, String vin, String requestId, 
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(decidedAt, "decidedAt");
         Objects.requireNonNull(decidedBy, "decidedBy");
+        Objects.requireNonNull(terminalId, "terminalId");
     }
 }

@@ -5,6 +5,7 @@ import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.BindingServer;
 import io.vinbind.server.ServerConfig;
 import io.vinbind.server.ServerStartException;
+import io.vinbind.server.binding.IdentityPolicy;
 import io.vinbind.server.binding.RebindPolicy;
 import io.vinbind.server.registry.CsvHeaderException;
 import io.vinbind.server.registry.ImportReport;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
  * file.csv} imports factory registrations.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {ServerCli.ImportModems.class},
+    subcommands = {ServerCli.ImportModems.class, TokenCli.class},
     description = {
         "Runs the vinbind binding server until Ctrl-C.",
         "With no options it needs no setup: an embedded MQTT 5 broker (HiveMQ CE) on 127.0.0.1:"
@@ -53,6 +54,7 @@ import picocli.CommandLine.Parameters;
         "  ./vinbind server --mqtt-port 0 --http-port 0 --data /tmp/vb",
         "  ./vinbind server --mqtt tcp://127.0.0.1:1883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
         "  ./vinbind server import-modems modems.csv",
+        "  ./vinbind server token create --name workshop-7 --role after-sales",
         "", "API and protocol: docs/server.md, docs/protocol.md"})
 public final class ServerCli implements Callable<Integer> {
 
@@ -69,21 +71,36 @@ public final class ServerCli implements Callable<Integer> {
         @Option(names = "--db-user", paramLabel = "USER", description = "Database user (PostgreSQL default: the OS user).")
         String dbUser;
 
-        @Option(names = "--db-password", paramLabel = "PASSWORD", description = "Database password (none for trust auth).")
-        String dbPassword;
+        @Option(names = "--db-password-file", paramLabel = "FILE",
+            description = "File holding the database password (owner-only; no secret goes on a command line). "
+                + "Or set VINBIND_DB_PASSWORD. None for trust authentication.")
+        Path dbPasswordFile;
 
         @Option(names = "--db-schema", paramLabel = "SCHEMA", description = "Schema to create and use (default: the database's default).")
         String dbSchema;
 
         Optional<DbSettings> settings() {
             if (dbUrl == null) {
-                if (dbUser != null || dbPassword != null || dbSchema != null) {
-                    throw new IllegalArgumentException("--db-user, --db-password and --db-schema need --db");
+                if (dbUser != null || dbPasswordFile != null || dbSchema != null) {
+                    throw new IllegalArgumentException("--db-user, --db-password-file and --db-schema need --db");
                 }
                 return Optional.empty();
             }
-            return Optional.of(new DbSettings(dbUrl, Optional.ofNullable(dbUser), Optional.ofNullable(dbPassword),
+            return Optional.of(new DbSettings(dbUrl, Optional.ofNullable(dbUser), password(),
                 Optional.ofNullable(dbSchema), 8));
+        }
+
+        /** From --db-password-file (refused when others can read it) or VINBIND_DB_PASSWORD. */
+        private Optional<String> password() {
+            if (dbPasswordFile != null) {
+                try {
+                    SecretFiles.requireOwnerOnly(dbPasswordFile);
+                    return Optional.of(Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("--db-password-file " + dbPasswordFile + ": " + e.getMessage());
+                }
+            }
+            return Optional.ofNullable(System.getenv("VINBIND_DB_PASSWORD")).filter(p -> !p.isEmpty());
         }
 
         DbSettings settingsOrH2() {
@@ -116,6 +133,12 @@ public final class ServerCli implements Callable<Integer> {
         description = "strict refuses a VIN whose check digit (position 9) is wrong; lenient accepts it (default: ${DEFAULT-VALUE}).")
     VinPolicy vinCheck;
 
+    @Option(names = "--identity-policy", paramLabel = "accept|hold|refuse", defaultValue = "hold",
+        converter = IdentityPolicyConverter.class,
+        description = "A login whose IMSI another terminal holds, or whose ICCID/IMEI contradicts the registry: "
+            + "accept and record, hold for an operator, or refuse (default: ${DEFAULT-VALUE}).")
+    IdentityPolicy identityPolicy;
+
     @Option(names = "--instance-id", paramLabel = "ID",
         description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
     String instanceId;
@@ -143,7 +166,7 @@ public final class ServerCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = ServerConfig.defaults(storage.dataDir).withMqttPort(mqttPort).withHttpPort(httpPort)
-            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck);
+            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck).withIdentityPolicy(identityPolicy);
         if (mqtt != null) {
             config = config.withExternalBroker(mqtt);
         }
@@ -171,8 +194,11 @@ public final class ServerCli implements Callable<Integer> {
         out.printf("  mqtt   %s (%s)%n", server.mqttUri(), server.embeddedBroker() ? "embedded HiveMQ CE" : "external");
         out.printf("  http   %s%n", server.httpBaseUri());
         out.printf("  db     %s%n", config.database().orElse(DbSettings.h2File(config.dataDir())).describe());
-        out.printf("  policy %s, VIN check %s%n", config.rebindPolicy().name().toLowerCase(Locale.ROOT),
-            config.vinPolicy().name().toLowerCase(Locale.ROOT));
+        out.printf("  policy rebind %s, identity %s, VIN check %s%n", config.rebindPolicy().name().toLowerCase(Locale.ROOT),
+            config.identityPolicy().name().toLowerCase(Locale.ROOT), config.vinPolicy().name().toLowerCase(Locale.ROOT));
+        if (Files.exists(server.adminTokenFile())) {
+            out.printf("  admin  API token in %s (owner-only; Authorization: Bearer <token>)%n", server.adminTokenFile());
+        }
         out.println("Ctrl-C stops it.");
         out.flush();
         stop.await();
@@ -242,6 +268,17 @@ public final class ServerCli implements Callable<Integer> {
         public RebindPolicy convert(String value) {
             try {
                 return RebindPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class IdentityPolicyConverter implements CommandLine.ITypeConverter<IdentityPolicy> {
+        @Override
+        public IdentityPolicy convert(String value) {
+            try {
+                return IdentityPolicy.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -25,7 +25,8 @@ public final class History {
     /** Appends {@code entry} inside the caller's transaction, so it commits or rolls back with the change. */
     public static void append(Connection c, HistoryEntry entry) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO history (at, event, imsi, vin, previous_imsi,"
-            + " previous_vin, reason, source, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            + " previous_vin, reason, source, request_id, detail, terminal_id, previous_terminal_id)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             Sql.setInstant(ps, 1, entry.at());
             ps.setString(2, entry.event().name());
             Sql.setOptional(ps, 3, entry.imsi());
@@ -36,6 +37,8 @@ public final class History {
             ps.setString(8, truncate(entry.source(), 128));
             Sql.setOptional(ps, 9, entry.requestId());
             Sql.setOptional(ps, 10, entry.detail().map(d -> truncate(d, 512)));
+            Sql.setOptional(ps, 11, entry.terminalId());
+            Sql.setOptional(ps, 12, entry.previousTerminalId());
             ps.executeUpdate();
         }
     }
@@ -48,6 +51,12 @@ public final class History {
     /** Rows where the IMSI is the current or the previous IMSI, oldest first. */
     public List<HistoryEntry> forImsi(String imsi, int limit) throws StoreException {
         return select("history of IMSI " + imsi, "imsi = ? OR previous_imsi = ?", imsi, limit);
+    }
+
+    /** Rows about a terminal, as the one that spoke or as the one before, oldest first. */
+    public List<HistoryEntry> forTerminal(String terminalId, int limit) throws StoreException {
+        return select("history of terminal " + terminalId, "terminal_id = ? OR previous_terminal_id = ?", terminalId,
+            limit);
     }
 
     /** Every row, oldest first (bounded by {@code limit}). */
@@ -80,7 +89,8 @@ public final class History {
         return new HistoryEntry(rs.getLong("id"), Sql.requiredInstant(rs, "at"),
             HistoryEvent.valueOf(rs.getString("event")), Sql.string(rs, "imsi"), Sql.string(rs, "vin"),
             Sql.string(rs, "previous_imsi"), Sql.string(rs, "previous_vin"), Sql.string(rs, "reason"),
-            rs.getString("source"), Sql.string(rs, "request_id"), Sql.string(rs, "detail"));
+            rs.getString("source"), Sql.string(rs, "request_id"), Sql.string(rs, "detail"),
+            Sql.string(rs, "terminal_id"), Sql.string(rs, "previous_terminal_id"));
     }
 
     private static String truncate(String s, int max) {

@@ -18,10 +18,13 @@ import java.util.Optional;
  * @param source who caused it: {@code mqtt:<instance>}, {@code http:<operator>}
  * @param requestId the terminal request that caused it, if any
  * @param detail free text for people (e.g. registry vs reported ICCID)
+ * @param terminalId the terminal concerned (the one that spoke, or the one acted on)
+ * @param previousTerminalId the terminal that held the IMSI or made the binding before, when that changed
  */
 public record HistoryEntry(long id, Instant at, HistoryEvent event, Optional<String> imsi, Optional<String> vin,
                            Optional<String> previousImsi, Optional<String> previousVin, Optional<String> reason,
-                           String source, Optional<String> requestId, Optional<String> detail) {
+                           String source, Optional<String> requestId, Optional<String> detail,
+                           Optional<String> terminalId, Optional<String> previousTerminalId) {
 
     public HistoryEntry {
         Objects.requireNonNull(at, "at");
@@ -34,6 +37,8 @@ public record HistoryEntry(long id, Instant at, HistoryEvent event, Optional<Str
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(detail, "detail");
+        Objects.requireNonNull(terminalId, "terminalId");
+        Objects.requireNonNull(previousTerminalId, "previousTerminalId");
     }
 
     /** Starts an entry to append. */
@@ -53,6 +58,8 @@ public record HistoryEntry(long id, Instant at, HistoryEvent event, Optional<Str
         private String reason;
         private String requestId;
         private String detail;
+        private String terminalId;
+        private String previousTerminalId;
 
         private Builder(HistoryEvent event, Instant at, String source) {
             this.event = event;
@@ -95,10 +102,21 @@ public record HistoryEntry(long id, Instant at, HistoryEvent event, Optional<Str
             return this;
         }
 
+        public Builder terminalId(String v) {
+            terminalId = v;
+            return this;
+        }
+
+        public Builder previousTerminalId(String v) {
+            previousTerminalId = v;
+            return this;
+        }
+
         public HistoryEntry build() {
             return new HistoryEntry(0, at, event, Optional.ofNullable(imsi), Optional.ofNullable(vin),
                 Optional.ofNullable(previousImsi), Optional.ofNullable(previousVin), Optional.ofNullable(reason),
-                source, Optional.ofNullable(requestId), Optional.ofNullable(detail));
+                source, Optional.ofNullable(requestId), Optional.ofNullable(detail),
+                Optional.ofNullable(terminalId), Optional.ofNullable(previousTerminalId));
         }
     }
 }

@@ -20,8 +20,29 @@ public enum HistoryEvent {
     REBIND_DENIED,
     /** A held rebind was replaced by a newer upload from the same IMSI before anyone decided. */
     REBIND_SUPERSEDED,
-    /** A login reported an ICCID other than the registry's: the SIM was swapped. */
+    /** A login reported an ICCID other than the registry's, and it was let through: the SIM was swapped. */
     SIM_SWAP,
-    /** A login reported an IMEI other than the registry's: the modem was swapped. */
-    MODEM_SWAP
+    /** A login reported an IMEI other than the registry's, and it was let through: the modem was swapped. */
+    MODEM_SWAP,
+    /** A terminal logged in for the first time. */
+    TERMINAL_FIRST_SEEN,
+    /** A known terminal logged in with another registered IMSI: its modem was replaced (previous IMSI named). */
+    MODEM_REPLACED,
+    /**
+     * A terminal bound a VIN that was bound through another terminal: the terminal in that vehicle was
+     * replaced (previous terminal and IMSI named).
+     */
+    TERMINAL_REPLACED,
+    /** An IMSI another terminal held was let through for this one (previous terminal named). */
+    IMSI_MOVED,
+    /** Identities contradicting what the server knows were held for an operator (detail says which). */
+    IDENTITY_HELD,
+    /** Identities contradicting what the server knows were refused by the identity policy. */
+    IDENTITY_REFUSED,
+    /** An operator approved a held or refused identity; the terminal's next login with it is accepted. */
+    IDENTITY_APPROVED,
+    /** An operator denied a held identity. */
+    IDENTITY_DENIED,
+    /** A terminal's credential was revoked; the server refuses its requests from then on. */
+    TERMINAL_REVOKED
 }

@@ -11,13 +11,17 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.vinbind.protocol.BindAck;
 import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.InvalidVinException;
-import io.vinbind.protocol.LogText;
+import io.vinbind.log.Untrusted;
 import io.vinbind.protocol.Vin;
 import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.ServerMetrics;
 import io.vinbind.server.binding.Binding;
 import io.vinbind.server.binding.BindingService;
 import io.vinbind.server.binding.NotFoundException;
+import io.vinbind.server.binding.TerminalService;
+import io.vinbind.server.auth.ApiTokens;
+import io.vinbind.server.auth.Principal;
+import io.vinbind.server.auth.Role;
 import io.vinbind.server.history.History;
 import io.vinbind.server.registry.CsvHeaderException;
 import io.vinbind.server.registry.ImportReport;
@@ -44,24 +48,33 @@ import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
- * The HTTP JSON API. Routes (see docs/server.md for examples):
+ * The HTTP JSON API. Every route but {@code /health} needs a bearer token ({@code Authorization: Bearer
+ * vbt_…}) whose role covers it; the operator recorded in the history is the token's name. Routes (see
+ * docs/server.md for examples), with the role each needs:
  * <pre>
- * GET  /health                              status of database and MQTT, counters (503 when not UP)
- * GET  /metrics                             counters
- * GET  /bindings/vin/{vin}                  live binding of a VIN
- * GET  /bindings/imsi/{imsi}                live binding of an IMSI
- * POST /bindings/vin/{vin}/unbind           after-sales unbind  {"operator": "...", "reason": "..."}
- * GET  /history/vin/{vin}[?limit=n]         history of a VIN
- * GET  /history/imsi/{imsi}[?limit=n]       history of an IMSI
- * GET  /modems[?offset=n&amp;limit=n]           registry
- * GET  /modems/{imsi}                       one registry entry
- * POST /modems/import                       CSV body; per-line report
- * GET  /holds                               rebinds held for approval
- * POST /holds/{id}/approve                  {"operator": "..."}
- * POST /holds/{id}/reject                   {"operator": "..."}
- * PUT  /users/{user}/vehicles/{vin}         link a user account to a VIN
- * DELETE /users/{user}/vehicles/{vin}       unlink
- * GET  /users/{user}/vehicles               user → VIN → IMSI routes
+ * GET  /health                              -           status of database and MQTT (counters with a token; 503 when not UP)
+ * GET  /metrics                             viewer      counters
+ * GET  /bindings/vin/{vin}                  viewer      live binding of a VIN
+ * GET  /bindings/imsi/{imsi}                viewer      live binding of an IMSI
+ * POST /bindings/vin/{vin}/unbind           after-sales unbind  {"reason": "..."}
+ * GET  /history/vin/{vin}[?limit=n]         viewer      history of a VIN
+ * GET  /history/imsi/{imsi}[?limit=n]       viewer      history of an IMSI
+ * GET  /history/terminal/{id}[?limit=n]     viewer      history of a terminal
+ * GET  /modems[?offset=n&amp;limit=n]           viewer      registry
+ * GET  /modems/{imsi}                       viewer      one registry entry
+ * POST /modems/import                       factory     CSV body; per-line report
+ * GET  /holds                               viewer      rebinds held for approval
+ * POST /holds/{id}/approve|reject           after-sales decide a held rebind
+ * GET  /terminals/{id}                      viewer      what the server knows of a terminal
+ * POST /terminals/{id}/revoke               admin       refuse the terminal from now on  {"reason": "..."}
+ * GET  /conflicts                           viewer      identity conflicts held or refused
+ * POST /conflicts/{id}/approve|deny         after-sales decide an identity conflict
+ * GET  /tokens                              admin       API credentials (names and roles, never values)
+ * POST /tokens                              admin       create one {"name": "...", "role": "viewer|after-sales|factory|admin"}
+ * DELETE /tokens/{name}                     admin       revoke one
+ * PUT  /users/{user}/vehicles/{vin}         after-sales link a user account to a VIN
+ * DELETE /users/{user}/vehicles/{vin}       after-sales unlink
+ * GET  /users/{user}/vehicles               viewer      user → VIN → IMSI routes
  * </pre>
  */
 public final class HttpApi implements AutoCloseable {
@@ -86,6 +99,8 @@ public final class HttpApi implements AutoCloseable {
 
     private final HttpTransport transport;
     private final BindingService bindings;
+    private final TerminalService terminals;
+    private final ApiTokens tokens;
     private final ModemRegistry registry;
     private final History history;
     private final ServerMetrics metrics;
@@ -100,10 +115,13 @@ public final class HttpApi implements AutoCloseable {
      * @param decisionPublisher receives the bind-ack of an approved or rejected hold, to publish to the terminal
      * @param info static facts shown by /health (instance id, broker, policy)
      */
-    public HttpApi(int port, BindingService bindings, ModemRegistry registry, History history, ServerMetrics metrics,
+    public HttpApi(int port, BindingService bindings, TerminalService terminals, ApiTokens tokens,
+                   ModemRegistry registry, History history, ServerMetrics metrics,
                    BooleanSupplier databaseUp, BooleanSupplier mqttUp, Consumer<BindAck> decisionPublisher,
                    Map<String, Object> info) throws IOException {
         this.bindings = Objects.requireNonNull(bindings, "bindings");
+        this.terminals = Objects.requireNonNull(terminals, "terminals");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.history = Objects.requireNonNull(history, "history");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -128,7 +146,7 @@ public final class HttpApi implements AutoCloseable {
     /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
     HttpReply handle(HttpRequestData req) {
         String method = req.method();
-        String path = LogText.escape(req.rawPath());
+        String path = Untrusted.escape(req.rawPath());
         int status;
         Object body;
         try {
@@ -138,21 +156,25 @@ public final class HttpApi implements AutoCloseable {
         } catch (HttpError e) {
             status = e.status();
             body = Map.of("error", e.getMessage());
-            Logger.info("HTTP {} {} -> {} {}", LogText.escape(method), path, status, LogText.escape(e.getMessage()));
+            Logger.info("HTTP {} {} -> {} {}", Untrusted.escape(method), path, status, Untrusted.escape(e.getMessage()));
         } catch (IllegalArgumentException e) {
             status = 400;
             body = Map.of("error", e.getMessage());
-            Logger.info("HTTP {} {} -> 400 {}", LogText.escape(method), path, LogText.escape(e.getMessage()));
+            Logger.info("HTTP {} {} -> 400 {}", Untrusted.escape(method), path, Untrusted.escape(e.getMessage()));
         } catch (StoreException e) {
             status = 503;
             body = Map.of("error", "database unavailable: " + e.getMessage());
-            Logger.error(e, "HTTP {} {} failed", LogText.escape(method), path);
+            Logger.error(e, "HTTP {} {} failed", Untrusted.escape(method), path);
         } catch (RuntimeException e) {
             status = 500;
             body = Map.of("error", "internal error: " + e);
-            Logger.error(e, "HTTP {} {} failed", LogText.escape(method), path);
+            Logger.error(e, "HTTP {} {} failed", Untrusted.escape(method), path);
         }
         metrics.increment("http." + (status / 100) + "xx");
+        if (status == 401) { // RFC 6750 §3
+            return new HttpReply(401, "application/json; charset=utf-8", toJson(body),
+                Map.of("WWW-Authenticate", "Bearer realm=\"vinbind\""));
+        }
         return HttpReply.json(status, toJson(body));
     }
 
@@ -176,6 +198,7 @@ public final class HttpApi implements AutoCloseable {
         throws HttpError, StoreException {
         int n = p.size();
         String first = n > 0 ? p.get(0) : "";
+        Optional<Principal> who = authenticate(ex);
         switch (first) {
             case "health" -> {
                 expect(method, "GET", n == 1);
@@ -185,29 +208,34 @@ public final class HttpApi implements AutoCloseable {
                 h.put("status", db && mqtt ? "UP" : "DOWN");
                 h.put("database", db ? "UP" : "DOWN");
                 h.put("mqtt", mqtt ? "CONNECTED" : "DISCONNECTED");
-                h.putAll(info);
-                h.put("counters", metrics.snapshot());
+                if (who.isPresent()) { // a load balancer needs the status; the rest is for credentials
+                    h.putAll(info);
+                    h.put("counters", metrics.snapshot());
+                }
                 return new Reply(db && mqtt ? 200 : 503, h);
             }
             case "metrics" -> {
                 expect(method, "GET", n == 1);
+                require(who, Role.VIEWER);
                 return new Reply(200, metrics.snapshot());
             }
             case "bindings" -> {
                 if (n == 3 && p.get(1).equals("vin")) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return found(bindings.bindingOfVin(vin(p.get(2))), "VIN " + p.get(2) + " has no live binding");
                 }
                 if (n == 3 && p.get(1).equals("imsi")) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return found(bindings.bindingOfImsi(imsi(p.get(2))), "IMSI " + p.get(2) + " has no live binding");
                 }
                 if (n == 4 && p.get(1).equals("vin") && p.get(3).equals("unbind")) {
                     expect(method, "POST", true);
-                    JsonNode b = jsonBody(ex, Set.of("operator", "reason"));
+                    Principal operator = require(who, Role.AFTER_SALES);
+                    JsonNode b = jsonBody(ex, Set.of("reason"));
                     try {
-                        Binding removed = bindings.unbind(vin(p.get(2)), text(b, "operator", true),
-                            text(b, "reason", false));
+                        Binding removed = bindings.unbind(vin(p.get(2)), operator.name(), text(b, "reason", false));
                         return new Reply(200, Map.of("unbound", removed));
                     } catch (NotFoundException e) {
                         throw new HttpError(404, e.getMessage());
@@ -215,20 +243,26 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
             case "history" -> {
-                if (n == 3 && (p.get(1).equals("vin") || p.get(1).equals("imsi"))) {
+                if (n == 3 && (p.get(1).equals("vin") || p.get(1).equals("imsi") || p.get(1).equals("terminal"))) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     int limit = intParam(q, "limit", 100);
-                    return new Reply(200, p.get(1).equals("vin") ? history.forVin(vin(p.get(2)), limit)
-                        : history.forImsi(imsi(p.get(2)), limit));
+                    return new Reply(200, switch (p.get(1)) {
+                        case "vin" -> history.forVin(vin(p.get(2)), limit);
+                        case "imsi" -> history.forImsi(imsi(p.get(2)), limit);
+                        default -> history.forTerminal(terminalId(p.get(2)), limit);
+                    });
                 }
             }
             case "modems" -> {
                 if (n == 1) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return new Reply(200, registry.list(intParam(q, "offset", 0), intParam(q, "limit", 100)));
                 }
                 if (n == 2 && p.get(1).equals("import")) {
                     expect(method, "POST", true);
+                    require(who, Role.FACTORY);
                     byte[] csv = ex.body();
                     try {
                         ImportReport report = registry.importCsv(new StringReader(new String(csv, StandardCharsets.UTF_8)));
@@ -244,22 +278,24 @@ public final class HttpApi implements AutoCloseable {
                 }
                 if (n == 2) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return found(registry.find(imsi(p.get(1))), "IMSI " + p.get(1) + " is not registered");
                 }
             }
             case "holds" -> {
                 if (n == 1) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return new Reply(200, bindings.pending(intParam(q, "limit", 100)));
                 }
                 if (n == 3 && (p.get(2).equals("approve") || p.get(2).equals("reject"))) {
                     expect(method, "POST", true);
+                    Principal operator = require(who, Role.AFTER_SALES);
                     long id = longSegment(p.get(1), "hold id");
-                    JsonNode b = jsonBody(ex, Set.of("operator"));
-                    String operator = text(b, "operator", true);
+                    jsonBody(ex, Set.of());
                     try {
-                        BindAck ack = p.get(2).equals("approve") ? bindings.approve(id, operator)
-                            : bindings.deny(id, operator);
+                        BindAck ack = p.get(2).equals("approve") ? bindings.approve(id, operator.name())
+                            : bindings.deny(id, operator.name());
                         decisionPublisher.accept(ack);
                         return new Reply(200, Map.of("ack", ack));
                     } catch (NotFoundException e) {
@@ -269,13 +305,80 @@ public final class HttpApi implements AutoCloseable {
                     }
                 }
             }
+            case "terminals" -> {
+                if (n == 2) {
+                    expect(method, "GET", true);
+                    require(who, Role.VIEWER);
+                    return found(terminals.terminal(terminalId(p.get(1))), "terminal " + p.get(1) + " is not known");
+                }
+                if (n == 3 && p.get(2).equals("revoke")) {
+                    expect(method, "POST", true);
+                    Principal operator = require(who, Role.ADMIN);
+                    JsonNode b = jsonBody(ex, Set.of("reason"));
+                    try {
+                        return new Reply(200, Map.of("revoked", terminals.revoke(terminalId(p.get(1)), operator.name(),
+                            text(b, "reason", false))));
+                    } catch (IllegalStateException e) {
+                        throw new HttpError(409, e.getMessage());
+                    }
+                }
+            }
+            case "conflicts" -> {
+                if (n == 1) {
+                    expect(method, "GET", true);
+                    require(who, Role.VIEWER);
+                    return new Reply(200, terminals.openConflicts(intParam(q, "limit", 100)));
+                }
+                if (n == 3 && (p.get(2).equals("approve") || p.get(2).equals("deny"))) {
+                    expect(method, "POST", true);
+                    Principal operator = require(who, Role.AFTER_SALES);
+                    long id = longSegment(p.get(1), "conflict id");
+                    jsonBody(ex, Set.of());
+                    try {
+                        return new Reply(200, Map.of("conflict", p.get(2).equals("approve")
+                            ? terminals.approve(id, operator.name()) : terminals.deny(id, operator.name())));
+                    } catch (NotFoundException e) {
+                        throw new HttpError(404, e.getMessage());
+                    } catch (IllegalStateException e) {
+                        throw new HttpError(409, e.getMessage());
+                    }
+                }
+            }
+            case "tokens" -> {
+                if (n == 1 && method.equals("POST")) {
+                    Principal operator = require(who, Role.ADMIN);
+                    JsonNode b = jsonBody(ex, Set.of("name", "role"));
+                    Role role = Role.parse(text(b, "role", true));
+                    try {
+                        ApiTokens.NewToken t = tokens.create(text(b, "name", true), role, operator.name());
+                        return new Reply(201, Map.of("name", t.name(), "role", t.role().label(), "token", t.token()));
+                    } catch (IllegalArgumentException e) {
+                        throw new HttpError(409, e.getMessage());
+                    }
+                }
+                if (n == 1) {
+                    expect(method, "GET", true);
+                    require(who, Role.ADMIN);
+                    return new Reply(200, tokens.list());
+                }
+                if (n == 2) {
+                    expect(method, "DELETE", true);
+                    require(who, Role.ADMIN);
+                    if (!tokens.revoke(p.get(1))) {
+                        throw new HttpError(404, "no live token named '" + p.get(1) + "'");
+                    }
+                    return new Reply(200, Map.of("revoked", p.get(1)));
+                }
+            }
             case "users" -> {
                 if (n == 3 && p.get(2).equals("vehicles")) {
                     expect(method, "GET", true);
+                    require(who, Role.VIEWER);
                     return new Reply(200, Map.of("user", p.get(1), "vehicles", bindings.routesOf(p.get(1))));
                 }
                 if (n == 4 && p.get(2).equals("vehicles")) {
                     if (method.equals("PUT")) {
+                        require(who, Role.AFTER_SALES);
                         try {
                             bindings.linkUser(p.get(1), p.get(3));
                         } catch (InvalidVinException e) {
@@ -284,6 +387,7 @@ public final class HttpApi implements AutoCloseable {
                         return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", true));
                     }
                     expect(method, "DELETE", true);
+                    require(who, Role.AFTER_SALES);
                     if (!bindings.unlinkUser(p.get(1), vin(p.get(3)))) {
                         throw new HttpError(404, "user " + p.get(1) + " is not linked to VIN " + p.get(3));
                     }
@@ -295,6 +399,42 @@ public final class HttpApi implements AutoCloseable {
             }
         }
         throw new HttpError(404, "no such resource: " + method + " /" + String.join("/", p));
+    }
+
+    /**
+     * The principal of an {@code Authorization: Bearer} header (RFC 6750); empty without one. A header that is
+     * there but names no live token is refused at once, whatever the route, so a typo is not mistaken for
+     * anonymous access.
+     */
+    private Optional<Principal> authenticate(HttpRequestData ex) throws HttpError, StoreException {
+        Optional<String> header = ex.header("authorization");
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String h = header.get().trim();
+        if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new HttpError(401, "the Authorization header must be 'Bearer <token>'");
+        }
+        Optional<Principal> who = tokens.verify(h.substring(7).trim());
+        if (who.isEmpty()) {
+            throw new HttpError(401, "the bearer token is not valid (unknown or revoked)");
+        }
+        return who;
+    }
+
+    /** The caller, when its role covers {@code needed}: 401 without a credential, 403 naming the role missing. */
+    private static Principal require(Optional<Principal> who, Role needed) throws HttpError {
+        Principal p = who.orElseThrow(() -> new HttpError(401, "this needs a bearer token with role "
+            + needed.label() + " (Authorization: Bearer <token>)"));
+        if (!p.role().permits(needed)) {
+            throw new HttpError(403, "this needs role " + needed.label() + "; the token '" + p.name() + "' has role "
+                + p.role().label());
+        }
+        return p;
+    }
+
+    private static String terminalId(String s) {
+        return Identifiers.requireTerminalId(s);
     }
 
     private static Reply found(java.util.Optional<?> value, String missing) throws HttpError {
@@ -349,6 +489,9 @@ public final class HttpApi implements AutoCloseable {
 
     private static JsonNode jsonBody(HttpRequestData ex, Set<String> allowed) throws HttpError {
         byte[] raw = ex.body();
+        if (raw.length == 0) {
+            raw = "{}".getBytes(StandardCharsets.US_ASCII);
+        }
         if (raw.length > MAX_JSON_BODY_BYTES) {
             throw new HttpError(413, "body larger than " + MAX_JSON_BODY_BYTES + " bytes");
         }
@@ -365,8 +508,12 @@ public final class HttpApi implements AutoCloseable {
         }
         for (var it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
+            if (f.equals("operator")) {
+                throw new HttpError(400, "field 'operator' is not accepted: the operator recorded is the name of"
+                    + " your credential");
+            }
             if (!allowed.contains(f)) {
-                throw new HttpError(400, "unknown field '" + f + "' (allowed: " + allowed + ")");
+                throw new HttpError(400, "unknown field '" + Untrusted.escape(f) + "' (allowed: " + allowed + ")");
             }
         }
         return node;

@@ -39,7 +39,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.vinbind.protocol.LogText;
+import io.vinbind.log.Untrusted;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -267,7 +267,7 @@ final class HttpTransport implements AutoCloseable {
             if (r instanceof FullHttpResponse refused && refused.status().code() != 100) {
                 refused.release();
                 String why = refused.status().code() == 413 ? "body larger than " + maxBody + " bytes"
-                    : "expectation '" + LogText.escape(start.headers().get(HttpHeaderNames.EXPECT)) + "' not supported";
+                    : "expectation '" + Untrusted.escape(start.headers().get(HttpHeaderNames.EXPECT)) + "' not supported";
                 return response(refused.status(), errorBody.apply(why).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             return r;
@@ -285,7 +285,7 @@ final class HttpTransport implements AutoCloseable {
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
                 String what = cause != null && cause.getMessage() != null ? cause.getMessage() : "undecodable";
-                Logger.info("HTTP malformed request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(what));
+                Logger.info("HTTP malformed request from {}: {}", ctx.channel().remoteAddress(), Untrusted.escape(what));
                 fail(ctx, status, "malformed HTTP request: " + what);
                 return;
             }
@@ -294,7 +294,7 @@ final class HttpTransport implements AutoCloseable {
             }
             if (!req.protocolVersion().equals(HttpVersion.HTTP_1_1) && !req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                 fail(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version '"
-                    + LogText.escape(req.protocolVersion().text()) + "' is not supported; use HTTP/1.1");
+                    + Untrusted.escape(req.protocolVersion().text()) + "' is not supported; use HTTP/1.1");
                 return;
             }
             HttpRequestData data = toData(ctx, req);
@@ -307,7 +307,7 @@ final class HttpTransport implements AutoCloseable {
                     try {
                         reply = handler.handle(data);
                     } catch (RuntimeException e) {
-                        Logger.error(e, "HTTP {} {} failed", data.method(), LogText.escape(data.rawPath()));
+                        Logger.error(e, "HTTP {} {} failed", data.method(), Untrusted.escape(data.rawPath()));
                         reply = HttpReply.json(500, errorBody.apply("internal error").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     }
                     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

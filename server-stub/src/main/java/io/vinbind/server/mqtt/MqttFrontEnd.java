@@ -5,7 +5,7 @@ import io.vinbind.protocol.BindOutcome;
 import io.vinbind.protocol.BindRequest;
 import io.vinbind.protocol.JsonCodec;
 import io.vinbind.protocol.LoginAck;
-import io.vinbind.protocol.LogText;
+import io.vinbind.log.Untrusted;
 import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.Message;
 import io.vinbind.protocol.MessageType;
@@ -44,7 +44,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.tinylog.Logger;
 
 /**
- * Consumes {@code $share/vinbind/vinbind/v1/+/login} and {@code …/+/bind} and answers on the terminal's
+ * Consumes {@code $share/vinbind/vinbind/v2/+/login} and {@code …/+/bind} and answers on the terminal's
  * {@code …/login/ack} and {@code …/bind/ack}.
  *
  * <p>Sessions are persistent ({@code cleanStart=false}, session expiry {@value #SESSION_EXPIRY_S} s) under a
@@ -227,7 +227,7 @@ public final class MqttFrontEnd implements AutoCloseable {
                 workers.execute(() -> handleAndAck(topic, message, pending));
             } catch (RejectedExecutionException e) {
                 // shutting down: left unacknowledged, so the broker redelivers it to this session or a peer
-                Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), LogText.escape(topic));
+                Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), Untrusted.escape(topic));
             }
         }
 
@@ -263,7 +263,7 @@ public final class MqttFrontEnd implements AutoCloseable {
             answered = handle(topic, message.getPayload());
         } catch (RuntimeException e) {
             metrics.increment("errors.unexpected");
-            Logger.error(e, "handling a message on {} failed", LogText.escape(topic));
+            Logger.error(e, "handling a message on {} failed", Untrusted.escape(topic));
             answered = true; // see the class comment: a defect must not block the queue for ever
         }
         if (answered) {
@@ -343,7 +343,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
         if (address.type().isAck()) {
             metrics.increment("dropped.UNEXPECTED_ACK");
-            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), LogText.escape(topic));
+            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), Untrusted.escape(topic));
             return true;
         }
         String kind = address.type() == MessageType.LOGIN ? "login" : "bind";
@@ -355,11 +355,11 @@ public final class MqttFrontEnd implements AutoCloseable {
             return refuseMalformed(address, e);
         }
         if (decoded instanceof LoginRequest login) {
-            LoginResult result = logins.login(login, address.imsi(), source);
+            LoginResult result = logins.login(login, address.terminalId(), source);
             count("login", result.ack().outcome().name(), result.ack().reason(), result.replayed());
             return publishAck(result.ack());
         } else if (decoded instanceof BindRequest bind) {
-            BindResult result = bindings.bind(bind, address.imsi(), source);
+            BindResult result = bindings.bind(bind, address.terminalId(), source);
             count("bind", result.ack().outcome().name(), result.ack().reason(), result.replayed());
             return publishAck(result.ack());
         }
@@ -371,17 +371,19 @@ public final class MqttFrontEnd implements AutoCloseable {
         metrics.increment("refused." + reason.name());
         if (e.requestId().isEmpty()) {
             metrics.increment("dropped.NO_REQUEST_ID");
-            Logger.warn("dropped a {} from {} that has no readable requestId: {}", address.type(), address.imsi(),
-                e.getMessage());
+            Logger.warn("dropped a {} from {} that has no readable requestId: {}", address.type(),
+                address.terminalId(), e.getMessage());
             return true;
         }
         String requestId = e.requestId().get();
-        Logger.warn("refused {} {} from {} with {}: {}", address.type(), requestId, address.imsi(), reason,
+        Logger.warn("refused {} {} from {} with {}: {}", address.type(), requestId, address.terminalId(), reason,
             e.getMessage());
+        // the payload was refused, so its IMSI and VIN are not known: the ack names the terminal only
         if (address.type() == MessageType.LOGIN) {
-            return publishAck(LoginAck.rejected(requestId, address.imsi(), reason));
+            return publishAck(LoginAck.rejected(requestId, address.terminalId(), "", reason));
         }
-        return publishAck(new BindAck(Protocol.VERSION, requestId, address.imsi(), "", BindOutcome.REJECTED, reason));
+        return publishAck(new BindAck(Protocol.VERSION, requestId, address.terminalId(), "", "", BindOutcome.REJECTED,
+            reason));
     }
 
     private void count(String kind, String outcome, ReasonCode reason, boolean replayed) {
@@ -398,7 +400,7 @@ public final class MqttFrontEnd implements AutoCloseable {
     static boolean isBadInput(ReasonCode reason) {
         return switch (reason) {
             case MALFORMED_PAYLOAD, PAYLOAD_TOO_LARGE, UNSUPPORTED_VERSION, IDENTITY_MISMATCH, UNKNOWN_IMSI,
-                NOT_LOGGED_IN, INVALID_VIN -> true;
+                NOT_LOGGED_IN, INVALID_VIN, TERMINAL_REVOKED -> true;
             default -> false;
         };
     }

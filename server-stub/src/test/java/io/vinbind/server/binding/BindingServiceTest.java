@@ -65,10 +65,11 @@ class BindingServiceTest {
         registry.register(Fixtures.modem(IMSI_A, ICCID_A, IMEI_A));
         registry.register(Fixtures.modem(IMSI_B, ICCID_B, IMEI_B));
         registry.register(Fixtures.modem(IMSI_C, Fixtures.ICCID_C, Fixtures.IMEI_C));
-        LoginService logins = new LoginService(store, clock);
+        LoginService logins = new LoginService(store, clock, IdentityPolicy.HOLD);
         for (String[] m : new String[][] {{IMSI_A, ICCID_A, IMEI_A}, {IMSI_B, ICCID_B, IMEI_B}}) {
             assertEquals(LoginOutcome.ACCEPTED,
-                logins.login(LoginRequest.of("login-" + m[0], m[0], m[1], m[2]), m[0], SRC).ack().outcome());
+                logins.login(LoginRequest.of("login-" + m[0], Fixtures.terminalOf(m[0]), m[0], m[1], m[2]),
+                    Fixtures.terminalOf(m[0]), SRC).ack().outcome());
         }
     }
 
@@ -84,22 +85,28 @@ class BindingServiceTest {
     private BindRequest upload(String imsi, String vin) {
         String iccid = imsi.equals(IMSI_A) ? ICCID_A : ICCID_B;
         String imei = imsi.equals(IMSI_A) ? IMEI_A : IMEI_B;
-        return BindRequest.of("r-" + ids.incrementAndGet(), imsi, iccid, imei, vin, UploadReason.ASSEMBLY);
+        return BindRequest.of("r-" + ids.incrementAndGet(), Fixtures.terminalOf(imsi), imsi, iccid, imei, vin,
+            UploadReason.ASSEMBLY);
     }
 
     private BindAck bind(BindingService s, String imsi, String vin) {
-        return s.bind(upload(imsi, vin), imsi, SRC).ack();
+        return s.bind(upload(imsi, vin), Fixtures.terminalOf(imsi), SRC).ack();
     }
 
+    /** The binding events, in order (the logins of setUp left a first-sight row per terminal before them). */
     private List<HistoryEvent> events() throws Exception {
-        return history.all(1000).stream().map(HistoryEntry::event).toList();
+        return bindingRows().stream().map(HistoryEntry::event).toList();
+    }
+
+    private List<HistoryEntry> bindingRows() throws Exception {
+        return history.all(1000).stream().filter(h -> h.event() != HistoryEvent.TERMINAL_FIRST_SEEN).toList();
     }
 
     @Test
     void rule3_binds_an_unbound_imsi_and_records_why() throws Exception {
         BindingService s = service(RebindPolicy.AUTO);
         BindRequest r = upload(IMSI_A, VIN_1);
-        BindAck ack = s.bind(r, IMSI_A, SRC).ack();
+        BindAck ack = s.bind(r, Fixtures.terminalOf(IMSI_A), SRC).ack();
         assertEquals(BindOutcome.BOUND, ack.outcome());
         assertEquals(ReasonCode.NONE, ack.reason());
         assertEquals(r.requestId(), ack.requestId());
@@ -133,7 +140,7 @@ class BindingServiceTest {
         assertEquals(Optional.of(VIN_2), s.bindingOfImsi(IMSI_A).map(Binding::vin));
         assertEquals(Optional.empty(), s.bindingOfVin(VIN_1));
         assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.REBOUND), events());
-        HistoryEntry rebound = history.all(10).get(2);
+        HistoryEntry rebound = bindingRows().get(2);
         assertEquals(Optional.of(VIN_1), rebound.previousVin());
         assertEquals(Optional.empty(), rebound.previousImsi());
     }
@@ -142,15 +149,22 @@ class BindingServiceTest {
     void rule4_vin_bound_to_another_imsi_is_released_in_the_same_transaction() throws Exception {
         BindingService s = service(RebindPolicy.AUTO);
         bind(s, IMSI_A, VIN_1);
-        BindAck ack = bind(s, IMSI_B, VIN_1); // the vehicle's terminal was replaced
+        BindAck ack = bind(s, IMSI_B, VIN_1); // another terminal (with its own modem) in the vehicle
         assertEquals(BindOutcome.REBOUND, ack.outcome());
         assertEquals(Optional.of(IMSI_B), s.bindingOfVin(VIN_1).map(Binding::imsi));
         assertEquals(Optional.empty(), s.bindingOfImsi(IMSI_A));
-        HistoryEntry released = history.all(10).get(1);
-        assertEquals(HistoryEvent.RELEASED, released.event());
+        assertEquals(Optional.of(Fixtures.terminalOf(IMSI_B)), s.bindingOfVin(VIN_1).flatMap(Binding::terminalId));
+        List<HistoryEntry> rows = bindingRows();
+        assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.TERMINAL_REPLACED,
+            HistoryEvent.REBOUND), events());
+        HistoryEntry released = rows.get(1);
         assertEquals(Optional.of(IMSI_A), released.imsi());
-        HistoryEntry rebound = history.all(10).get(2);
+        HistoryEntry replaced = rows.get(2);
+        assertEquals(Optional.of(Fixtures.terminalOf(IMSI_A)), replaced.previousTerminalId(), "the terminal it replaced");
+        assertEquals(Optional.of(Fixtures.terminalOf(IMSI_B)), replaced.terminalId());
+        HistoryEntry rebound = rows.get(3);
         assertEquals(Optional.of(IMSI_A), rebound.previousImsi());
+        assertEquals(Optional.of(Fixtures.terminalOf(IMSI_A)), rebound.previousTerminalId());
     }
 
     @Test
@@ -164,7 +178,7 @@ class BindingServiceTest {
         assertEquals(Optional.empty(), s.bindingOfVin(VIN_1));
         assertEquals(1, Fixtures.count(db, "binding"));
         assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.RELEASED,
-            HistoryEvent.REBOUND), events());
+            HistoryEvent.TERMINAL_REPLACED, HistoryEvent.REBOUND), events());
     }
 
     @Test
@@ -172,10 +186,10 @@ class BindingServiceTest {
         throws Exception {
         BindingService s = service(RebindPolicy.AUTO);
         BindRequest first = upload(IMSI_A, VIN_1);
-        BindAck original = s.bind(first, IMSI_A, SRC).ack();
+        BindAck original = s.bind(first, Fixtures.terminalOf(IMSI_A), SRC).ack();
         bind(s, IMSI_A, VIN_2); // a later upload rebinds
         long historyRows = Fixtures.count(db, "history");
-        BindResult replay = s.bind(first, IMSI_A, SRC);
+        BindResult replay = s.bind(first, Fixtures.terminalOf(IMSI_A), SRC);
         assertTrue(replay.replayed());
         assertEquals(original, replay.ack());
         assertEquals(BindOutcome.BOUND, replay.ack().outcome());
@@ -188,21 +202,21 @@ class BindingServiceTest {
         BindingService reject = service(RebindPolicy.REJECT);
         bind(reject, IMSI_A, VIN_1);
         BindRequest refused = upload(IMSI_B, VIN_1);
-        BindAck first = reject.bind(refused, IMSI_B, SRC).ack();
+        BindAck first = reject.bind(refused, Fixtures.terminalOf(IMSI_B), SRC).ack();
         assertEquals(ReasonCode.REBIND_REJECTED, first.reason());
         String afterRefusal = Fixtures.snapshot(db);
-        BindResult replay = reject.bind(refused, IMSI_B, SRC);
+        BindResult replay = reject.bind(refused, Fixtures.terminalOf(IMSI_B), SRC);
         assertTrue(replay.replayed());
         assertEquals(first, replay.ack());
         assertEquals(afterRefusal, Fixtures.snapshot(db), "no second REBIND_REJECTED row");
 
         BindingService hold = service(RebindPolicy.HOLD);
         BindRequest held = upload(IMSI_A, VIN_2);
-        BindAck pending = hold.bind(held, IMSI_A, SRC).ack();
+        BindAck pending = hold.bind(held, Fixtures.terminalOf(IMSI_A), SRC).ack();
         assertEquals(BindOutcome.PENDING, pending.outcome());
         long holdId = hold.pending(10).get(0).id();
         String afterHold = Fixtures.snapshot(db);
-        assertEquals(pending, hold.bind(held, IMSI_A, SRC).ack());
+        assertEquals(pending, hold.bind(held, Fixtures.terminalOf(IMSI_A), SRC).ack());
         assertEquals(afterHold, Fixtures.snapshot(db), "the replay neither holds again nor supersedes its own hold");
         assertEquals(List.of(holdId), hold.pending(10).stream().map(PendingRebind::id).toList());
     }
@@ -285,7 +299,7 @@ class BindingServiceTest {
         BindingService s = service(RebindPolicy.HOLD);
         assertEquals(BindOutcome.BOUND, bind(s, IMSI_A, VIN_1).outcome(), "a first binding is not held");
         BindRequest change = upload(IMSI_A, VIN_2);
-        BindAck pending = s.bind(change, IMSI_A, SRC).ack();
+        BindAck pending = s.bind(change, Fixtures.terminalOf(IMSI_A), SRC).ack();
         assertEquals(BindOutcome.PENDING, pending.outcome());
         assertEquals(ReasonCode.REBIND_HELD, pending.reason());
         assertEquals(Optional.of(VIN_1), s.bindingOfImsi(IMSI_A).map(Binding::vin), "nothing changed yet");
@@ -299,8 +313,8 @@ class BindingServiceTest {
         assertEquals(Optional.of(VIN_2), s.bindingOfImsi(IMSI_A).map(Binding::vin));
         assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.REBIND_HELD, HistoryEvent.REBIND_APPROVED,
             HistoryEvent.RELEASED, HistoryEvent.REBOUND), events());
-        assertEquals("http:alice", history.all(10).get(2).source());
-        assertEquals(decided, s.bind(change, IMSI_A, SRC).ack(), "a replay now gets the decision");
+        assertEquals("http:alice", bindingRows().get(2).source());
+        assertEquals(decided, s.bind(change, Fixtures.terminalOf(IMSI_A), SRC).ack(), "a replay now gets the decision");
         assertTrue(s.pending(10).isEmpty());
         assertThrows(IllegalStateException.class, () -> s.approve(holds.get(0).id(), "bob"));
     }
@@ -315,6 +329,7 @@ class BindingServiceTest {
         assertEquals(BindOutcome.REJECTED, denied.outcome());
         assertEquals(ReasonCode.REBIND_DENIED, denied.reason());
         assertEquals(IMSI_B, denied.imsi());
+        assertEquals(Fixtures.terminalOf(IMSI_B), denied.terminalId(), "the decision goes to the terminal that asked");
         assertEquals(Optional.of(IMSI_A), s.bindingOfVin(VIN_1).map(Binding::imsi));
         assertEquals(HistoryEvent.REBIND_DENIED, events().get(2));
         assertThrows(NotFoundException.class, () -> s.deny(id + 100, "alice"));
@@ -339,15 +354,23 @@ class BindingServiceTest {
         bind(s, IMSI_A, VIN_1);
         String before = Fixtures.snapshot(db);
         // the payload speaks for IMSI_A but arrived on IMSI_B's topic
-        assertEquals(ReasonCode.IDENTITY_MISMATCH, s.bind(upload(IMSI_A, VIN_2), IMSI_B, SRC).ack().reason());
-        assertEquals(IMSI_B, s.bind(upload(IMSI_A, VIN_2), IMSI_B, SRC).ack().imsi(), "ack goes to the topic IMSI");
+        // the payload speaks for IMSI_A's terminal but arrived on IMSI_B's terminal's topic
+        assertEquals(ReasonCode.IDENTITY_MISMATCH,
+            s.bind(upload(IMSI_A, VIN_2), Fixtures.terminalOf(IMSI_B), SRC).ack().reason());
+        assertEquals(Fixtures.terminalOf(IMSI_B),
+            s.bind(upload(IMSI_A, VIN_2), Fixtures.terminalOf(IMSI_B), SRC).ack().terminalId(),
+            "ack goes to the topic's terminal");
+        // a terminal binding an IMSI it does not hold (IMSI_A is held by IMSI_A's terminal)
+        BindRequest foreign = BindRequest.of("r-f", Fixtures.terminalOf(IMSI_B), IMSI_A, ICCID_A, IMEI_A, VIN_2,
+            UploadReason.ASSEMBLY);
+        assertEquals(ReasonCode.NOT_LOGGED_IN, s.bind(foreign, Fixtures.terminalOf(IMSI_B), SRC).ack().reason());
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, Fixtures.withWrongCheckDigit(VIN_2)).reason());
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, "TOO-SHORT").reason());
         // right check digit, but model-year code U: refused by the terminal's strict rules, so by the server too
         assertEquals(ReasonCode.INVALID_VIN, bind(s, IMSI_A, "X4T1Y0RR4U557GTMR").reason());
         String unregistered = "460019999999999";
-        assertEquals(ReasonCode.UNKNOWN_IMSI, s.bind(BindRequest.of("r-x", unregistered, ICCID_A, IMEI_A, VIN_2,
-            UploadReason.ASSEMBLY), unregistered, SRC).ack().reason());
+        assertEquals(ReasonCode.UNKNOWN_IMSI, s.bind(BindRequest.of("r-x", "T-X", unregistered, ICCID_A, IMEI_A,
+            VIN_2, UploadReason.ASSEMBLY), "T-X", SRC).ack().reason());
         assertEquals(ReasonCode.NOT_LOGGED_IN, bind(s, IMSI_C, VIN_2).reason(), "registered but never logged in");
         assertEquals(before, Fixtures.snapshot(db));
     }

@@ -68,12 +68,12 @@ class AcknowledgementOrderIT {
     private void startFrontEnd(java.net.URI brokerUri) throws Exception {
         JdbcBindingStore store = new JdbcBindingStore(db);
         tap = new MqttTap(brokerUri);
-        frontEnd = new MqttFrontEnd(tap.uri(), "ack-order", new LoginService(store, Clock.systemUTC()),
+        frontEnd = new MqttFrontEnd(tap.uri(), "ack-order", new LoginService(store, Clock.systemUTC(), io.vinbind.server.binding.IdentityPolicy.HOLD),
             new BindingService(store, Clock.systemUTC(), RebindPolicy.AUTO, VinPolicy.STRICT), new ServerMetrics(),
             4, Duration.ofSeconds(2));
         frontEnd.start();
         terminal = new TestMqttClient(brokerUri, "terminal-" + System.nanoTime());
-        terminal.subscribe("vinbind/v1/+/login/ack");
+        terminal.subscribe("vinbind/v2/+/login/ack");
     }
 
     @AfterEach
@@ -109,7 +109,7 @@ class AcknowledgementOrderIT {
         mosquitto = MosquittoBroker.startPrivate(dir, why).orElse(null);
         assumeTrue(mosquitto != null, "skipped: needs a private Mosquitto (" + why + ")");
         startFrontEnd(mosquitto.uri());
-        terminal.subscribe("vinbind/v1/+/bind/ack");
+        terminal.subscribe("vinbind/v2/+/bind/ack");
         login(Fixtures.IMSI_B, "login-B");
         assertEquals(LoginOutcome.ACCEPTED, JsonCodec.decodeLoginAck(await(Fixtures.IMSI_B, "login")).outcome());
         waitFor(() -> pubacks().size() == 1, "B's login acknowledged");
@@ -140,8 +140,9 @@ class AcknowledgementOrderIT {
         assertTrue(locked.await(10, TimeUnit.SECONDS));
 
         login(Fixtures.IMSI_A, "slow-A");   // waits for the row lock
-        MqttTap.Packet requestA = delivered(before, "vinbind/v1/" + Fixtures.IMSI_A + "/login");
-        BindRequest bind = BindRequest.of("quick-B", Fixtures.IMSI_B, Fixtures.iccidOf(Fixtures.IMSI_B),
+        MqttTap.Packet requestA = delivered(before, "vinbind/v2/" + Fixtures.terminalOf(Fixtures.IMSI_A) + "/login");
+        BindRequest bind = BindRequest.of("quick-B", Fixtures.terminalOf(Fixtures.IMSI_B), Fixtures.IMSI_B,
+            Fixtures.iccidOf(Fixtures.IMSI_B),
             Fixtures.imeiOf(Fixtures.IMSI_B), Fixtures.VIN_1, UploadReason.ASSEMBLY);
         terminal.publish(bind.topic(), JsonCodec.encode(bind));  // decided at once
         BindAck quick = JsonCodec.decodeBindAck(await(Fixtures.IMSI_B, "bind"));
@@ -166,7 +167,7 @@ class AcknowledgementOrderIT {
     void a_request_whose_answer_is_not_published_is_not_acknowledged_and_comes_back() throws Exception {
         broker = EmbeddedBroker.start(0, dir.resolve("broker"));
         startFrontEnd(broker.uri());
-        String ackTopic = "vinbind/v1/" + Fixtures.IMSI_C + "/login/ack";
+        String ackTopic = "vinbind/v2/" + Fixtures.terminalOf(Fixtures.IMSI_C) + "/login/ack";
         int[] dropped = {0};
         tap.drop(p -> p.direction() == MqttTap.Direction.TO_BROKER && p.isPublish() && ackTopic.equals(p.topic())
             && dropped[0]++ == 0); // the server's first answer never reaches the broker
@@ -192,12 +193,13 @@ class AcknowledgementOrderIT {
     }
 
     private void login(String imsi, String requestId) throws Exception {
-        LoginRequest r = LoginRequest.of(requestId, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
+        LoginRequest r = LoginRequest.of(requestId, Fixtures.terminalOf(imsi), imsi, Fixtures.iccidOf(imsi),
+            Fixtures.imeiOf(imsi));
         terminal.publish(r.topic(), JsonCodec.encode(r));
     }
 
     private byte[] await(String imsi, String kind) throws InterruptedException {
-        byte[] payload = terminal.await("vinbind/v1/" + imsi + "/" + kind + "/ack", Duration.ofSeconds(20));
+        byte[] payload = terminal.await("vinbind/v2/" + Fixtures.terminalOf(imsi) + "/" + kind + "/ack", Duration.ofSeconds(20));
         assertNotNull(payload, "no " + kind + " ack for " + imsi);
         return payload;
     }

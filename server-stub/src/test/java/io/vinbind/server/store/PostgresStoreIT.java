@@ -85,12 +85,13 @@ class PostgresStoreIT {
             Clock clock = Clock.systemUTC();
             ModemRegistry registry = new ModemRegistry(db, clock);
             JdbcBindingStore store = new JdbcBindingStore(db);
-            LoginService logins = new LoginService(store, clock);
+            LoginService logins = new LoginService(store, clock, io.vinbind.server.binding.IdentityPolicy.HOLD);
             BindingService bindings = new BindingService(store, clock, RebindPolicy.AUTO, VinPolicy.STRICT);
             String[] imsis = {Fixtures.imsi(1), Fixtures.imsi(2)};
             for (String imsi : imsis) {
                 registry.register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
-                logins.login(LoginRequest.of("l-" + imsi, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)), imsi, "t");
+                String t = Fixtures.terminalOf(imsi);
+                logins.login(LoginRequest.of("l-" + imsi, t, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)), t, "t");
             }
             String v1 = Fixtures.vin(1);
             String v2 = Fixtures.vin(2);
@@ -100,8 +101,9 @@ class PostgresStoreIT {
                 String imsi = imsis[i % 2];
                 String vin = i % 3 == 0 ? v2 : v1;
                 int n = i;
-                Thread t = new Thread(() -> outcomes.add(bindings.bind(BindRequest.of("r-" + n, imsi, Fixtures.iccidOf(imsi),
-                    Fixtures.imeiOf(imsi), vin, UploadReason.SERVICE), imsi, "t").ack().outcome()));
+                String terminal = Fixtures.terminalOf(imsi);
+                Thread t = new Thread(() -> outcomes.add(bindings.bind(BindRequest.of("r-" + n, terminal, imsi,
+                    Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi), vin, UploadReason.SERVICE), terminal, "t").ack().outcome()));
                 threads.add(t);
                 t.start();
             }

@@ -1,0 +1,39 @@
+package io.vinbind.server.auth;
+
+import java.util.Locale;
+
+/**
+ * What a credential of the HTTP API may do. Each route names the role it needs; {@link #permits} says whether
+ * a credential's role covers it.
+ */
+public enum Role {
+    /** Reads: bindings, history, registry, holds, terminals, conflicts, counters. */
+    VIEWER,
+    /** Workshop and after-sales: everything a viewer does, plus unbind, decide held rebinds and identity conflicts, user links. */
+    AFTER_SALES,
+    /** Terminal factory: everything a viewer does, plus importing modem registrations. */
+    FACTORY,
+    /** Everything, including credentials and revoking terminals. */
+    ADMIN;
+
+    /** True when a credential with this role may use a route that needs {@code required}. */
+    public boolean permits(Role required) {
+        return this == ADMIN || this == required || required == VIEWER;
+    }
+
+    /** The name on the command line and in JSON: {@code viewer}, {@code after-sales}, {@code factory}, {@code admin}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** From {@link #label()} (or the constant's name), case-insensitive. */
+    public static Role parse(String text) {
+        String t = text == null ? "" : text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (Role r : values()) {
+            if (r.name().equals(t)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("role '" + text + "' is not one of viewer, after-sales, factory, admin");
+    }
+}
