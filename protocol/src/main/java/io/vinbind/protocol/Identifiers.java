@@ -76,20 +76,34 @@ public final class Identifiers {
         return value;
     }
 
-    /** Renders untrusted input for an error message: bounded length, control characters escaped. */
-    static String printable(String value) {
-        StringBuilder sb = new StringBuilder();
+    /**
+     * Renders untrusted input for an error message: bounded length (40 characters), every character outside
+     * printable ASCII written {@code \\uXXXX}. Public for the other modules' messages about the same
+     * identifiers and the text that comes with them (the server's CSV import).
+     */
+    public static String printable(String value) {
         int limit = Math.min(value.length(), 40);
-        for (int i = 0; i < limit; i++) {
-            char c = value.charAt(i);
+        String shown = escaped(value.substring(0, limit));
+        return value.length() > limit ? shown + "...(" + value.length() + " chars)" : shown;
+    }
+
+    /**
+     * {@code text} with every character outside printable ASCII written {@code \\uXXXX}, whole: for messages
+     * that quote what a parser refused and are logged ({@link ProtocolException}, the server's CSV header
+     * errors).
+     */
+    public static String escaped(String text) {
+        if (text.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c < 0x20 || c > 0x7e) {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);
             }
-        }
-        if (value.length() > limit) {
-            sb.append("...(").append(value.length()).append(" chars)");
         }
         return sb.toString();
     }

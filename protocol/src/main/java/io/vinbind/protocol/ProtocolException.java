@@ -45,7 +45,9 @@ public final class ProtocolException extends Exception {
     private final String requestId;
 
     ProtocolException(Problem problem, String field, String requestId, String message, Throwable cause) {
-        super(message, cause);
+        // parser messages quote the offending input (Jackson: "Unrecognized token 'tru<ESC>[31m'") and both
+        // sides log these messages, so no refusal may carry a control character
+        super(message == null ? null : Identifiers.escaped(message), cause);
         this.problem = Objects.requireNonNull(problem, "problem");
         this.field = field;
         this.requestId = requestId;
