@@ -39,8 +39,8 @@ public record Modem(String imsi, Optional<String> iccid, Optional<String> imei, 
     private static void checkText(String field, Optional<String> value) {
         value.ifPresent(v -> {
             if (v.isEmpty() || v.length() > MAX_TEXT || !v.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
-                throw new IllegalArgumentException(field + " '" + v + "' must be 1-" + MAX_TEXT
-                    + " printable ASCII characters");
+                throw new IllegalArgumentException(field + " '" + Identifiers.printable(v) + "' must be 1-"
+                    + MAX_TEXT + " printable ASCII characters");
             }
         });
     }

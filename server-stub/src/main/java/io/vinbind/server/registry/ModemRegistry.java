@@ -244,8 +244,8 @@ public final class ModemRegistry {
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("registered_at '" + text + "' is not an ISO-8601 instant such as"
-                + " 2026-11-01T08:00:00Z");
+            throw new IllegalArgumentException("registered_at '" + io.vinbind.protocol.Identifiers.printable(text)
+                + "' is not an ISO-8601 instant such as 2026-11-01T08:00:00Z");
         }
     }
 
