@@ -101,8 +101,8 @@ class IsoTpReceiveFuzzTest {
         }
         IsoTpChannel receiver = new IsoTpChannel(bus, receiverConfig, bus::now);
         Optional<byte[]> got = receiver.receive(RECEIVE_TIMEOUT);
-        assertTrue(got.isPresent(), "a " + length + "-byte message was not received");
-        assertArrayEquals(message, got.get(), "a " + length + "-byte message arrived changed");
+        assertTrue(got.isPresent(), () -> "a " + length + "-byte message was not received");
+        assertArrayEquals(message, got.get(), () -> "a " + length + "-byte message arrived changed");
     }
 
     /** Receives until the script is done; returns what each call gave, for comparison. */
@@ -131,20 +131,20 @@ class IsoTpReceiveFuzzTest {
             long end = bus.now();
 
             long overrun = bus.overrunInCall();
-            assertTrue(overrun <= 0, String.format(
+            assertTrue(overrun <= 0, () -> String.format(
                 "receive waited %.3f s beyond its bounds (its timeout, then N_Cr %d ms from the last SF/FF/CF) while"
                     + " other frames kept arriving; the call took %.3f s of bus time; frames of the call: %s",
                 overrun / 1e9, N_CR.toMillis(), (end - start) / 1e9, bus.deliveredInCall()));
             outcomes.add(failure != null ? failure.reason().name() : message.map(Hex::of).orElse("nothing"));
             if (measure && allocation >= 0) {
                 long limit = ALLOCATION_PER_CALL + ALLOCATION_PER_FRAME * bus.deliveredInCall().size();
-                assertTrue(allocation <= limit, "receive allocated " + allocation + " bytes for "
+                assertTrue(allocation <= limit, () -> "receive allocated " + allocation + " bytes for "
                     + bus.deliveredInCall().size() + " frames");
             }
             if (message.isPresent()) {
                 int length = message.get().length;
                 assertTrue(length >= 1 && length <= config.maxMessageLength(),
-                    "received a message of " + length + " bytes, limit " + config.maxMessageLength());
+                    () -> "received a message of " + length + " bytes, limit " + config.maxMessageLength());
             }
             List<CanFrame> sent = bus.sent.subList(sentBefore, bus.sent.size());
             for (CanFrame fc : sent) {
@@ -160,14 +160,14 @@ class IsoTpReceiveFuzzTest {
 
     private static void checkFlowControl(CanFrame fc, IsoTpConfig config) {
         assertEquals(TX, fc.id(), "frame sent on another identifier");
-        assertTrue(fc.length() >= 3, "short flow control " + fc);
+        assertTrue(fc.length() >= 3, () -> "short flow control " + fc);
         int pci = fc.byteAt(0);
-        assertTrue(pci == 0x30 || pci == 0x32, "sent " + fc + ", not a CTS or overflow flow control");
+        assertTrue(pci == 0x30 || pci == 0x32, () -> "sent " + fc + ", not a CTS or overflow flow control");
         if (pci == 0x30) {
-            assertEquals(config.blockSize(), fc.byteAt(1), "flow control " + fc + " announces another block size");
-            assertEquals(config.stMin().raw(), fc.byteAt(2), "flow control " + fc + " announces another STmin");
+            assertEquals(config.blockSize(), fc.byteAt(1), () -> "flow control " + fc + " announces another block size");
+            assertEquals(config.stMin().raw(), fc.byteAt(2), () -> "flow control " + fc + " announces another STmin");
         }
-        assertEquals(config.padding().isPresent() ? 8 : 3, fc.length(), "flow control " + fc + " padding");
+        assertEquals(config.padding().isPresent() ? 8 : 3, fc.length(), () -> "flow control " + fc + " padding");
     }
 
     private static IsoTpConfig config(byte b) {
@@ -199,6 +199,11 @@ class IsoTpReceiveFuzzTest {
             this.pauseNanos = pauseNanos;
             this.frame = frame;
         }
+
+        @Override
+        public String toString() {
+            return "+" + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms " + frame;
+        }
     }
 
     /**
@@ -208,7 +213,8 @@ class IsoTpReceiveFuzzTest {
     private static final class VirtualTimeBus implements CanChannel {
         private final Deque<Scheduled> script = new ArrayDeque<>();
         final List<CanFrame> sent = new ArrayList<>();
-        private final List<String> deliveredInCall = new ArrayList<>();
+        /** Frames delivered in the current call, with their pauses (formatted only for a failure's message). */
+        private final List<Scheduled> deliveredInCall = new ArrayList<>();
         private long now = 1_000_000_000L;
         private long waitAllowedUntil;
         private long overrun;
@@ -254,7 +260,7 @@ class IsoTpReceiveFuzzTest {
             return overrun;
         }
 
-        List<String> deliveredInCall() {
+        List<Scheduled> deliveredInCall() {
             return deliveredInCall;
         }
 
@@ -279,7 +285,7 @@ class IsoTpReceiveFuzzTest {
             script.removeFirst();
             now += next.pauseNanos;
             CanFrame f = next.frame;
-            deliveredInCall.add(String.format("+%d ms %s", TimeUnit.NANOSECONDS.toMillis(next.pauseNanos), f));
+            deliveredInCall.add(next);
             if (!f.remote() && f.length() > 0 && (f.byteAt(0) >>> 4) <= IsoTpFrame.TYPE_CONSECUTIVE) {
                 waitAllowedUntil = Math.max(waitAllowedUntil, now + N_CR.toNanos()); // may advance the reception
             }
