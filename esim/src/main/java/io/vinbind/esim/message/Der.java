@@ -218,7 +218,7 @@ public final class Der {
 
         public static Reader implicit(ASN1TaggedObject t, String structure) {
             try {
-                return new Reader(ASN1Sequence.getInstance(t, false).toArray(), structure);
+                return new Reader(ASN1Sequence.getInstance(t.getBaseUniversal(false, BERTags.SEQUENCE)).toArray(), structure);
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, "tag " + tagName(t.getTagClass(), t.getTagNo())
                     + " does not hold a SEQUENCE: " + e.getMessage(), e);
@@ -294,7 +294,7 @@ public final class Der {
         public boolean bool(int tagClass, int tagNo, String field) {
             ASN1TaggedObject t = tagged(tagClass, tagNo, field);
             try {
-                return ASN1Boolean.getInstance(t, false).isTrue();
+                return ASN1Boolean.getInstance(t.getBaseUniversal(false, BERTags.BOOLEAN)).isTrue();
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not a BOOLEAN", e);
             }
@@ -303,7 +303,7 @@ public final class Der {
         public ASN1BitString bits(int tagClass, int tagNo, String field) {
             ASN1TaggedObject t = tagged(tagClass, tagNo, field);
             try {
-                return ASN1BitString.getInstance(t, false);
+                return ASN1BitString.getInstance(t.getBaseUniversal(false, BERTags.BIT_STRING));
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not a BIT STRING", e);
             }
@@ -312,7 +312,7 @@ public final class Der {
         public ASN1ObjectIdentifier oid(int tagClass, int tagNo, String field) {
             ASN1TaggedObject t = tagged(tagClass, tagNo, field);
             try {
-                return ASN1ObjectIdentifier.getInstance(t, false);
+                return ASN1ObjectIdentifier.getInstance(t.getBaseUniversal(false, BERTags.OBJECT_IDENTIFIER));
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not an OBJECT IDENTIFIER", e);
             }
@@ -384,7 +384,7 @@ public final class Der {
 
         private byte[] octetsOf(ASN1TaggedObject t, String field) {
             try {
-                return ASN1OctetString.getInstance(t, false).getOctets();
+                return ASN1OctetString.getInstance(t.getBaseUniversal(false, BERTags.OCTET_STRING)).getOctets();
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not an OCTET STRING", e);
             }
@@ -392,7 +392,7 @@ public final class Der {
 
         private String utf8Of(ASN1TaggedObject t, String field) {
             try {
-                return ASN1UTF8String.getInstance(t, false).getString();
+                return ASN1UTF8String.getInstance(t.getBaseUniversal(false, BERTags.UTF8_STRING)).getString();
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not a UTF8String", e);
             }
@@ -400,11 +400,21 @@ public final class Der {
 
         private long intOf(ASN1TaggedObject t, String field) {
             try {
-                BigInteger v = ASN1Integer.getInstance(t, false).getValue();
+                BigInteger v = ASN1Integer.getInstance(t.getBaseUniversal(false, BERTags.INTEGER)).getValue();
                 return v.longValueExact();
             } catch (RuntimeException e) {
                 throw new MalformedMessageException(structure, field + " is not an INTEGER that fits 64 bits", e);
             }
+        }
+    }
+
+    /** The OCTET STRING under an IMPLICIT tag of any class (BouncyCastle's getInstance accepts context tags only). */
+    public static byte[] implicitOctets(ASN1TaggedObject t, String structure) {
+        try {
+            return ASN1OctetString.getInstance(t.getBaseUniversal(false, BERTags.OCTET_STRING)).getOctets();
+        } catch (RuntimeException e) {
+            throw new MalformedMessageException(structure, "tag " + tagName(t.getTagClass(), t.getTagNo())
+                + " does not hold an OCTET STRING", e);
         }
     }
 
