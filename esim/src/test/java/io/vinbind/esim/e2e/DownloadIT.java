@@ -67,6 +67,7 @@ class DownloadIT {
 
     @BeforeAll
     static void start() throws Exception {
+        System.setProperty("sun.net.httpserver.nodelay", "true"); // before the operator endpoint, as SmdpSimulator sets it
         pki = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 1);
         for (int i = 0; i < 20; i++) {
             inventory.add(new InventoryProfile(String.format("8949000000000001%03d", i), String.format("26201000000%04d", i),

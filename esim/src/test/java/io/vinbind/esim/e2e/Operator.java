@@ -6,11 +6,11 @@ import java.net.http.HttpResponse;
 import java.util.UUID;
 
 /** The operator's side of ES2+ for the tests: orders and confirms profiles with the bearer token. */
-final class Operator {
+public final class Operator {
     private final TestLpa http;
     private final String token;
 
-    Operator(TestLpa http, String token) {
+    public Operator(TestLpa http, String token) {
         this.http = http;
         this.token = token;
     }
@@ -27,7 +27,7 @@ final class Operator {
     }
 
     /** downloadOrder + confirmOrder (released); returns the matchingId. */
-    String order(String eid, String iccid, String confirmationCode) throws Exception {
+    public String order(String eid, String iccid, String confirmationCode) throws Exception {
         ObjectNode d = TestLpa.JSON.createObjectNode();
         if (eid != null) {
             d.put("eid", eid);

@@ -39,7 +39,7 @@ import org.bouncycastle.asn1.ASN1Primitive;
  * An LPA written for the tests: ES9+ over real HTTPS to the SM-DP+ simulator, ES10 through {@link Es10Client}
  * (STORE DATA framing over the eUICC simulator's APDU interface). Hooks let a test tamper with what passes.
  */
-final class TestLpa {
+public final class TestLpa {
 
     /** The SM-DP+ answered Failed / Expired. */
     static final class SmdpFailure extends Exception {
@@ -71,15 +71,20 @@ final class TestLpa {
     byte[] lastPrepareDownloadResponse;
     BoundProfilePackage lastBpp;
 
-    TestLpa(URI smdp, String smdpAddress, SSLContext tls, Es10Client es10) {
+    public TestLpa(URI smdp, String smdpAddress, SSLContext tls, Es10Client es10) {
+        this(smdp, smdpAddress, HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build(), es10);
+    }
+
+    /** With a client shared by several LPAs (connections reused, as a server-side LPA does). */
+    public TestLpa(URI smdp, String smdpAddress, HttpClient http, Es10Client es10) {
         this.smdp = smdp;
         this.smdpAddress = smdpAddress;
-        this.http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = http;
         this.es10 = es10;
     }
 
     /** The whole download of SGP.22 §3.1.3, returning the eUICC's ProfileInstallationResult. */
-    ProfileInstallationResult download(String matchingId, String confirmationCode) throws Exception {
+    public ProfileInstallationResult download(String matchingId, String confirmationCode) throws Exception {
         byte[] info1 = es10.send(Challenge.euiccInfo1Request());
         byte[] challenge = Challenge.decodeResponse(es10.send(Challenge.request()));
         ObjectNode ia = JSON.createObjectNode();
@@ -123,6 +128,16 @@ final class TestLpa {
         return es10.loadBoundProfilePackage(tamperBpp.apply(bpp));
     }
 
+    /** Size in bytes of the last package received. */
+    public int lastBppSize() {
+        return lastBpp.size();
+    }
+
+    /** Segments of the last package received. */
+    public int lastBppSegments() {
+        return lastBpp.segments().size();
+    }
+
     /** The eUICC refused (an ES10 error code). */
     static final class EuiccRefusal extends Exception {
         final String code;
@@ -134,7 +149,7 @@ final class TestLpa {
     }
 
     /** Sends every pending notification to the SM-DP+ and removes each the SM-DP+ took (HTTP 204). */
-    List<NotificationMetadata> sendNotifications() throws Exception {
+    public List<NotificationMetadata> sendNotifications() throws Exception {
         List<NotificationMetadata> sent = new ArrayList<>();
         Notifications.ListResponse list = Notifications.ListResponse.decode(es10.send(new Notifications.ListRequest(null).encode()));
         for (NotificationMetadata m : list.notifications()) {
@@ -157,7 +172,7 @@ final class TestLpa {
         return sent;
     }
 
-    ProfileManagement.Result enable(Iccid iccid) throws Es10Exception {
+    public ProfileManagement.Result enable(Iccid iccid) throws Es10Exception {
         byte[] r = es10.send(new ProfileManagement.SwitchRequest(ProfileManagement.Operation.ENABLE, iccid, true).encode());
         return ProfileManagement.ResultResponse.decode(r, 49).result();
     }
