@@ -15,7 +15,7 @@ public final class Operator {
         this.token = token;
     }
 
-    JsonNode call(String function, ObjectNode body) throws Exception {
+    public JsonNode call(String function, ObjectNode body) throws Exception {
         ObjectNode header = body.putObject("header");
         header.put("functionRequesterIdentifier", "vinbind-test-operator");
         header.put("functionCallIdentifier", UUID.randomUUID().toString());
@@ -49,7 +49,7 @@ public final class Operator {
         return cr.get("matchingId").asText();
     }
 
-    static void check(JsonNode r, String f) {
+    public static void check(JsonNode r, String f) {
         String status = r.path("header").path("functionExecutionStatus").path("status").asText();
         if (!"Executed-Success".equals(status)) {
             throw new IllegalStateException(f + " failed: " + r);
