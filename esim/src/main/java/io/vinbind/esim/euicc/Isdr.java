@@ -14,6 +14,7 @@ import io.vinbind.esim.message.Challenge;
 import io.vinbind.esim.message.ConfigureIsdpRequest;
 import io.vinbind.esim.message.Der;
 import io.vinbind.esim.message.DownloadErrorCode;
+import io.vinbind.esim.message.Es10Tag;
 import io.vinbind.esim.message.EuiccInfo1;
 import io.vinbind.esim.message.EuiccInfo2;
 import io.vinbind.esim.message.EuiccSigned1;
@@ -122,49 +123,50 @@ final class Isdr {
             throw new Es10Refusal(0x6A80, "ES10 request of " + request.length + " bytes");
         }
         int first = request[0] & 0xFF;
-        int tag = first == 0xBF ? 0xBF00 | (request[1] & 0xFF) : first;
-        if (stage == Stage.LOADING && tag != 0xBF41 && tag != 0xBF36 && (tag & 0xBF00) != 0xBF00) {
+        Es10Tag function = first == 0xBF ? Es10Tag.ofNumber(request[1] & 0xFF) : null;
+        if (stage == Stage.LOADING && first != 0xBF) {
             return loadSegment(request);
         }
+        if (function == null) {
+            if (first == 0xA0 || first == 0xA1 || first == 0xA2 || first == 0xA3 || first == 0x86 || first == 0x87
+                || first == 0x88) {
+                throw new Es10Refusal(0x6A88, String.format("BPP segment %02X without a bound profile package in progress", first));
+            }
+            throw new Es10Refusal(0x6A80, String.format("not an ES10 function tag: %02X %02X", first, request[1] & 0xFF));
+        }
         try {
-            return switch (tag) {
-                case 0xBF20 -> {
-                    Challenge.decodeEmpty(request, 32, "GetEuiccInfo1Request");
+            return switch (function) {
+                case EUICC_INFO1 -> {
+                    Challenge.decodeEmpty(request, function.number(), "GetEuiccInfo1Request");
                     yield euiccInfo1().encode();
                 }
-                case 0xBF22 -> {
-                    Challenge.decodeEmpty(request, 34, "GetEuiccInfo2Request");
+                case EUICC_INFO2 -> {
+                    Challenge.decodeEmpty(request, function.number(), "GetEuiccInfo2Request");
                     yield euiccInfo2().encode();
                 }
-                case 0xBF2E -> {
-                    Challenge.decodeEmpty(request, 46, "GetEuiccChallengeRequest");
+                case GET_EUICC_CHALLENGE -> {
+                    Challenge.decodeEmpty(request, function.number(), "GetEuiccChallengeRequest");
                     challenge = Ecc.random(16);
                     yield Challenge.response(challenge);
                 }
-                case 0xBF3E -> {
+                case GET_EUICC_DATA -> {
                     ProfileManagement.GetEidRequest.decode(request);
                     yield new ProfileManagement.GetEidResponse(eid).encode();
                 }
-                case 0xBF38 -> authenticateServer(AuthenticateServerRequest.decode(request));
-                case 0xBF21 -> prepareDownload(PrepareDownloadRequest.decode(request));
-                case 0xBF36 -> startBpp(request);
-                case 0xBF41 -> cancelSession(CancelSession.Request.decode(request));
-                case 0xBF28 -> listNotifications(Notifications.ListRequest.decode(request));
-                case 0xBF2B -> retrieveNotifications(Notifications.RetrieveRequest.decode(request));
-                case 0xBF30 -> notificationSent(Notifications.SentRequest.decode(request));
-                case 0xBF2D -> profilesInfo(ProfileManagement.ProfilesInfoRequest.decode(request));
-                case 0xBF31 -> enable(ProfileManagement.SwitchRequest.decode(request, ProfileManagement.Operation.ENABLE));
-                case 0xBF32 -> disable(ProfileManagement.SwitchRequest.decode(request, ProfileManagement.Operation.DISABLE));
-                case 0xBF33 -> delete(ProfileManagement.DeleteRequest.decode(request));
-                case 0xBF29 -> setNickname(request);
-                default -> {
-                    if (first == 0xA0 || first == 0xA1 || first == 0xA2 || first == 0xA3 || first == 0x86 || first == 0x87
-                        || first == 0x88) {
-                        throw new Es10Refusal(0x6A88, "BPP segment " + String.format("%02X", first)
-                            + " without a bound profile package in progress");
-                    }
-                    throw new Es10Refusal(0x6A80, String.format("unknown ES10 function tag %X", tag));
-                }
+                case AUTHENTICATE_SERVER -> authenticateServer(AuthenticateServerRequest.decode(request));
+                case PREPARE_DOWNLOAD -> prepareDownload(PrepareDownloadRequest.decode(request));
+                case BOUND_PROFILE_PACKAGE -> startBpp(request);
+                case CANCEL_SESSION -> cancelSession(CancelSession.Request.decode(request));
+                case LIST_NOTIFICATION -> listNotifications(Notifications.ListRequest.decode(request));
+                case RETRIEVE_NOTIFICATIONS_LIST -> retrieveNotifications(Notifications.RetrieveRequest.decode(request));
+                case NOTIFICATION_SENT -> notificationSent(Notifications.SentRequest.decode(request));
+                case PROFILES_INFO -> profilesInfo(ProfileManagement.ProfilesInfoRequest.decode(request));
+                case ENABLE_PROFILE -> enable(ProfileManagement.SwitchRequest.decode(request, ProfileManagement.Operation.ENABLE));
+                case DISABLE_PROFILE -> disable(ProfileManagement.SwitchRequest.decode(request, ProfileManagement.Operation.DISABLE));
+                case DELETE_PROFILE -> delete(ProfileManagement.DeleteRequest.decode(request));
+                case SET_NICKNAME -> setNickname(request);
+                default -> throw new Es10Refusal(0x6A80, function + " (" + Integer.toHexString(function.tag()).toUpperCase()
+                    + ") is not a request the ISD-R takes");
             };
         } catch (MalformedMessageException e) {
             throw new Es10Refusal(0x6A80, e.getMessage());
@@ -668,8 +670,12 @@ final class Isdr {
         if (ext == null) {
             throw new IllegalArgumentException("EUM certificate has no authority key identifier");
         }
-        return org.bouncycastle.asn1.x509.AuthorityKeyIdentifier.getInstance(
-            org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+        byte[] id = Sgp22CertPath.keyIdOf(org.bouncycastle.asn1.x509.AuthorityKeyIdentifier.getInstance(
+            org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets()));
+        if (id == null) {
+            throw new IllegalArgumentException("EUM certificate's authority key identifier has no key id");
+        }
+        return id;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

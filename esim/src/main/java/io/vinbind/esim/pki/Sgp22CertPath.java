@@ -214,7 +214,12 @@ public final class Sgp22CertPath {
 
     private static byte[] aki(X509CertificateHolder h) {
         Extension e = h.getExtension(Extension.authorityKeyIdentifier);
-        return e == null ? null : AuthorityKeyIdentifier.getInstance(e.getParsedValue()).getKeyIdentifier();
+        return e == null ? null : keyIdOf(AuthorityKeyIdentifier.getInstance(e.getParsedValue()));
+    }
+
+    /** The key identifier of an authority key identifier extension, or null. */
+    public static byte[] keyIdOf(AuthorityKeyIdentifier aki) {
+        return aki.getKeyIdentifierObject() == null ? null : aki.getKeyIdentifierObject().getOctets();
     }
 
     private static String attribute(X500Name name, ASN1ObjectIdentifier type) {

@@ -1,7 +1,6 @@
 package io.vinbind.esim.euicc;
 
 import static io.vinbind.esim.Hex.bytes;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
