@@ -60,6 +60,9 @@ public final class SmdpSimCli implements Callable<Integer> {
             description = "how long an order stays valid (default ${DEFAULT-VALUE})")
     Duration orderTtl;
 
+    @Option(names = "--ppk", description = "bind packages with profile protection keys (ReplaceSessionKeys, BPP A2)")
+    boolean ppk;
+
     @Option(names = "--delay", defaultValue = "0ms", paramLabel = "<duration>", description = "fault: delay before every answer")
     Duration delay;
 
@@ -91,7 +94,7 @@ public final class SmdpSimCli implements Callable<Integer> {
             List<InventoryProfile> profiles = InventoryProfile.load(inventory);
             Set<String> refusedIds = new LinkedHashSet<>(refused);
             config = new SmdpConfig(creds, profiles, host, port, token, callback, orderTtl, 3, state,
-                new SmdpFaults(delay, serverErrors, refusedIds, expire));
+                new SmdpFaults(delay, serverErrors, refusedIds, expire), ppk);
         } catch (IOException e) {
             err.println("sim smdp: " + e.getMessage());
             return 1;

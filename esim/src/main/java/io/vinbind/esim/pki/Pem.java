@@ -68,7 +68,14 @@ public final class Pem {
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             while ((o = p.readObject()) != null) {
                 if (o instanceof PEMKeyPair kp) {
-                    return conv.getKeyPair(kp).getPrivate();
+                    PrivateKeyInfo info = kp.getPrivateKeyInfo(); // SEC1 files may omit the public key
+                    if (info.getPrivateKeyAlgorithm().getParameters() == null
+                        || info.getPrivateKeyAlgorithm().getParameters() instanceof org.bouncycastle.asn1.ASN1Null) {
+                        // a SEC1 key without its curve: RSP keys are P-256 (SGP.22 §2.6.5)
+                        java.math.BigInteger d = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getKey();
+                        return io.vinbind.esim.crypto.Ecc.privateKey(d.toByteArray());
+                    }
+                    return conv.getPrivateKey(info);
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return conv.getPrivateKey(info);

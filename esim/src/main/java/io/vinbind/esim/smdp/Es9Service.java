@@ -225,7 +225,8 @@ final class Es9Service {
         InitialiseSecureChannelRequest isc = new InitialiseSecureChannelRequest(tid, hostId, smdpOtpk, iscSig);
         ProfilePackage profile = ProfilePackage.of(new Iccid(order.iccid()), order.imsi(), order.profileType());
         BoundProfilePackage bpp = BppBuilder.bind(isc, keys, new ConfigureIsdpRequest(creds.smdpOid()), metadata(order),
-            profile.encode(Ecc.random(16), Ecc.random(16)), null);
+            profile.encode(Ecc.random(16), Ecc.random(16)),
+            config.profileProtectionKeys() ? new SessionKeys(Ecc.random(16), Ecc.random(16), Ecc.random(16)) : null);
         store.sessions().put(s.transactionId(), new Session(s.transactionId(), STAGE_DELIVERED, s.iccid(), s.eid(),
             s.serverChallenge(), s.euiccSignature1(), s.smdpSignature2(), s.ccRequired(), s.euiccCertificate(), s.createdMillis()));
         store.orders().put(order.iccid(), order.with(ProfileState.DOWNLOADED));

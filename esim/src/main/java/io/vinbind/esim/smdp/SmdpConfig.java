@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param confirmationCodeAttempts wrong confirmation codes allowed before the order is refused for good
  * @param stateFile where orders and sessions persist, or null for memory only
  * @param faults faults to show
+ * @param profileProtectionKeys bind packages as pre-generated ones are: the profile elements under their own
+ *     keys (PPK), sent to the eUICC in ReplaceSessionKeys (BPP A2, SGP.22 §2.5.4) — exercises that path
  */
 public record SmdpConfig(SmdpCredentials credentials, List<InventoryProfile> inventory, String bindHost, int port,
                          String es2Token, URI operatorCallback, Duration orderTtl, int confirmationCodeAttempts,
-                         Path stateFile, SmdpFaults faults) {
+                         Path stateFile, SmdpFaults faults, boolean profileProtectionKeys) {
 
     public SmdpConfig {
         Objects.requireNonNull(credentials, "credentials");
@@ -45,26 +47,31 @@ public record SmdpConfig(SmdpCredentials credentials, List<InventoryProfile> inv
     /** Loopback, a free port, a 24 h order TTL, 3 confirmation code attempts, no callback, memory only, no faults. */
     public static SmdpConfig of(SmdpCredentials credentials, List<InventoryProfile> inventory, String es2Token) {
         return new SmdpConfig(credentials, inventory, "127.0.0.1", 0, es2Token, null, Duration.ofHours(24), 3, null,
-            SmdpFaults.NONE);
+            SmdpFaults.NONE, false);
     }
 
     public SmdpConfig withFaults(SmdpFaults f) {
         return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
-            confirmationCodeAttempts, stateFile, f);
+            confirmationCodeAttempts, stateFile, f, profileProtectionKeys);
     }
 
     public SmdpConfig withOperatorCallback(URI u) {
         return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, u, orderTtl, confirmationCodeAttempts,
-            stateFile, faults);
+            stateFile, faults, profileProtectionKeys);
     }
 
     public SmdpConfig withStateFile(Path p) {
         return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
-            confirmationCodeAttempts, p, faults);
+            confirmationCodeAttempts, p, faults, profileProtectionKeys);
+    }
+
+    public SmdpConfig withProfileProtectionKeys(boolean ppk) {
+        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
+            confirmationCodeAttempts, stateFile, faults, ppk);
     }
 
     public SmdpConfig withPort(int p) {
         return new SmdpConfig(credentials, inventory, bindHost, p, es2Token, operatorCallback, orderTtl,
-            confirmationCodeAttempts, stateFile, faults);
+            confirmationCodeAttempts, stateFile, faults, profileProtectionKeys);
     }
 }

@@ -194,6 +194,22 @@ class DownloadIT {
         assertTrue(b.lpa().download(matchingId, "4711").succeeded());
     }
 
+    @Test
+    void profileProtectedWithReplaceSessionKeysInstalls() throws Exception {
+        InventoryProfile p = new InventoryProfile("8949000000000003000", "262010000003000", "ppk");
+        try (SmdpSimulator ppk = SmdpSimulator.start(SmdpConfig.of(pki.smdp(), List.of(p), TOKEN).withProfileProtectionKeys(true))) {
+            EuiccSimulator euicc = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(nextEid.incrementAndGet())), EuiccConfig.DEFAULT,
+                null);
+            Es10Client es10 = new Es10Client(euicc::transmit, 255);
+            es10.open();
+            TestLpa lpa = new TestLpa(ppk.baseUri(), ppk.smdpAddress(), tls, es10);
+            ProfileInstallationResult pir = lpa.download(new Operator(lpa, TOKEN).order(null, p.iccid(), null), null);
+            assertTrue(pir.succeeded(), () -> "installation failed: " + pir.result());
+            assertEquals(1, lpa.lastBpp.secondSequenceOf87().size());
+            assertEquals("262010000003000", euicc.profiles().get(0).imsi());
+        }
+    }
+
     // ---- refusals ----
 
     @Test

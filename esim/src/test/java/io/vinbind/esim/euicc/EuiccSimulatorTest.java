@@ -110,4 +110,13 @@ class EuiccSimulatorTest {
     static ProfileManagement.Result result(byte[] der, int tag) {
         return ProfileManagement.ResultResponse.decode(der, tag).result();
     }
+
+    @Test
+    void slowAnswerFaultDelaysEveryApdu() {
+        EuiccSimulator slow = new EuiccSimulator(pki.euicc(pki.eids().get(0)),
+            EuiccConfig.DEFAULT.withAnswerDelay(java.time.Duration.ofMillis(120)), null);
+        long t0 = System.nanoTime();
+        assertEquals("019000", HexFormat.of().withUpperCase().formatHex(slow.transmit(bytes("00 70 00 00 01"))));
+        assertTrue(System.nanoTime() - t0 >= 120_000_000L);
+    }
 }

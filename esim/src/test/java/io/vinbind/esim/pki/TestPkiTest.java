@@ -81,4 +81,24 @@ class TestPkiTest {
         assertEquals("smdp.example.test", s.address());
         assertEquals(Sgp22Oids.BENCH_SMDP_OID, s.smdpOid());
     }
+
+    @Test
+    void identityLoadsFromFilesWithASec1KeyAsTheSgp26FilesHave(@TempDir Path dir) throws Exception {
+        pki.writeTo(dir);
+        String eid = pki.eids().get(1);
+        Path sec1 = dir.resolve("sec1.key.pem");
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter pw = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+            pw.writeObject(pki.euicc(eid).euiccKey()); // a bare private key is written as "EC PRIVATE KEY" (SEC1)
+        }
+        Files.writeString(sec1, w.toString());
+        assertTrue(w.toString().startsWith("-----BEGIN EC PRIVATE KEY-----"), w.toString());
+        EuiccCredentials e = EuiccCredentials.fromFiles(dir.resolve(TestPki.euiccCertFile(eid)), sec1,
+            dir.resolve(TestPki.EUM_CERT), List.of(dir.resolve(TestPki.CI_CERT)));
+        assertEquals(eid, e.eid());
+        assertEquals(pki.euicc(eid).euiccKey().getEncoded().length > 0, e.euiccKey().getEncoded().length > 0);
+        CertificateCheckException wrongCi = assertThrows(CertificateCheckException.class, () -> EuiccCredentials.fromFiles(
+            dir.resolve(TestPki.euiccCertFile(eid)), sec1, dir.resolve(TestPki.EUM_CERT), List.of(dir.resolve("dpauth.pem"))));
+        assertEquals(CertificateCheckException.Reason.CI_UNKNOWN, wrongCi.reason());
+    }
 }
