@@ -168,7 +168,8 @@ final class Isdr {
                 default -> throw new Es10Refusal(0x6A80, function + " (" + Integer.toHexString(function.tag()).toUpperCase()
                     + ") is not a request the ISD-R takes");
             };
-        } catch (MalformedMessageException e) {
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            // a request that decodes but carries an impossible value (an ICCID with a hex digit...) is wrong data too
             throw new Es10Refusal(0x6A80, e.getMessage());
         }
     }
