@@ -119,4 +119,19 @@ class EuiccSimulatorTest {
         assertEquals("019000", HexFormat.of().withUpperCase().formatHex(slow.transmit(bytes("00 70 00 00 01"))));
         assertTrue(System.nanoTime() - t0 >= 120_000_000L);
     }
+
+    @Test
+    void channelsFromFourUseTheExtendedClassCoding() throws Exception {
+        EuiccSimulator many = new EuiccSimulator(pki.euicc(pki.eids().get(0)), new EuiccConfig(1 << 20, 8, java.time.Duration.ZERO,
+            0, false), null);
+        for (int i = 1; i <= 4; i++) {
+            many.transmit(bytes("00 70 00 00 01"));
+        }
+        Es10Client es10 = new Es10Client(many::transmit);
+        assertEquals(5, es10.open());                                   // SELECT with CLA 41, STORE DATA with CLA C1
+        assertEquals(pki.eids().get(0), HexFormat.of().formatHex(ProfileManagement.GetEidResponse.decode(
+            es10.send(new ProfileManagement.GetEidRequest().encode())).eid()));
+        es10.close();
+        assertEquals("6881", HexFormat.of().withUpperCase().formatHex(many.transmit(bytes("C1 E2 91 00 06 BF3E035C015A"))));
+    }
 }
