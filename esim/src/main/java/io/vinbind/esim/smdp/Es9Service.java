@@ -58,6 +58,8 @@ final class Es9Service {
     static final String STAGE_INITIATED = "INITIATED";
     static final String STAGE_AUTHENTICATED = "AUTHENTICATED";
     static final String STAGE_DELIVERED = "DELIVERED";
+    /** An RSP session not finished within this time is forgotten (its transactionId becomes unknown). */
+    static final long SESSION_TTL_MILLIS = 15 * 60 * 1000L;
 
     private final SmdpConfig config;
     private final SmdpCredentials creds;
@@ -88,6 +90,8 @@ final class Es9Service {
         if (!supported) {
             throw new SmdpRefusal(StatusCode.CI_NOT_SUPPORTED, "the eUICC verifies with none of this SM-DP+'s CIs");
         }
+        long now = System.currentTimeMillis();
+        store.sessions().values().removeIf(x -> now - x.createdMillis() > SESSION_TTL_MILLIS);
         byte[] tid = Ecc.random(16);
         byte[] serverChallenge = Ecc.random(16);
         ServerSigned1 s1 = new ServerSigned1(tid, challenge, creds.address(), serverChallenge);
@@ -357,6 +361,10 @@ final class Es9Service {
     private Session session(String transactionId, String stage) throws SmdpRefusal, RspFormatException {
         byte[] tid = Rsp.unhex(transactionId, "transactionId");
         Session s = store.sessions().get(Rsp.hex(tid));
+        if (s != null && System.currentTimeMillis() - s.createdMillis() > SESSION_TTL_MILLIS) {
+            endSession(s);
+            throw new SmdpRefusal(StatusCode.TRANSACTION_UNKNOWN, "transactionId " + Rsp.hex(tid) + " expired");
+        }
         if (s == null || !stage.equals(s.stage())) {
             throw new SmdpRefusal(StatusCode.TRANSACTION_UNKNOWN, "transactionId " + Rsp.hex(tid)
                 + (s == null ? " is unknown" : " is not at this step (" + s.stage() + ")"));
