@@ -33,20 +33,21 @@ import picocli.CommandLine.Parameters;
     subcommands = {PkiCli.Init.class, PkiCli.Server.class, PkiCli.Service.class, PkiCli.Terminal.class,
         PkiCli.Revoke.class, PkiCli.Crl.class, PkiCli.ListCommand.class},
     description = {
-        "The test PKI of a vinbind deployment, kept in one directory: a terminal CA (issues terminal certificates,",
-        "CN=<terminal id>, OU=vinbind-terminal) and a service CA (server and tool certificates, CN=svc:<name>,",
-        "OU=vinbind-service), the certificates issued from them, revoked.txt and the CRLs.",
-        "Keys are unencrypted PKCS#8 PEM files readable by their owner only (0600); the directory is 0700.",
-        "An OEM plugs in its own CAs by putting their files in the same layout: docs/security.md."},
+        "The test PKI of a vinbind deployment, kept in one directory: a terminal CA (terminal certificates, "
+            + "CN=<terminal id>, OU=vinbind-terminal), a service CA (server and tool certificates, CN=svc:<name>, "
+            + "OU=vinbind-service), the certificates issued from them, revoked.txt and the CRLs.",
+        "Keys are unencrypted PKCS#8 PEM files readable by their owner only (0600); the directory is 0700. "
+            + "No command prints a key or takes a secret.",
+        "An OEM plugs in its own CAs by putting their files in the same layout: see docs/security.md."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (or --help)", "1:failed (reason on stderr)", "2:bad command line or arguments"},
     footer = {"", "Examples:",
         "  ./vinbind pki init pki",
-        "  ./vinbind pki server pki --name server-1 --dns mqtt.example.com --ip 192.0.2.10",
+        "  ./vinbind pki server pki --name server-1 --dns mqtt.example.com --ip 10.0.0.5",
         "  ./vinbind pki service pki --name factory-line-3",
         "  ./vinbind pki terminal pki --id TBOX-0001",
         "  ./vinbind pki revoke pki --terminal TBOX-0001",
-        "  ./vinbind pki crl pki        (re-sign the CRLs; daily from cron where a broker checks them)",
+        "  ./vinbind pki crl pki",
         "  ./vinbind pki list pki"})
 public final class PkiCli implements Callable<Integer> {
 
@@ -133,10 +134,12 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki server DIR --name NAME [--dns D]... [--ip A]...} */
     @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Issues a server certificate from the service CA: CN=svc:NAME, OU=vinbind-service,",
-            "EKU serverAuth + clientAuth (the broker's TLS identity and the server's MQTT client credential),",
-            "subjectAltNames localhost, 127.0.0.1 and the --dns/--ip given. Valid 2 years.",
-            "Writes DIR/services/NAME.pem (certificate, then the CA) and DIR/services/NAME.key (0600)."})
+        description = {"Issues a server certificate from the service CA.",
+            "Subject CN=svc:NAME, OU=vinbind-service; EKU serverAuth + clientAuth (the broker's TLS identity and the "
+                + "server's MQTT client credential); subjectAltNames localhost, 127.0.0.1 and each --dns and --ip. "
+                + "Valid 2 years.",
+            "Writes DIR/services/NAME.pem (the certificate, then the CA) and DIR/services/NAME.key (0600), replacing "
+                + "an earlier one of that name."})
     static final class Server extends Sub {
         @Option(names = "--name", required = true, paramLabel = "NAME", converter = ServiceName.class,
             description = "Service name (1-64 of A-Z a-z 0-9 . _ -).")
@@ -158,8 +161,8 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki service DIR --name NAME} */
     @Command(name = "service", mixinStandardHelpOptions = true,
-        description = {"Issues a service certificate for a tool (factory, after-sales) from the service CA:",
-            "CN=svc:NAME, OU=vinbind-service, EKU clientAuth only. Valid 2 years.",
+        description = {"Issues a tool's service certificate (factory, after-sales) from the service CA.",
+            "Subject CN=svc:NAME, OU=vinbind-service; EKU clientAuth only. Valid 2 years.",
             "Writes DIR/services/NAME.pem and DIR/services/NAME.key (0600)."})
     static final class Service extends Sub {
         @Option(names = "--name", required = true, paramLabel = "NAME", converter = ServiceName.class,
@@ -174,8 +177,9 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki terminal DIR --id TERMINAL_ID [--valid-days N]} */
     @Command(name = "terminal", mixinStandardHelpOptions = true,
-        description = {"Issues a terminal certificate from the terminal CA, as the terminal factory does:",
-            "CN=TERMINAL_ID, OU=vinbind-terminal, EKU clientAuth, a new P-256 key. Valid 15 years by default.",
+        description = {"Issues a terminal certificate from the terminal CA, as the terminal factory does.",
+            "Subject CN=TERMINAL_ID, OU=vinbind-terminal; EKU clientAuth; a new P-256 key. Valid 15 years unless "
+                + "--valid-days says otherwise.",
             "Writes DIR/terminals/TERMINAL_ID.pem and DIR/terminals/TERMINAL_ID.key (0600)."})
     static final class Terminal extends Sub {
         @Option(names = "--id", required = true, paramLabel = "TERMINAL_ID", converter = TerminalId.class,
@@ -204,9 +208,10 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki revoke DIR --terminal ID | --serial HEX | --service NAME} */
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-        description = {"Revokes a certificate: adds it to DIR/revoked.txt and re-signs its CA's CRL",
-            "(terminal-ca.crl.pem or service-ca.crl.pem) and crls.pem. Revoking twice changes nothing.",
-            "--serial is a terminal certificate's serial (hex, as openssl x509 -serial prints it)."})
+        description = {"Revokes a certificate and re-signs its CA's CRL.",
+            "Adds it to DIR/revoked.txt and re-signs terminal-ca.crl.pem or service-ca.crl.pem, and crls.pem. "
+                + "Revoking twice changes nothing.",
+            "--serial is a terminal certificate's serial in hex, as openssl x509 -serial prints it."})
     static final class Revoke extends Sub {
         static final class Target {
             @Option(names = "--terminal", paramLabel = "TERMINAL_ID", converter = TerminalId.class,
@@ -248,8 +253,9 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki crl DIR} */
     @Command(name = "crl", mixinStandardHelpOptions = true,
-        description = {"Re-signs the CRLs whose CA key is in DIR (next update in 7 days) and rewrites crls.pem.",
-            "A broker that checks CRLs refuses every client once the CRL is out of date: run this daily."})
+        description = {"Re-signs the CRLs whose CA key is in DIR (next update in 7 days).",
+            "Also rewrites crls.pem. A broker that checks CRLs refuses every client once a CRL is past its next "
+                + "update: run this daily."})
     static final class Crl extends Sub {
         @Override
         void run(PrintWriter out) throws PkiException {
@@ -262,8 +268,8 @@ public final class PkiCli implements Callable<Integer> {
 
     /** {@code pki list DIR} */
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"Lists the CAs and every certificate in DIR/services and DIR/terminals:",
-            "kind, name, serial, notAfter, revoked."})
+        description = {"Lists the CAs and the certificates in DIR/services and DIR/terminals.",
+            "One line each: kind, name, serial, notAfter, revoked."})
     static final class ListCommand extends Sub {
         @Override
         void run(PrintWriter out) throws PkiException {

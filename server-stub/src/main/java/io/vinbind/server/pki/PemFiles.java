@@ -202,7 +202,7 @@ public final class PemFiles {
     }
 
     /**
-     * Refuses a key file that group or others may read, write or execute (POSIX permissions), as ssh does. On a
+     * Refuses a key file that group or others may read, write or execute (any bit of 0077), as ssh does. On a
      * file system without POSIX permissions it logs that it cannot check and accepts the file.
      *
      * @throws PkiException ({@link PkiException.Reason#FILE}) naming the file and its mode, or when it is missing
@@ -225,7 +225,11 @@ public final class PemFiles {
         } catch (IOException e) {
             throw fileError("cannot read the permissions of " + keyFile + ": " + e, e);
         }
-        if (!OWNER_ONLY.containsAll(perms)) {
+        Set<PosixFilePermission> others = EnumSet.noneOf(PosixFilePermission.class);
+        others.addAll(perms);
+        others.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_EXECUTE));
+        if (!others.isEmpty()) {
             throw fileError("key file " + keyFile + " has mode " + mode(perms) + ": group or others may access it;"
                 + " it must be readable by its owner only (chmod 600 " + keyFile + ")");
         }

@@ -223,7 +223,8 @@ public final class TestPki {
     /**
      * Creates a terminal CA and a service CA (P-256, self-signed, basicConstraints CA:true pathLen 0), empty CRLs
      * and the directory layout. Each call makes CAs with new keys and names, so a second directory is a foreign
-     * PKI to the first.
+     * PKI to the first. A new or empty {@code dir} is made 0700; one that already holds other files keeps its
+     * permissions (changing those of a directory it does not own is not this method's business).
      *
      * @throws PkiException ({@link PkiException.Reason#STATE}) when {@code dir} already has a CA file
      */
@@ -236,7 +237,12 @@ public final class TestPki {
                     + " create the PKI in an empty directory");
             }
         }
-        PemFiles.createPrivateDirectory(dir);
+        if (isEmptyOrAbsent(dir)) {
+            PemFiles.createPrivateDirectory(dir);
+        } else {
+            Logger.warn("creating a test PKI in {}, which already holds other files: its permissions are left as"
+                + " they are (the PKI's own subdirectories are 0700, its keys 0600)", dir);
+        }
         PemFiles.createPrivateDirectory(dir.resolve(SERVICES));
         PemFiles.createPrivateDirectory(dir.resolve(TERMINALS));
         return withLock(dir, () -> {
@@ -705,6 +711,17 @@ public final class TestPki {
                 + " letters, digits and hyphens (RFC 1123)");
         }
         return n;
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) throws PkiException {
+        if (!Files.exists(dir)) {
+            return true;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
+        } catch (IOException e) {
+            throw new PkiException(PkiException.Reason.FILE, "cannot read directory " + dir + ": " + e, e);
+        }
     }
 
     private static X509Certificate selfSigned(KeyPair keys, String commonName, Instant now, Period validity)

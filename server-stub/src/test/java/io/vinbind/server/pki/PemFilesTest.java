@@ -106,6 +106,8 @@ class PemFilesTest {
         assertTrue(assertThrows(PkiException.class, () -> PemFiles.requireOwnerOnly(key)).getMessage().contains("0604"));
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
         assertDoesNotThrow(() -> PemFiles.requireOwnerOnly(key));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rwx------"));
+        assertDoesNotThrow(() -> PemFiles.requireOwnerOnly(key), "the owner's own bits are the owner's business");
     }
 
     @Test
