@@ -3,6 +3,7 @@ package io.vinbind.server.pki;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -84,6 +85,8 @@ public final class TestPki {
     private static final String LOCK = ".lock";
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+    /** 127.0.0.1 itself ({@code InetAddress.getLoopbackAddress()} is ::1 where IPv6 is preferred). */
+    private static final InetAddress LOOPBACK_V4 = loopbackV4();
 
     /**
      * Validities and the clock.
@@ -326,7 +329,7 @@ public final class TestPki {
             dns.add(requireDnsName(d));
         }
         Set<InetAddress> ips = new LinkedHashSet<>();
-        ips.add(InetAddress.getLoopbackAddress());
+        ips.add(LOOPBACK_V4);
         ips.addAll(Objects.requireNonNull(addresses, "addresses"));
         Instant now = settings.clock().instant();
         return issue(Ca.SERVICE, Identity.Kind.SERVICE, name, now.minus(BACKDATE), plus(now, settings.serviceValidity()),
@@ -711,6 +714,14 @@ public final class TestPki {
                 + " letters, digits and hyphens (RFC 1123)");
         }
         return n;
+    }
+
+    private static InetAddress loopbackV4() {
+        try {
+            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("4 bytes are an IPv4 address", e);
+        }
     }
 
     private static boolean isEmptyOrAbsent(Path dir) throws PkiException {

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsMaterialTest {
 
     private static final int SOCKET_TIMEOUT_MS = 10_000;
+    private static final InetAddress LOOPBACK = loopback();
 
     @TempDir
     static Path dir;
@@ -132,7 +133,7 @@ class TlsMaterialTest {
         try (SSLServerSocket listener = listen(serverCtx)) {
             serveOnce(listener);
             try (SSLSocket client = (SSLSocket) clientCtx.getSocketFactory().createSocket()) {
-                client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()),
+                client.connect(new InetSocketAddress(LOOPBACK, listener.getLocalPort()),
                     SOCKET_TIMEOUT_MS);
                 client.setSoTimeout(SOCKET_TIMEOUT_MS);
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class, client::startHandshake);
@@ -151,7 +152,7 @@ class TlsMaterialTest {
             elsewhere.certificateFile(), elsewhere.keyFile()))) {
             serveOnce(listener);
             try (SSLSocket client = (SSLSocket) clientCtx.getSocketFactory().createSocket(
-                new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort()), "other.example.com",
+                new Socket(LOOPBACK, listener.getLocalPort()), "other.example.com",
                 listener.getLocalPort(), true)) {
                 client.setSoTimeout(SOCKET_TIMEOUT_MS);
                 SSLParameters p = client.getSSLParameters();
@@ -219,9 +220,17 @@ class TlsMaterialTest {
         assertTrue(new String(a).matches("[A-Za-z0-9_-]{32}"));
     }
 
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByName("127.0.0.1"); // a literal: parsed, not looked up
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static SSLServerSocket listen(SSLContext ctx) throws IOException {
         SSLServerSocket s = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 4,
-            InetAddress.getLoopbackAddress());
+            LOOPBACK);
         s.setNeedClientAuth(true);
         s.setSoTimeout(SOCKET_TIMEOUT_MS);
         return s;
