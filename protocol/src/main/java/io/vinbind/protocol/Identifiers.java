@@ -92,8 +92,17 @@ public final class Identifiers {
         return value;
     }
 
-    /** Renders untrusted input for an error message: bounded length, control characters escaped. */
-    static String printable(String value) {
+    /**
+     * Renders untrusted input for an error message: bounded length (40 characters), control and non-ASCII
+     * characters escaped. Public for the other modules' messages about the same identifiers and the text that
+     * comes with them (the server's CSV import).
+     */
+    public static String printable(String value) {
         return Untrusted.escape(value, 40);
+    }
+
+    /** {@code text} escaped whole, for messages that quote what a parser refused and are logged. */
+    public static String escaped(String text) {
+        return Untrusted.escape(text, Integer.MAX_VALUE);
     }
 }

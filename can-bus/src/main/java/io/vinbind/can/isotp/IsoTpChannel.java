@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import io.vinbind.log.RateLimitedWarnings;
+import java.util.function.LongSupplier;
 import org.tinylog.Logger;
 
 /**
@@ -35,10 +36,18 @@ public final class IsoTpChannel {
     private final IsoTpConfig config;
     /** Invalid frames on our identifier come from the bus, at the bus's rate: a few lines, then a count. */
     private final RateLimitedWarnings warnings = RateLimitedWarnings.standard();
+    /** The clock of the N_Bs / N_Cr / receive deadlines ({@link System#nanoTime()} but in the fuzz target). */
+    private final LongSupplier nanoTime;
 
     public IsoTpChannel(CanChannel can, IsoTpConfig config) throws CanException {
+        this(can, config, System::nanoTime);
+    }
+
+    /** With the clock the deadlines are measured on, so a test can run a bus in virtual time. */
+    IsoTpChannel(CanChannel can, IsoTpConfig config, LongSupplier nanoTime) throws CanException {
         this.can = Objects.requireNonNull(can, "can");
         this.config = Objects.requireNonNull(config, "config");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         can.setFilters(List.of(CanFilter.exact(config.rxId())));
     }
 
@@ -110,9 +119,9 @@ public final class IsoTpChannel {
 
     private IsoTpFrame.FlowControl awaitClearToSend(int sent, int total) throws CanException {
         int waits = 0;
-        long deadline = System.nanoTime() + config.nBs().toNanos();
+        long deadline = nanoTime.getAsLong() + config.nBs().toNanos();
         while (true) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - nanoTime.getAsLong();
             Optional<CanFrame> frame = left > 0 ? can.receive(Duration.ofNanos(left)) : Optional.empty();
             if (frame.isEmpty()) {
                 throw new IsoTpException(IsoTpException.Reason.TIMEOUT_N_BS, "no flow control on " + config.rxId()
@@ -140,7 +149,7 @@ public final class IsoTpChannel {
                         throw new IsoTpException(IsoTpException.Reason.WAIT_LIMIT_EXCEEDED, "receiver sent " + waits
                                 + " WAIT flow controls, at most " + config.maxWaitFrames() + " accepted");
                     }
-                    deadline = System.nanoTime() + config.nBs().toNanos();
+                    deadline = nanoTime.getAsLong() + config.nBs().toNanos();
                     break;
                 default:
                     throw new IllegalStateException("unhandled flow status " + status.get());
@@ -150,16 +159,17 @@ public final class IsoTpChannel {
 
     /**
      * Receives one message. {@code timeout} bounds the wait for its start (SF or FF); once a first frame
-     * arrived, the rest is bounded by N_Cr per consecutive frame.
+     * arrived, the rest is bounded by N_Cr per consecutive frame (other frames arriving meanwhile do not
+     * extend it).
      *
      * @return the message, or empty when no message started within {@code timeout}
      * @throws IsoTpException on N_Cr timeout, wrong sequence number, a malformed frame, or a first frame
      *                        longer than {@link IsoTpConfig#maxMessageLength()} (answered with overflow)
      */
     public Optional<byte[]> receive(Duration timeout) throws CanException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
         while (true) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - nanoTime.getAsLong();
             Optional<CanFrame> frame = can.receive(Duration.ofNanos(Math.max(0, left)));
             if (frame.isEmpty()) {
                 return Optional.empty();
@@ -211,8 +221,13 @@ public final class IsoTpChannel {
         sendClearToSend();
         int expectedSn = 1;
         int inBlock = 0;
+        // N_Cr runs from our flow control or the last consecutive frame to the next consecutive frame (ISO
+        // 15765-2's N_Cr, timed as the Linux kernel times it): frames that do not advance the reception do
+        // not restart it, or a peer that keeps sending them would hold this receiver for ever
+        long deadline = nanoTime.getAsLong() + config.nCr().toNanos();
         while (received < total) {
-            Optional<CanFrame> frame = can.receive(config.nCr());
+            long left = deadline - nanoTime.getAsLong();
+            Optional<CanFrame> frame = left > 0 ? can.receive(Duration.ofNanos(left)) : Optional.empty();
             if (frame.isEmpty()) {
                 throw new IsoTpException(IsoTpException.Reason.TIMEOUT_N_CR, "no consecutive frame #" + expectedSn
                         + " on " + config.rxId() + " within " + config.nCr().toMillis() + " ms (" + received + " of "
@@ -233,6 +248,7 @@ public final class IsoTpChannel {
                 received += want;
                 expectedSn = (expectedSn + 1) & 0x0F;
                 inBlock++;
+                deadline = nanoTime.getAsLong() + config.nCr().toNanos();
                 if (received < total && config.blockSize() > 0 && inBlock == config.blockSize()) {
                     sendClearToSend();
                     inBlock = 0;
@@ -256,9 +272,9 @@ public final class IsoTpChannel {
                 config.stMin(), config.padding()));
     }
 
-    private static void pauseUntil(long nanoTime) throws CanException {
+    private static void pauseUntil(long until) throws CanException {
         long left;
-        while ((left = nanoTime - System.nanoTime()) > 0) {
+        while ((left = until - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
             if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();

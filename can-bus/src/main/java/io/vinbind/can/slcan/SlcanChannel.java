@@ -159,10 +159,10 @@ public final class SlcanChannel implements CanChannel {
             warnings.warn("SLCAN {}: adapter answered BEL: a command was rejected ({} so far)", description, n);
         } else if (m instanceof SlcanMessage.Garbage g) {
             garbageLines.incrementAndGet();
-            warnings.warn("SLCAN {}: dropped line '{}': {}", description, Untrusted.escape(g.line()),
-                    Untrusted.escape(g.reason()));
+            // the message escaped its text when it was made (SlcanMessage.printable): bytes as \xHH
+            warnings.warn("SLCAN {}: dropped line '{}': {}", description, g.line(), g.reason());
         } else if (m instanceof SlcanMessage.Other o) {
-            Logger.debug("SLCAN {}: ignoring '{}'", description, Untrusted.escape(o.line()));
+            Logger.debug("SLCAN {}: ignoring '{}'", description, o.line());
         } else {
             Logger.trace("SLCAN {}: ack '{}'", description, Untrusted.escape(((SlcanMessage.Ack) m).line()));
         }

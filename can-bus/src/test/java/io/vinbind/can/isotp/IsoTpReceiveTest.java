@@ -200,6 +200,21 @@ class IsoTpReceiveTest {
     }
 
     @Test
+    void frames_that_do_not_advance_the_reception_do_not_extend_n_cr() throws Exception {
+        Future<Optional<byte[]>> rx = receive(FramePeer.shortTimeouts().withoutPadding());
+        t.send(0x10, 0x14, 1, 2, 3, 4, 5, 6);             // FF, length 20
+        t.expect(0x30, 0x00, 0x00);
+        for (int i = 0; i < 10 && !rx.isDone(); i++) {    // 1.2 s of chatter, a frame every 120 ms < N_Cr 200 ms
+            Thread.sleep(120);
+            t.send(0x30, 0x00, 0x00);                     // a flow control: nothing for a receiver
+        }
+        assertTrue(rx.isDone(), "the chatter held the reception past N_Cr");
+        IsoTpException e = failure(rx);
+        assertEquals(IsoTpException.Reason.TIMEOUT_N_CR, e.reason());
+        assertTrue(e.getMessage().contains("6 of 20"), e.getMessage());
+    }
+
+    @Test
     void times_out_when_the_next_block_does_not_come_after_a_later_flow_control() throws Exception {
         Future<Optional<byte[]>> rx = receive(FramePeer.shortTimeouts().withoutPadding().withBlockSize(1));
         t.send(0x10, 0x14, 1, 2, 3, 4, 5, 6);             // FF, length 20

@@ -3,6 +3,8 @@ package io.vinbind.hil.cli;
 import io.vinbind.hil.bench.BenchException;
 import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.crash.CrashRun;
+import io.vinbind.hil.fuzz.FuzzRun;
+import io.vinbind.hil.fuzz.FuzzTarget;
 import io.vinbind.hil.perf.ServerBench;
 import io.vinbind.hil.perf.TerminalBench;
 import io.vinbind.modem.link.SocatPtyPair;
@@ -21,17 +23,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./vinbind bench}: the benchmarks and the long crash test. Figures go to stdout (one line per phase or
- * measurement), progress and logs to stderr. Nothing here asserts on a time: these are measurements.
+ * {@code ./vinbind bench}: the benchmarks, the long crash test and the fuzzing run. Figures go to stdout (one
+ * line per phase, measurement or fuzz target), progress and logs to stderr. Nothing here asserts on a time:
+ * these are measurements.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks of the binding server and the terminal daemon, and the long crash test. "
-                + "Without a command: server, then terminal, with their defaults. Figures go to stdout, progress and "
+        description = {"Benchmarks of the binding server and the terminal daemon, the long crash test and the "
+                + "fuzzing run. Without a command: server, then terminal, with their defaults. Figures go to stdout, progress and "
                 + "logs to stderr; the recorded figures and how to read them are in docs/benchmarks.md.",
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
-        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.All.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.Fuzz.class,
+            BenchCli.All.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     static final int EXIT_INCOMPLETE = 1;
@@ -316,6 +319,102 @@ public final class BenchCli implements Callable<Integer> {
                 });
                 return r.violations().isEmpty() && r.survived() == r.points().size() ? 0 : EXIT_INCOMPLETE;
             });
+        }
+    }
+
+    @Command(name = "fuzz", mixinStandardHelpOptions = true,
+            description = {"Coverage-guided fuzzing of the codecs (Jazzer): each target's @FuzzTest in a JVM of its own "
+                    + "(Jazzer's standalone driver on the module's test classpath, in the module's directory) for "
+                    + "--seconds, from its committed corpus. Prints one line per target: inputs run, inputs per "
+                    + "second, coverage, corpus, and the finding if there was one; an input that fails a target is "
+                    + "written into its corpus directory as crash-<sha1>, the build's regression run picks it up. "
+                    + "Builds the modules first when their tests are not built or older than their sources.",
+                "Targets: json, slcan, slcan-frames, isotp, isotp-segmented, at, csv, csv-record (docs/bench.md, "
+                    + "section fuzzing)."})
+    static final class Fuzz implements Callable<Integer> {
+        @Option(names = "--seconds", paramLabel = "N", defaultValue = "60",
+                description = "fuzzing time per target (default ${DEFAULT-VALUE})")
+        int seconds;
+
+        @Option(names = "--target", paramLabel = "T", split = ",",
+                description = "targets to run, repeatable or comma-separated (default: all, in the order above)")
+        List<String> targets;
+
+        @Option(names = "--no-build", description = "do not build; fail when the targets' tests are not built")
+        boolean noBuild;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                List<FuzzTarget> chosen = new ArrayList<>();
+                for (String name : targets == null ? List.<String>of() : targets) {
+                    Optional<FuzzTarget> t = FuzzTarget.named(name.strip());
+                    if (t.isEmpty()) {
+                        err.println("bench fuzz: no target '" + name + "'; targets: "
+                                + FuzzTarget.ALL.stream().map(FuzzTarget::name).toList());
+                        return EXIT_CANNOT_RUN;
+                    }
+                    chosen.add(t.get());
+                }
+                if (chosen.isEmpty()) {
+                    chosen.addAll(FuzzTarget.ALL);
+                }
+                Path root = Path.of(System.getProperty("vinbind.home", "")).toAbsolutePath();
+                FuzzRun.Settings settings = FuzzRun.Settings.defaults(root, seconds);
+                List<String> stale = FuzzRun.modulesToBuild(root, chosen);
+                if (!stale.isEmpty()) {
+                    if (noBuild) {
+                        err.println("bench fuzz: the tests of " + stale + " are not built or older than their sources; run "
+                                + "mvn -B -q -DskipTests -pl " + String.join(",", stale) + " -am package");
+                        return EXIT_CANNOT_RUN;
+                    }
+                    err.println("bench fuzz: building " + stale + " (mvn -DskipTests package; log target/fuzz/build.log)");
+                    FuzzRun.build(root, stale, settings.logDir());
+                }
+                out.println("# fuzz: " + seconds + " s per target, " + Runtime.getRuntime().availableProcessors()
+                        + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+                out.println("target | inputs run | inputs/s | coverage (edges) | features | corpus (seeds) | wall s | outcome");
+                out.flush();
+                int failed = 0;
+                for (FuzzTarget t : chosen) {
+                    FuzzRun.Result r = FuzzRun.run(t, settings, err::println);
+                    out.println(line(r, root));
+                    r.report().finding().ifPresent(f -> out.println("  " + t.name() + ": " + f));
+                    out.flush();
+                    if (!r.clean()) {
+                        failed++;
+                    }
+                }
+                return failed == 0 ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+
+        static String line(FuzzRun.Result r, Path root) {
+            FuzzRun.Report p = r.report();
+            String outcome;
+            if (r.killed()) {
+                outcome = "killed after " + (int) r.wallSeconds() + " s (overran; see " + root.relativize(r.log()) + ")";
+            } else if (p.finding().isPresent() || r.exitCode() != 0) {
+                outcome = "FINDING (exit " + r.exitCode() + ")" + p.reproducer().map(x -> ", input "
+                        + (x.isAbsolute() && x.startsWith(root) ? root.relativize(x) : x)).orElse("")
+                        + "; log " + root.relativize(r.log());
+            } else if (p.execs().isEmpty()) {
+                outcome = "no figures (see " + root.relativize(r.log()) + ")";
+            } else {
+                outcome = "no finding";
+            }
+            return String.format(java.util.Locale.ROOT, "%s | %s | %s | %s | %s | %s (%s) | %.0f | %s", r.target().name(),
+                    num(p.execs()), num(p.execsPerSecond()), num(p.coverage()), num(p.features()), num(p.corpus()),
+                    num(p.seeds()), r.wallSeconds(), outcome);
+        }
+
+        private static String num(java.util.OptionalLong v) {
+            return v.isPresent() ? Long.toString(v.getAsLong()) : "-";
         }
     }
 

@@ -1,9 +1,15 @@
 package io.vinbind.server.registry;
 
-/** A CSV import's header is missing or wrong, so no line can be read; nothing was imported. */
+import io.vinbind.protocol.Identifiers;
+
+/**
+ * A CSV import's header is missing or wrong, so no line can be read; nothing was imported. The message
+ * quotes the file, and it is logged and shown to the operator: every character outside printable ASCII in
+ * it is written {@code \\uXXXX}.
+ */
 public final class CsvHeaderException extends Exception {
 
     public CsvHeaderException(String message) {
-        super(message);
+        super(Identifiers.escaped(message));
     }
 }
