@@ -7,7 +7,13 @@ import io.vinbind.server.binding.LoginService;
 import io.vinbind.server.binding.TerminalService;
 import io.vinbind.server.auth.ApiTokens;
 import io.vinbind.server.auth.Role;
+import io.vinbind.server.broker.BrokerSecurity;
 import io.vinbind.server.broker.BrokerStartException;
+import io.vinbind.server.binding.TerminalRecord;
+import io.vinbind.server.mqtt.MqttCredentials;
+import io.vinbind.server.pki.Identity;
+import io.vinbind.server.pki.PkiException;
+import io.vinbind.server.pki.TlsMaterial;
 import io.vinbind.server.broker.EmbeddedBroker;
 import io.vinbind.server.history.History;
 import io.vinbind.server.http.HttpApi;
@@ -72,12 +78,13 @@ public final class BindingServer implements AutoCloseable {
     private final TerminalService terminals;
     private final ApiTokens tokens;
     private final Path adminTokenFile;
+    private final ServerPki pki;
     private final Deque<AutoCloseable> closeables;
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
                           URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
                           BindingService bindings, History history, ServerMetrics metrics,
-                          TerminalService terminals, ApiTokens tokens, Path adminTokenFile,
+                          TerminalService terminals, ApiTokens tokens, Path adminTokenFile, ServerPki pki,
                           Deque<AutoCloseable> closeables) {
         this.config = config;
         this.instanceId = instanceId;
@@ -93,6 +100,7 @@ public final class BindingServer implements AutoCloseable {
         this.terminals = terminals;
         this.tokens = tokens;
         this.adminTokenFile = adminTokenFile;
+        this.pki = pki;
         this.closeables = closeables;
     }
 
@@ -119,21 +127,6 @@ public final class BindingServer implements AutoCloseable {
                 throw new ServerStartException("database: " + e.getMessage(), e);
             }
             started.push(db);
-            Optional<EmbeddedBroker> broker = Optional.empty();
-            URI mqttUri;
-            if (config.externalBroker().isPresent()) {
-                mqttUri = config.externalBroker().get();
-            } else {
-                try {
-                    EmbeddedBroker b = EmbeddedBroker.start(config.embeddedMqttPort(),
-                        config.dataDir().resolve("broker"));
-                    started.push(b);
-                    broker = Optional.of(b);
-                    mqttUri = b.uri();
-                } catch (BrokerStartException e) {
-                    throw new ServerStartException("embedded MQTT broker: " + e.getMessage(), e);
-                }
-            }
             ServerMetrics metrics = new ServerMetrics();
             JdbcBindingStore store = new JdbcBindingStore(db);
             ModemRegistry registry = new ModemRegistry(db, clock);
@@ -150,14 +143,56 @@ public final class BindingServer implements AutoCloseable {
             java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<String>> revokedHook =
                 new java.util.concurrent.atomic.AtomicReference<>(id -> { });
             TerminalService terminals = new TerminalService(store, clock, id -> revokedHook.get().accept(id));
+            ServerPki pki;
+            try {
+                pki = ServerPki.prepare(config);
+            } catch (PkiException e) {
+                throw new ServerStartException("PKI " + config.pki() + ": " + e.getMessage(), e);
+            }
+            Optional<EmbeddedBroker> broker = Optional.empty();
+            URI mqttUri;
+            char[] servicePassword = TlsMaterial.randomPassword();
+            MqttCredentials credentials;
+            if (config.externalBroker().isPresent()) {
+                mqttUri = config.externalBroker().get();
+                if ("ssl".equals(mqttUri.getScheme())) {
+                    credentials = MqttCredentials.tls(pki.clientContext());
+                } else {
+                    Logger.warn("MQTT broker {} is plaintext: it cannot tell terminals apart, so anyone on this machine"
+                        + " can speak for any terminal; use ssl:// with client certificates (docs/security.md)", mqttUri);
+                    credentials = MqttCredentials.none();
+                }
+            } else {
+                try {
+                    BrokerSecurity security = new BrokerSecurity(
+                        config.insecurePlaintext() ? Optional.empty() : Optional.of(pki.brokerTls()),
+                        pki.anchors(), pki::revokedSerials, id -> terminalRevoked(terminals, id), servicePassword);
+                    if (config.insecurePlaintext()) {
+                        Logger.warn("the embedded broker listens WITHOUT TLS on {} (identities are MQTT user names):"
+                            + " for measurements only", config.mqttListen());
+                    }
+                    EmbeddedBroker b = EmbeddedBroker.start(config.embeddedMqttPort(), config.mqttListen(),
+                        config.dataDir().resolve("broker"), security);
+                    started.push(b);
+                    broker = Optional.of(b);
+                    mqttUri = b.uri();
+                    revokedHook.set(b::disconnect);
+                } catch (BrokerStartException e) {
+                    throw new ServerStartException("embedded MQTT broker: " + e.getMessage(), e);
+                }
+                credentials = config.insecurePlaintext()
+                    ? MqttCredentials.plaintext(Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME, servicePassword)
+                    : MqttCredentials.tls(pki.clientContext());
+            }
             MqttFrontEnd mqtt;
             try {
-                mqtt = new MqttFrontEnd(mqttUri, "vinbind-server-" + instanceId, logins, bindings, metrics,
-                    config.mqttWorkers());
+                mqtt = new MqttFrontEnd(mqttUri, Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME + ":" + instanceId,
+                    credentials, logins, bindings, metrics, config.mqttWorkers());
                 started.push(mqtt);
                 mqtt.start();
             } catch (MqttException e) {
-                throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage(), e);
+                throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""), e);
             }
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("instance", instanceId);
@@ -167,20 +202,24 @@ public final class BindingServer implements AutoCloseable {
             info.put("rebindPolicy", config.rebindPolicy().name());
             info.put("vinCheck", config.vinPolicy().name());
             info.put("identityPolicy", config.identityPolicy().name());
+            info.put("pki", pki.dir().toString());
             HttpApi http;
             try {
                 final MqttFrontEnd front = mqtt;
-                http = new HttpApi(config.httpPort(), bindings, terminals, tokens, registry, history, metrics,
-                    db::isHealthy, front::isConnected, front::publish, info);
+                Optional<javax.net.ssl.SSLContext> https = ServerConfig.loopback(config.httpListen()) ? Optional.empty()
+                    : Optional.of(pki.serverContext());
+                http = new HttpApi(config.httpListen(), config.httpPort(), https, bindings, terminals, tokens, registry,
+                    history, metrics, db::isHealthy, front::isConnected, front::publish, info);
                 started.push(http);
             } catch (IOException e) {
-                throw new ServerStartException("HTTP API on 127.0.0.1:" + config.httpPort() + ": " + e.getMessage(), e);
+                throw new ServerStartException("HTTP API on " + config.httpListen() + ":" + config.httpPort() + ": "
+                    + e.getMessage(), e);
             }
-            started.push(housekeeping(bindings));
+            started.push(housekeeping(bindings, pki));
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
             return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
-                metrics, terminals, tokens, adminTokenFile, started);
+                metrics, terminals, tokens, adminTokenFile, pki, started);
         } catch (IOException e) {
             closeAll(started);
             throw new ServerStartException("data directory " + config.dataDir() + ": " + e.getMessage(), e);
@@ -254,6 +293,21 @@ public final class BindingServer implements AutoCloseable {
         return tokens;
     }
 
+    /** The PKI the server trusts and issues its own certificate from (tests issue terminal certificates here). */
+    public ServerPki pki() {
+        return pki;
+    }
+
+    /** Whether the database says a terminal is revoked (asked by the broker at every connect; fails closed). */
+    private static boolean terminalRevoked(TerminalService terminals, String terminalId) {
+        try {
+            return terminals.terminal(terminalId).map(TerminalRecord::revoked).orElse(false);
+        } catch (StoreException | IllegalArgumentException e) {
+            Logger.warn("cannot tell whether terminal {} is revoked ({}); refusing it", terminalId, e.getMessage());
+            return true;
+        }
+    }
+
     /** Where the first admin token was written (it may not exist, see {@link #bootstrapAdminToken}). */
     public Path adminTokenFile() {
         return adminTokenFile;
@@ -321,13 +375,14 @@ public final class BindingServer implements AutoCloseable {
      * Purges stored answers older than {@link #ANSWER_RETENTION} now and every {@link #HOUSEKEEPING_PERIOD}, on
      * a daemon thread. Every instance does it; the deletes are idempotent.
      */
-    private static AutoCloseable housekeeping(BindingService bindings) {
+    private static AutoCloseable housekeeping(BindingService bindings, ServerPki pki) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vinbind-housekeeping");
             t.setDaemon(true);
             return t;
         });
         timer.scheduleWithFixedDelay(() -> {
+            pki.refreshCrls(); // an expired CRL makes a broker that checks it refuse everyone
             try {
                 int n = bindings.purgeAnswers(ANSWER_RETENTION);
                 if (n > 0) {

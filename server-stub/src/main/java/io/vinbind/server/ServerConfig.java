@@ -24,10 +24,17 @@ import java.util.Optional;
  *     {@code dataDir/instance-id}, created on first start
  * @param mqttWorkers threads deciding requests concurrently
  * @param identityPolicy what a login does whose identities contradict what the server knows
+ * @param mqttListen address the embedded broker listens on (loopback by default; anything else is TLS only)
+ * @param httpListen address the HTTP API listens on (loopback by default; anything else is HTTPS)
+ * @param pkiDir the PKI directory (CAs, the server's certificate, CRLs); empty = {@code dataDir/pki}, where a
+ *     test PKI is created on first start
+ * @param insecurePlaintext the embedded broker without TLS, identities by MQTT user name: loopback only, for
+ *     measuring what TLS costs
  */
 public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
                            Optional<DbSettings> database, RebindPolicy rebindPolicy, VinPolicy vinPolicy,
-                           Optional<String> instanceId, int mqttWorkers, IdentityPolicy identityPolicy) {
+                           Optional<String> instanceId, int mqttWorkers, IdentityPolicy identityPolicy,
+                           String mqttListen, String httpListen, Optional<Path> pkiDir, boolean insecurePlaintext) {
 
     /** Default port of the embedded broker: near MQTT's 1883 but not on it (Mosquitto often holds 1883). */
     public static final int DEFAULT_MQTT_PORT = 18830;
@@ -37,8 +44,14 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(externalBroker, "externalBroker");
         externalBroker.ifPresent(u -> {
-            if (!"tcp".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1) {
-                throw new IllegalArgumentException("MQTT broker '" + u + "' must look like tcp://host:port");
+            boolean known = "tcp".equals(u.getScheme()) || "ssl".equals(u.getScheme());
+            if (!known || u.getHost() == null || u.getPort() < 1) {
+                throw new IllegalArgumentException("MQTT broker '" + u + "' must look like ssl://host:port (or"
+                    + " tcp://host:port on loopback)");
+            }
+            if ("tcp".equals(u.getScheme()) && !loopback(u.getHost())) {
+                throw new IllegalArgumentException("MQTT broker '" + u + "' is plaintext and not on loopback: use"
+                    + " ssl:// (terminals must not speak to a broker anyone on the network can read)");
             }
         });
         checkPort("MQTT", embeddedMqttPort);
@@ -56,6 +69,26 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
             throw new IllegalArgumentException("MQTT workers " + mqttWorkers + " is not 1-64");
         }
         Objects.requireNonNull(identityPolicy, "identityPolicy");
+        Objects.requireNonNull(mqttListen, "mqttListen");
+        Objects.requireNonNull(httpListen, "httpListen");
+        Objects.requireNonNull(pkiDir, "pkiDir");
+        if (insecurePlaintext && !loopback(mqttListen)) {
+            throw new IllegalArgumentException("the plaintext broker listener is for loopback only, not " + mqttListen);
+        }
+    }
+
+    /** The PKI directory in use. */
+    public Path pki() {
+        return pkiDir.orElse(dataDir.resolve("pki"));
+    }
+
+    /** True for a name or address of this machine's loopback interface. */
+    public static boolean loopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /**
@@ -64,7 +97,8 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
      */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, Optional.empty(), DEFAULT_MQTT_PORT, DEFAULT_HTTP_PORT, Optional.empty(),
-            RebindPolicy.AUTO, VinPolicy.STRICT, Optional.empty(), 4, IdentityPolicy.HOLD);
+            RebindPolicy.AUTO, VinPolicy.STRICT, Optional.empty(), 4, IdentityPolicy.HOLD, "127.0.0.1", "127.0.0.1",
+            Optional.empty(), false);
     }
 
     /** Like {@link #defaults} but on free ports. */
@@ -108,6 +142,23 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         return copy(b -> b.identityPolicy = policy);
     }
 
+    public ServerConfig withMqttListen(String address) {
+        return copy(b -> b.mqttListen = address);
+    }
+
+    public ServerConfig withHttpListen(String address) {
+        return copy(b -> b.httpListen = address);
+    }
+
+    public ServerConfig withPkiDir(Path dir) {
+        return copy(b -> b.pkiDir = Optional.of(dir));
+    }
+
+    /** The embedded broker in plaintext, identities by user name: loopback only, insecure (benchmarks). */
+    public ServerConfig withInsecurePlaintext(boolean plaintext) {
+        return copy(b -> b.insecurePlaintext = plaintext);
+    }
+
     /** A copy with some components changed; the compact constructor checks the result. */
     private ServerConfig copy(java.util.function.Consumer<Fields> change) {
         Fields f = new Fields();
@@ -121,9 +172,14 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         f.instanceId = instanceId;
         f.mqttWorkers = mqttWorkers;
         f.identityPolicy = identityPolicy;
+        f.mqttListen = mqttListen;
+        f.httpListen = httpListen;
+        f.pkiDir = pkiDir;
+        f.insecurePlaintext = insecurePlaintext;
         change.accept(f);
         return new ServerConfig(f.dataDir, f.externalBroker, f.embeddedMqttPort, f.httpPort, f.database,
-            f.rebindPolicy, f.vinPolicy, f.instanceId, f.mqttWorkers, f.identityPolicy);
+            f.rebindPolicy, f.vinPolicy, f.instanceId, f.mqttWorkers, f.identityPolicy, f.mqttListen, f.httpListen,
+            f.pkiDir, f.insecurePlaintext);
     }
 
     /** The components, mutable, for {@link #copy}. */
@@ -138,6 +194,10 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         Optional<String> instanceId;
         int mqttWorkers;
         IdentityPolicy identityPolicy;
+        String mqttListen;
+        String httpListen;
+        Optional<Path> pkiDir;
+        boolean insecurePlaintext;
     }
 
     private static void checkPort(String what, int port) {

@@ -52,7 +52,7 @@ class CrashRecoveryIT {
             first.kill();
 
             BindRequest req = t.request(vin);
-            t.mqtt.publish(Topics.bind(imsi), JsonCodec.encode(req)); // nobody is consuming right now
+            t.mqtt.publish(Topics.bind(t.terminalId), JsonCodec.encode(req)); // nobody is consuming right now
 
             try (BindingServer second = BindingServer.start(config)) {
                 BindAck ack = t.bindAck();

@@ -43,7 +43,7 @@ class EmbeddedServerIT {
     private TestTerminal freshTerminal() throws Exception {
         String imsi = Fixtures.imsi(SERIAL.incrementAndGet());
         server.registry().register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
-        return new TestTerminal(server.mqttUri(), imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
+        return new TestTerminal(server, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
     }
 
     private static String freshVin() {
@@ -88,20 +88,23 @@ class EmbeddedServerIT {
     void bad_input_is_refused_with_a_reason_logged_counted_and_nothing_stored_changes() throws Exception {
         String vin = freshVin();
         try (TestTerminal t = freshTerminal(); TestTerminal other = freshTerminal(); TestTerminal idle = freshTerminal();
-             TestTerminal stranger = new TestTerminal(server.mqttUri(), "460019999999999", ICCID_C, IMEI_C)) {
+             TestTerminal stranger = new TestTerminal(server, "460019999999999", ICCID_C, IMEI_C)) {
             assertEquals(LoginOutcome.ACCEPTED, t.login().outcome());
             String good = new String(JsonCodec.encode(t.request(vin)), UTF_8);
             String before = state(t, idle, vin);
 
             assertRefused(t, good.replace("}", ",\"colour\":\"red\"}"), ReasonCode.MALFORMED_PAYLOAD); // extra field
             assertRefused(t, good.replaceAll(",\"vin\":\"[A-Z0-9]+\"", ""), ReasonCode.MALFORMED_PAYLOAD); // missing
-            assertRefused(t, good.replace("\"version\":1", "\"version\":\"1\""), ReasonCode.MALFORMED_PAYLOAD); // type
-            assertRefused(t, good.replace("\"version\":1", "\"version\":7"), ReasonCode.UNSUPPORTED_VERSION);
+            assertRefused(t, good.replace("\"version\":2", "\"version\":\"2\""), ReasonCode.MALFORMED_PAYLOAD); // type
+            assertRefused(t, good.replace("\"version\":2", "\"version\":7"), ReasonCode.UNSUPPORTED_VERSION);
             assertRefused(t, good.replace("}", ",\"pad\":\"" + "x".repeat(Protocol.MAX_PAYLOAD_BYTES) + "\"}"),
                 ReasonCode.PAYLOAD_TOO_LARGE);
             assertRefused(t, good.replace(vin, Fixtures.withWrongCheckDigit(vin)), ReasonCode.INVALID_VIN);
-            // the payload claims another terminal's IMSI but is published on t's topic
-            assertRefused(t, good.replace(t.imsi, other.imsi), ReasonCode.IDENTITY_MISMATCH);
+            // the payload speaks for another terminal but is published on t's topic
+            assertRefused(t, good.replace("\"terminalId\":\"" + t.terminalId, "\"terminalId\":\"" + other.terminalId),
+                ReasonCode.IDENTITY_MISMATCH);
+            // t names another terminal's IMSI: it does not hold it (knowing an IMSI is not enough)
+            assertRefused(t, good.replace("\"imsi\":\"" + t.imsi, "\"imsi\":\"" + other.imsi), ReasonCode.NOT_LOGGED_IN);
             // a registered terminal that never logged in
             assertEquals(ReasonCode.NOT_LOGGED_IN, idle.bind(vin).reason());
             // an IMSI that is not in the registry can neither log in nor bind
@@ -111,10 +114,9 @@ class EmbeddedServerIT {
             long dropped = server.metrics().get("dropped.NO_REQUEST_ID");
             long badTopic = server.metrics().get("dropped.BAD_TOPIC");
             t.publishRawBind("this is not json".getBytes(UTF_8)); // no requestId: no reply is possible
-            t.mqtt.publish("vinbind/v1/not-an-imsi/bind", good.getBytes(UTF_8)); // not a vinbind topic
-            assertNull(t.mqtt.poll(Topics.bindAck(t.imsi), Duration.ofMillis(800)), "no ack without a requestId");
+            assertNull(t.mqtt.poll(Topics.bindAck(t.terminalId), Duration.ofMillis(800)), "no ack without a requestId");
             assertEquals(dropped + 1, server.metrics().get("dropped.NO_REQUEST_ID"));
-            assertEquals(badTopic + 1, server.metrics().get("dropped.BAD_TOPIC"));
+
 
             assertEquals(before, state(t, idle, vin), "nothing stored changed");
             assertTrue(server.metrics().get("refused.MALFORMED_PAYLOAD") >= 3);
@@ -125,6 +127,12 @@ class EmbeddedServerIT {
             assertTrue(server.metrics().get("refused.UNKNOWN_IMSI") >= 2);
 
             assertEquals(BindOutcome.BOUND, t.bind(vin).outcome(), "the server kept serving");
+
+            // not a vinbind topic: the broker does not even take it from a terminal (outside its subtree), and
+            // then closes the connection (HiveMQ: PUBACK 0x87, then DISCONNECT)
+            assertEquals(0x87, t.mqtt.tryPublish("vinbind/v1/not-an-imsi/bind", good.getBytes(UTF_8)),
+                "PUBACK Not authorized");
+            assertEquals(badTopic, server.metrics().get("dropped.BAD_TOPIC"), "the server never saw it");
         }
     }
 
@@ -133,7 +141,8 @@ class EmbeddedServerIT {
         BindAck ack = t.bindAck();
         assertEquals(BindOutcome.REJECTED, ack.outcome(), payload);
         assertEquals(expected, ack.reason(), payload);
-        assertEquals(t.imsi, ack.imsi());
+        assertEquals(t.terminalId, ack.terminalId(), "the answer goes to the terminal that published");
+        assertTrue(ack.imsi().isEmpty() || ack.imsi().equals(t.imsi) || payload.contains(ack.imsi()), ack.toString());
     }
 
     /** What a refusal must not change: history, bindings, registry size, the idle terminal's login state. */
@@ -153,7 +162,8 @@ class EmbeddedServerIT {
             assertEquals(BindOutcome.BOUND, a.bind(vin).outcome());
             assertEquals(BindOutcome.REBOUND, c.bind(vin).outcome());
             List<HistoryEvent> events = server.history().forVin(vin, 10).stream().map(HistoryEntry::event).toList();
-            assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.REBOUND), events);
+            assertEquals(List.of(HistoryEvent.BOUND, HistoryEvent.RELEASED, HistoryEvent.TERMINAL_REPLACED,
+                HistoryEvent.REBOUND), events);
             assertEquals(Optional.of(c.imsi), server.bindings().bindingOfVin(vin).map(Binding::imsi));
         }
     }

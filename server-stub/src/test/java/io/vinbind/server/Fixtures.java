@@ -42,6 +42,28 @@ public final class Fixtures {
         return "T-" + imsi;
     }
 
+    /**
+     * TLS credentials of a terminal on the server's embedded broker: its certificate (issued now by the server's
+     * terminal CA unless issued before) and the service CA the broker's certificate chains to.
+     */
+    public static io.vinbind.server.mqtt.MqttCredentials terminalCredentials(BindingServer server, String terminalId)
+        throws io.vinbind.server.pki.PkiException {
+        io.vinbind.server.pki.TestPki pki = server.pki().pki();
+        io.vinbind.server.pki.TestPki.Issued issued = pki.issued(io.vinbind.server.pki.Identity.Kind.TERMINAL, terminalId)
+            .orElse(null);
+        if (issued == null) {
+            issued = pki.issueTerminal(terminalId);
+        }
+        return io.vinbind.server.mqtt.MqttCredentials.tls(io.vinbind.server.pki.TlsMaterial.clientContext(
+            pki.serviceCaFile(), issued.certificateFile(), issued.keyFile()));
+    }
+
+    /** A bearer token of this role for the server's HTTP API (created now). */
+    public static String token(BindingServer server, io.vinbind.server.auth.Role role) throws StoreException {
+        return server.tokens().create("test-" + role.label() + "-" + UUID.randomUUID().toString().substring(0, 8),
+            role, "test").token();
+    }
+
     /** A distinct IMSI per number; {@link #iccidOf} and {@link #imeiOf} derive its SIM and modem. */
     public static String imsi(int n) {
         return String.format("46001%010d", n);

@@ -31,7 +31,7 @@ class RestartIT {
             server.registry().register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
             port = server.mqttUri().getPort();
             instance = server.instanceId();
-            try (TestTerminal t = new TestTerminal(server.mqttUri(), imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
+            try (TestTerminal t = new TestTerminal(server, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
                 t.login();
                 req = t.request(vin);
                 first = t.bind(req);
@@ -44,7 +44,7 @@ class RestartIT {
             assertEquals(Optional.of(imsi), again.bindings().bindingOfVin(vin).map(Binding::imsi));
             assertTrue(again.registry().find(imsi).orElseThrow().loggedIn());
             int rows = again.history().forVin(vin, 10).size();
-            try (TestTerminal t = new TestTerminal(again.mqttUri(), imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
+            try (TestTerminal t = new TestTerminal(again, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi))) {
                 assertEquals(first, t.bind(req), "the ack lost in the restart is answered the same");
             }
             assertEquals(rows, again.history().forVin(vin, 10).size());

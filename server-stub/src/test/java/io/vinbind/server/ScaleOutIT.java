@@ -131,6 +131,6 @@ class ScaleOutIT {
     }
 
     private static void publish(TestTerminal t, BindRequest req) throws Exception {
-        t.mqtt.publish(io.vinbind.protocol.Topics.bind(t.imsi), io.vinbind.protocol.JsonCodec.encode(req));
+        t.mqtt.publish(io.vinbind.protocol.Topics.bind(t.terminalId), io.vinbind.protocol.JsonCodec.encode(req));
     }
 }

@@ -1,5 +1,6 @@
 package io.vinbind.server;
 
+import io.vinbind.server.mqtt.MqttCredentials;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -21,20 +22,33 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * A real MQTT 5 client (Paho) for tests: publishes raw payloads and collects what arrives per topic, so
- * a test can play a terminal (or a broken one) against a real broker.
+ * a test can play a terminal (or a broken or hostile one) against a real broker, and read the broker's
+ * reason codes (SUBACK, PUBACK, CONNACK) to see what it refused.
  */
 public final class TestMqttClient implements AutoCloseable {
 
-    private final MqttClient client;
+    private static final long WAIT_MS = 10_000; // every blocking call is bounded
+
+    private final MqttAsyncClient client;
     private final Map<String, BlockingQueue<byte[]>> inbox = new ConcurrentHashMap<>();
     private final List<String> arrivals = new CopyOnWriteArrayList<>();
+    private volatile MqttDisconnectResponse disconnect;
 
     public TestMqttClient(URI broker, String clientId) throws MqttException {
-        client = new MqttClient(broker.toString(), clientId, new MemoryPersistence());
-        client.setTimeToWait(10_000); // every blocking call (publish, subscribe) is bounded
+        this(broker, clientId, MqttCredentials.none());
+    }
+
+    /**
+     * Connects with these credentials (a client certificate, or a user name on a plaintext listener).
+     *
+     * @throws MqttException when the broker refuses (its CONNACK reason in {@link MqttException#getReasonCode})
+     */
+    public TestMqttClient(URI broker, String clientId, MqttCredentials credentials) throws MqttException {
+        client = new MqttAsyncClient(broker.toString(), clientId, new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
             public void disconnected(MqttDisconnectResponse response) {
+                disconnect = response;
             }
 
             @Override
@@ -62,16 +76,63 @@ public final class TestMqttClient implements AutoCloseable {
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         options.setConnectionTimeout(10);
-        options.setSocketFactory(io.vinbind.server.mqtt.NoDelaySocketFactory.INSTANCE);
-        client.connect(options);
+        credentials.applyTo(options);
+        try {
+            client.connect(options).waitForCompletion(WAIT_MS);
+        } catch (MqttException e) {
+            closeQuietly();
+            throw e;
+        }
     }
 
+    /** Subscribes; fails unless the broker granted it. */
     public void subscribe(String filter) throws MqttException {
-        client.subscribe(filter, 1);
+        int code = trySubscribe(filter);
+        if (code > 2) {
+            throw new MqttException(code);
+        }
     }
 
+    /** Subscribes and returns the broker's SUBACK reason code (0-2 granted, 0x87 not authorized, …). */
+    public int trySubscribe(String filter) throws MqttException {
+        IMqttToken t = client.subscribe(filter, 1);
+        t.waitForCompletion(WAIT_MS);
+        return t.getReasonCodes()[0];
+    }
+
+    /** Publishes at QoS 1; fails unless the broker accepted it. */
     public void publish(String topic, byte[] payload) throws MqttException {
-        client.publish(topic, payload, 1, false);
+        int code = tryPublish(topic, payload);
+        if (code != 0) {
+            throw new MqttException(code < 0 ? org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_CONNECTION_LOST : code);
+        }
+    }
+
+    /**
+     * Publishes at QoS 1 and returns the broker's PUBACK reason code (0 success, 0x10 no subscribers, 0x87 not
+     * authorized, …), or -1 when the broker closed the connection instead of answering.
+     */
+    public int tryPublish(String topic, byte[] payload) {
+        try {
+            IMqttToken t = client.publish(topic, payload, 1, false);
+            t.waitForCompletion(WAIT_MS);
+            int[] codes = t.getReasonCodes();
+            return codes == null || codes.length == 0 ? 0 : codes[0];
+        } catch (MqttException e) {
+            if (!client.isConnected()) {
+                return -1;
+            }
+            return e.getReasonCode();
+        }
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    /** How the broker ended the connection, if it did. */
+    public MqttDisconnectResponse disconnectResponse() {
+        return disconnect;
     }
 
     /** The next payload on {@code topic}, waiting at most {@code timeout}; throws AssertionError if none. */
@@ -88,18 +149,31 @@ public final class TestMqttClient implements AutoCloseable {
         return queue(topic).poll(window.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Every topic something arrived on, in order. */
+    public List<String> arrivals() {
+        return List.copyOf(arrivals);
+    }
+
     private BlockingQueue<byte[]> queue(String topic) {
         return inbox.computeIfAbsent(topic, t -> new LinkedBlockingQueue<>());
+    }
+
+    private void closeQuietly() {
+        try {
+            client.close(true);
+        } catch (MqttException ignored) {
+            // the connection attempt failed already; nothing to close cleanly
+        }
     }
 
     @Override
     public void close() throws MqttException {
         try {
             if (client.isConnected()) {
-                client.disconnect(5_000);
+                client.disconnect(5_000).waitForCompletion(WAIT_MS);
             }
         } finally {
-            client.close();
+            closeQuietly();
         }
     }
 }

@@ -8,6 +8,7 @@ import io.vinbind.protocol.LoginRequest;
 import io.vinbind.protocol.ProtocolException;
 import io.vinbind.protocol.Topics;
 import io.vinbind.protocol.UploadReason;
+import io.vinbind.server.mqtt.MqttCredentials;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -23,17 +24,30 @@ public final class TestTerminal implements AutoCloseable {
     public final String imei;
     public final TestMqttClient mqtt;
 
-    /** The terminal {@link Fixtures#terminalOf} names for this IMSI. */
+    /**
+     * The terminal {@link Fixtures#terminalOf} names for this IMSI, on a broker that authenticates nobody (the
+     * plain Mosquitto of the ITs that test other things).
+     */
     public TestTerminal(URI broker, String imsi, String iccid, String imei) throws Exception {
-        this(broker, Fixtures.terminalOf(imsi), imsi, iccid, imei);
+        this(broker, Fixtures.terminalOf(imsi), imsi, iccid, imei, MqttCredentials.none());
     }
 
-    public TestTerminal(URI broker, String terminalId, String imsi, String iccid, String imei) throws Exception {
+    /**
+     * The terminal {@link Fixtures#terminalOf} names for this IMSI on the server's embedded broker, with a
+     * certificate the server's terminal CA issued for it (as the terminal factory would).
+     */
+    public TestTerminal(BindingServer server, String imsi, String iccid, String imei) throws Exception {
+        this(server.mqttUri(), Fixtures.terminalOf(imsi), imsi, iccid, imei,
+            Fixtures.terminalCredentials(server, Fixtures.terminalOf(imsi)));
+    }
+
+    public TestTerminal(URI broker, String terminalId, String imsi, String iccid, String imei,
+                        MqttCredentials credentials) throws Exception {
         this.terminalId = terminalId;
         this.imsi = imsi;
         this.iccid = iccid;
         this.imei = imei;
-        this.mqtt = new TestMqttClient(broker, terminalId);
+        this.mqtt = new TestMqttClient(broker, terminalId, credentials);
         mqtt.subscribe(Topics.loginAck(terminalId));
         mqtt.subscribe(Topics.bindAck(terminalId));
     }

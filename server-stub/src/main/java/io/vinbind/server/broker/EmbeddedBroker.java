@@ -1,7 +1,10 @@
 package io.vinbind.server.broker;
 
 import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import io.vinbind.server.pki.PkiException;
+import io.vinbind.server.pki.TlsMaterial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -39,20 +42,46 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private final EmbeddedHiveMQ hivemq;
     private final int port;
+    private final String bindAddress;
+    private final boolean tls;
 
-    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port) {
+    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String bindAddress, boolean tls) {
         this.hivemq = hivemq;
         this.port = port;
+        this.bindAddress = bindAddress;
+        this.tls = tls;
     }
 
     /**
-     * Starts a broker on 127.0.0.1.
+     * Starts a broker that lets in only the clients {@code security} identifies, confined to their topics
+     * ({@link BrokerIdentity}).
      *
      * @param port the TCP port, or 0 to pick a free one
+     * @param bindAddress the address to listen on; anything but loopback needs TLS
      * @param workDir a directory for the broker's configuration and data (created if absent)
      * @throws BrokerStartException when the broker does not come up (port taken, timeout)
+     * @throws IllegalArgumentException for a plaintext listener off loopback
      */
-    public static EmbeddedBroker start(int port, Path workDir) throws BrokerStartException {
+    public static EmbeddedBroker start(int port, String bindAddress, Path workDir, BrokerSecurity security)
+        throws BrokerStartException {
+        java.util.Objects.requireNonNull(security, "security");
+        if (security.plaintext() && !isLoopback(bindAddress)) {
+            throw new IllegalArgumentException("the embedded broker listens without TLS only on loopback, not on "
+                + bindAddress);
+        }
+        return start(port, bindAddress, workDir, java.util.Optional.of(security));
+    }
+
+    /**
+     * A broker that lets anybody in and allows everything: only for tests of the broker's own behaviour
+     * (shared-subscription delivery, packet limits). Loopback only.
+     */
+    static EmbeddedBroker startWithoutAuthentication(int port, Path workDir) throws BrokerStartException {
+        return start(port, "127.0.0.1", workDir, java.util.Optional.empty());
+    }
+
+    private static EmbeddedBroker start(int port, String bindAddress, Path workDir,
+                                        java.util.Optional<BrokerSecurity> security) throws BrokerStartException {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("MQTT port " + port + " is not 0-65535");
         }
@@ -61,7 +90,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             int chosen = port == 0 ? freePort() : port;
             try {
-                return startOn(chosen, workDir);
+                return startOn(chosen, bindAddress, workDir, security);
             } catch (BrokerStartException e) {
                 last = e;
                 Logger.warn("embedded broker did not start on port {} (attempt {}/{}): {}", chosen, attempt,
@@ -71,31 +100,50 @@ public final class EmbeddedBroker implements AutoCloseable {
         throw last;
     }
 
-    private static EmbeddedBroker startOn(int port, Path workDir) throws BrokerStartException {
+    private static EmbeddedBroker startOn(int port, String bindAddress, Path workDir,
+                                          java.util.Optional<BrokerSecurity> security) throws BrokerStartException {
         if (!portFree(port)) {
             throw new BrokerStartException("127.0.0.1:" + port + " is already in use");
         }
         Path conf = workDir.resolve("conf");
         Path data = workDir.resolve("data");
         Path extensions = workDir.resolve("extensions");
+        java.util.Optional<BrokerSecurity.Tls> tls = security.flatMap(BrokerSecurity::tls);
         try {
             Files.createDirectories(conf);
             Files.createDirectories(data);
             Files.createDirectories(extensions);
-            Files.writeString(conf.resolve("config.xml"), config(port), StandardCharsets.UTF_8);
-        } catch (IOException e) {
+            String listener;
+            if (tls.isPresent()) {
+                // HiveMQ reads key and trust stores from files: PKCS12 (its "JKS" reader takes them) with a fresh
+                // random password each start, in files and a config.xml only the owner can read
+                char[] password = TlsMaterial.randomPassword();
+                Path keystore = TlsMaterial.writePkcs12(conf.resolve("broker-key.p12"), tls.get().certificateChain(),
+                    tls.get().key(), password);
+                Path truststore = TlsMaterial.writeTrustStore(conf.resolve("client-cas.p12"), tls.get().clientCas(),
+                    password);
+                listener = tlsListener(port, bindAddress, keystore, truststore, new String(password));
+            } else {
+                listener = tcpListener(port, bindAddress);
+            }
+            writeOwnerOnly(conf.resolve("config.xml"), config(listener));
+        } catch (IOException | PkiException e) {
             throw new BrokerStartException("cannot prepare broker directory " + workDir + ": " + e.getMessage(), e);
         }
         long t0 = System.nanoTime();
         // in-memory persistence has nothing to flush on stop; HiveMQ's default 2 s grace period only delays a
         // restart (which the bench does between upload and ack). Process-wide, and only HiveMQ reads it.
         InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(SHUTDOWN_GRACE_MS);
-        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+        var builder = EmbeddedHiveMQ.builder()
             .withConfigurationFolder(conf)
             .withDataFolder(data)
             .withExtensionsFolder(extensions)
-            .withoutLoggingBootstrap()
-            .build();
+            .withoutLoggingBootstrap();
+        security.ifPresent(sec -> builder.withEmbeddedExtension(EmbeddedExtension.builder()
+            .withId("vinbind-identity").withName("vinbind identity and topic confinement").withVersion("2")
+            .withAuthor("vinbind").withPriority(1000).withStartPriority(1000)
+            .withExtensionMain(new BrokerIdentity(sec)).build()));
+        EmbeddedHiveMQ hivemq = builder.build();
         try {
             hivemq.start().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -111,14 +159,25 @@ public final class EmbeddedBroker implements AutoCloseable {
             closeQuietly(hivemq);
             throw new BrokerStartException("embedded broker reported started but nothing listens on 127.0.0.1:" + port);
         }
-        Logger.info("embedded MQTT 5 broker (HiveMQ CE) listening on 127.0.0.1:{} after {} ms", port,
+        Logger.info("embedded MQTT 5 broker (HiveMQ CE) listening on {}:{} ({}) after {} ms", bindAddress, port,
+            tls.isPresent() ? "TLS, client certificates required" : security.isPresent()
+                ? "INSECURE plaintext, identity by user name" : "no authentication (broker tests)",
             (System.nanoTime() - t0) / 1_000_000);
-        return new EmbeddedBroker(hivemq, port);
+        return new EmbeddedBroker(hivemq, port, bindAddress, tls.isPresent());
     }
 
-    /** The broker's address, e.g. {@code tcp://127.0.0.1:18830}. */
+    /**
+     * The address clients on this machine use, e.g. {@code ssl://127.0.0.1:18830} (loopback is on the server
+     * certificate, and a broker bound to all addresses listens on loopback too).
+     */
     public URI uri() {
-        return URI.create("tcp://127.0.0.1:" + port);
+        String host = "0.0.0.0".equals(bindAddress) || "::".equals(bindAddress) ? "127.0.0.1" : bindAddress;
+        return URI.create((tls ? "ssl://" : "tcp://") + host + ":" + port);
+    }
+
+    /** Drops the connected client of a terminal that was revoked (the broker refuses it from then on). */
+    public void disconnect(String terminalId) {
+        BrokerIdentity.disconnect(terminalId);
     }
 
     public int port() {
@@ -163,16 +222,52 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     static final int MAX_PACKET_BYTES = 256 * 1024;
 
+    static String tcpListener(int port, String bindAddress) {
+        return """
+                <tcp-listener>
+                  <port>%d</port>
+                  <bind-address>%s</bind-address>
+                </tcp-listener>
+            """.formatted(port, xml(bindAddress));
+    }
+
+    /** TLS 1.2/1.3 with client certificates REQUIRED: no certificate, no connection. */
+    static String tlsListener(int port, String bindAddress, Path keystore, Path truststore, String password) {
+        return """
+                <tls-tcp-listener>
+                  <port>%d</port>
+                  <bind-address>%s</bind-address>
+                  <tls>
+                    <keystore>
+                      <path>%s</path>
+                      <password>%s</password>
+                      <private-key-password>%s</private-key-password>
+                    </keystore>
+                    <truststore>
+                      <path>%s</path>
+                      <password>%s</password>
+                    </truststore>
+                    <client-authentication-mode>REQUIRED</client-authentication-mode>
+                    <protocols>
+                      <protocol>TLSv1.3</protocol>
+                      <protocol>TLSv1.2</protocol>
+                    </protocols>
+                  </tls>
+                </tls-tcp-listener>
+            """.formatted(port, xml(bindAddress), xml(keystore.toString()), xml(password), xml(password),
+            xml(truststore.toString()), xml(password));
+    }
+
     static String config(int port) {
+        return config(tcpListener(port, "127.0.0.1"));
+    }
+
+    static String config(String listener) {
         return """
             <?xml version="1.0"?>
             <hivemq>
               <listeners>
-                <tcp-listener>
-                  <port>%d</port>
-                  <bind-address>127.0.0.1</bind-address>
-                </tcp-listener>
-              </listeners>
+            %s  </listeners>
               <mqtt>
                 <packets>
                   <max-packet-size>%d</max-packet-size>
@@ -192,7 +287,29 @@ public final class EmbeddedBroker implements AutoCloseable {
                 <enabled>false</enabled>
               </anonymous-usage-statistics>
             </hivemq>
-            """.formatted(port, MAX_PACKET_BYTES, MAX_QUEUED_PER_CLIENT, SERVER_RECEIVE_MAXIMUM);
+            """.formatted(listener, MAX_PACKET_BYTES, MAX_QUEUED_PER_CLIENT, SERVER_RECEIVE_MAXIMUM);
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static void writeOwnerOnly(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static boolean isLoopback(String address) {
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private static int freePort() {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
  * file.csv} imports factory registrations.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {ServerCli.ImportModems.class, TokenCli.class},
+    subcommands = {ServerCli.ImportModems.class, TokenCli.class, MosquittoConfigCli.class},
     description = {
         "Runs the vinbind binding server until Ctrl-C.",
         "With no options it needs no setup: an embedded MQTT 5 broker (HiveMQ CE) on 127.0.0.1:"
@@ -52,7 +52,9 @@ import picocli.CommandLine.Parameters;
     footer = {"", "Examples:",
         "  ./vinbind server",
         "  ./vinbind server --mqtt-port 0 --http-port 0 --data /tmp/vb",
-        "  ./vinbind server --mqtt tcp://127.0.0.1:1883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
+        "  ./vinbind server --mqtt-listen 0.0.0.0 --http-listen 0.0.0.0",
+        "  ./vinbind server mosquitto-config --out /etc/mosquitto/conf.d/vinbind",
+        "  ./vinbind server --mqtt ssl://127.0.0.1:8883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
         "  ./vinbind server import-modems modems.csv",
         "  ./vinbind server token create --name workshop-7 --role after-sales",
         "", "API and protocol: docs/server.md, docs/protocol.md"})
@@ -111,17 +113,38 @@ public final class ServerCli implements Callable<Integer> {
     @Mixin
     StorageOptions storage = new StorageOptions();
 
-    @Option(names = "--mqtt", paramLabel = "tcp://HOST:PORT",
-        description = "Use this external MQTT 5 broker instead of starting the embedded one.")
+    @Option(names = "--mqtt", paramLabel = "ssl://HOST:PORT",
+        description = "Use this external MQTT 5 broker instead of starting the embedded one: ssl:// with the "
+            + "server's certificate from --pki (see 'mosquitto-config'), or tcp:// on loopback only.")
     URI mqtt;
 
     @Option(names = "--mqtt-port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_MQTT_PORT,
-        description = "Port of the embedded broker on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+        description = "Port of the embedded broker (TLS, client certificates required); 0 picks a free one "
+            + "(default: ${DEFAULT-VALUE}).")
     int mqttPort;
 
+    @Option(names = "--mqtt-listen", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "Address the embedded broker listens on, e.g. 0.0.0.0 for a fleet (default: ${DEFAULT-VALUE}).")
+    String mqttListen;
+
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_HTTP_PORT,
-        description = "Port of the HTTP API on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+        description = "Port of the HTTP API; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int httpPort;
+
+    @Option(names = "--http-listen", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "Address the HTTP API listens on; anything but loopback is HTTPS with the server's "
+            + "certificate (default: ${DEFAULT-VALUE}).")
+    String httpListen;
+
+    @Option(names = "--pki", paramLabel = "DIR",
+        description = "PKI directory: terminal and service CAs, the server's certificate, CRLs (default: DIR/pki "
+            + "under --data, where a test PKI is created on first start). An OEM's directory needs no CA keys.")
+    Path pkiDir;
+
+    @Option(names = "--insecure-plaintext",
+        description = "INSECURE: the embedded broker without TLS on loopback, identities taken from MQTT user "
+            + "names. Only to measure what TLS costs.")
+    boolean insecurePlaintext;
 
     @Option(names = "--rebind-policy", paramLabel = "auto|hold|reject", defaultValue = "auto",
         converter = PolicyConverter.class,
@@ -166,7 +189,11 @@ public final class ServerCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = ServerConfig.defaults(storage.dataDir).withMqttPort(mqttPort).withHttpPort(httpPort)
-            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck).withIdentityPolicy(identityPolicy);
+            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck).withIdentityPolicy(identityPolicy)
+            .withMqttListen(mqttListen).withHttpListen(httpListen).withInsecurePlaintext(insecurePlaintext);
+        if (pkiDir != null) {
+            config = config.withPkiDir(pkiDir);
+        }
         if (mqtt != null) {
             config = config.withExternalBroker(mqtt);
         }
@@ -191,7 +218,11 @@ public final class ServerCli implements Callable<Integer> {
         }, "vinbind-server-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.printf("vinbind server %s ready%n", server.instanceId());
-        out.printf("  mqtt   %s (%s)%n", server.mqttUri(), server.embeddedBroker() ? "embedded HiveMQ CE" : "external");
+        out.printf("  mqtt   %s (%s)%n", server.mqttUri(), server.embeddedBroker()
+            ? "embedded HiveMQ CE, " + (insecurePlaintext ? "INSECURE plaintext" : "TLS + client certificates")
+            : "external");
+        out.printf("  pki    %s (server certificate %s)%n", server.pki().dir(),
+            server.pki().serverCertificate().certificateFile().getFileName());
         out.printf("  http   %s%n", server.httpBaseUri());
         out.printf("  db     %s%n", config.database().orElse(DbSettings.h2File(config.dataDir())).describe());
         out.printf("  policy rebind %s, identity %s, VIN check %s%n", config.rebindPolicy().name().toLowerCase(Locale.ROOT),

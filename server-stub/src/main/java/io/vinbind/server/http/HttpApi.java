@@ -98,6 +98,8 @@ public final class HttpApi implements AutoCloseable {
         .build();
 
     private final HttpTransport transport;
+    private final boolean https;
+    private final String host;
     private final BindingService bindings;
     private final TerminalService terminals;
     private final ApiTokens tokens;
@@ -115,7 +117,8 @@ public final class HttpApi implements AutoCloseable {
      * @param decisionPublisher receives the bind-ack of an approved or rejected hold, to publish to the terminal
      * @param info static facts shown by /health (instance id, broker, policy)
      */
-    public HttpApi(int port, BindingService bindings, TerminalService terminals, ApiTokens tokens,
+    public HttpApi(String listen, int port, Optional<javax.net.ssl.SSLContext> tls, BindingService bindings,
+                   TerminalService terminals, ApiTokens tokens,
                    ModemRegistry registry, History history, ServerMetrics metrics,
                    BooleanSupplier databaseUp, BooleanSupplier mqttUp, Consumer<BindAck> decisionPublisher,
                    Map<String, Object> info) throws IOException {
@@ -129,13 +132,21 @@ public final class HttpApi implements AutoCloseable {
         this.mqttUp = Objects.requireNonNull(mqttUp, "mqttUp");
         this.decisionPublisher = Objects.requireNonNull(decisionPublisher, "decisionPublisher");
         this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
-        this.transport = new HttpTransport(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
-            Optional.empty(), MAX_BODY_BYTES, REQUEST_READ_LIMIT, this::handle, HttpApi::errorJson);
+        if (tls.isEmpty() && !io.vinbind.server.ServerConfig.loopback(listen)) {
+            throw new IllegalArgumentException("the HTTP API listens without TLS only on loopback, not on " + listen);
+        }
+        this.https = tls.isPresent();
+        this.host = "0.0.0.0".equals(listen) || "::".equals(listen) ? "127.0.0.1" : listen;
+        this.transport = new HttpTransport(new InetSocketAddress(InetAddress.getByName(listen), port),
+            tls.map(c -> (io.netty.handler.ssl.SslContext) new io.netty.handler.ssl.JdkSslContext(c, false,
+                io.netty.handler.ssl.ClientAuth.NONE)), MAX_BODY_BYTES, REQUEST_READ_LIMIT, this::handle,
+            HttpApi::errorJson);
         Logger.info("HTTP API listening on {}", baseUri());
     }
 
+    /** {@code http://127.0.0.1:port} on loopback, {@code https://<address>:port} otherwise. */
     public URI baseUri() {
-        return URI.create("http://127.0.0.1:" + transport.port());
+        return URI.create((https ? "https://" : "http://") + host + ":" + transport.port());
     }
 
     @Override

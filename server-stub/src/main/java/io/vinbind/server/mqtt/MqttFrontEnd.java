@@ -83,6 +83,7 @@ public final class MqttFrontEnd implements AutoCloseable {
     /** Set while the connection is being replaced after a failed answer (one replacement at a time). */
     private final java.util.concurrent.atomic.AtomicBoolean replacing = new java.util.concurrent.atomic.AtomicBoolean();
     private MqttConnectionOptions options;
+    private final MqttCredentials credentials;
     private final LoginService logins;
     private final BindingService bindings;
     private final ServerMetrics metrics;
@@ -98,14 +99,16 @@ public final class MqttFrontEnd implements AutoCloseable {
      * @param clientId stable per server instance (its persistent session)
      * @param workerThreads threads deciding requests concurrently
      */
-    public MqttFrontEnd(URI broker, String clientId, LoginService logins, BindingService bindings,
-                        ServerMetrics metrics, int workerThreads) throws MqttException {
-        this(broker, clientId, logins, bindings, metrics, workerThreads, OPERATION_TIMEOUT);
+    public MqttFrontEnd(URI broker, String clientId, MqttCredentials credentials, LoginService logins,
+                        BindingService bindings, ServerMetrics metrics, int workerThreads) throws MqttException {
+        this(broker, clientId, credentials, logins, bindings, metrics, workerThreads, OPERATION_TIMEOUT);
     }
 
     /** As above, with the time an answer may take to be published (tests shorten it). */
-    MqttFrontEnd(URI broker, String clientId, LoginService logins, BindingService bindings,
-                 ServerMetrics metrics, int workerThreads, Duration answerTimeout) throws MqttException {
+    MqttFrontEnd(URI broker, String clientId, MqttCredentials credentials, LoginService logins,
+                 BindingService bindings, ServerMetrics metrics, int workerThreads, Duration answerTimeout)
+        throws MqttException {
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.answerTimeout = Objects.requireNonNull(answerTimeout, "answerTimeout");
         this.logins = Objects.requireNonNull(logins, "logins");
         this.bindings = Objects.requireNonNull(bindings, "bindings");
@@ -144,7 +147,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         options.setKeepAliveInterval(30);
         options.setConnectionTimeout((int) OPERATION_TIMEOUT.toSeconds());
         options.setReceiveMaximum(RECEIVE_MAXIMUM);
-        options.setSocketFactory(NoDelaySocketFactory.INSTANCE);
+        credentials.applyTo(options);
         this.options = options;
         IMqttToken connect = client.connect(options);
         connect.waitForCompletion(OPERATION_TIMEOUT.toMillis());

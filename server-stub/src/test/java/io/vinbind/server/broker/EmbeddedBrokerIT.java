@@ -20,7 +20,7 @@ class EmbeddedBrokerIT {
 
     @Test
     void shared_subscription_delivers_each_message_to_exactly_one_member_over_mqtt5() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir);
+        try (EmbeddedBroker broker = EmbeddedBroker.startWithoutAuthentication(0, dir);
              TestMqttClient a = new TestMqttClient(broker.uri(), "member-a");
              TestMqttClient b = new TestMqttClient(broker.uri(), "member-b");
              TestMqttClient publisher = new TestMqttClient(broker.uri(), "publisher")) {
@@ -50,7 +50,7 @@ class EmbeddedBrokerIT {
     void refuses_a_port_that_is_already_taken() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             BrokerStartException e = org.junit.jupiter.api.Assertions.assertThrows(BrokerStartException.class,
-                () -> EmbeddedBroker.start(taken.getLocalPort(), dir));
+                () -> EmbeddedBroker.startWithoutAuthentication(taken.getLocalPort(), dir));
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }
     }
@@ -64,7 +64,7 @@ class EmbeddedBrokerIT {
      */
     @Test
     void a_packet_over_the_maximum_size_disconnects_its_client_and_the_broker_goes_on() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir);
+        try (EmbeddedBroker broker = EmbeddedBroker.startWithoutAuthentication(0, dir);
              java.net.Socket s = new java.net.Socket("127.0.0.1", broker.port())) {
             s.setSoTimeout(10_000);
             java.io.OutputStream out = s.getOutputStream();

@@ -25,7 +25,7 @@ class EmbeddedBrokerTest {
 
     @Test
     void refuses_a_port_outside_the_tcp_range() {
-        assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.start(65536, Path.of("unused")));
-        assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.start(-1, Path.of("unused")));
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.startWithoutAuthentication(65536, Path.of("unused")));
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedBroker.startWithoutAuthentication(-1, Path.of("unused")));
     }
 }

@@ -58,8 +58,11 @@ class ServerCliIT {
                 }
             }
             assertTrue(lines.get(0).matches("vinbind server \\S+ ready"), lines + " / " + stderr());
-            assertTrue(lines.stream().anyMatch(l -> l.trim().matches("mqtt +tcp://127\\.0\\.0\\.1:\\d+ \\(embedded HiveMQ CE\\)")),
-                lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.trim().matches(
+                "mqtt +ssl://127\\.0\\.0\\.1:\\d+ \\(embedded HiveMQ CE, TLS \\+ client certificates\\)")), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("pki ")), "says where its PKI is: " + lines);
+            assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("admin ") && l.contains("admin.token")),
+                "says where the first admin token is: " + lines);
             HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(http + "/health")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());

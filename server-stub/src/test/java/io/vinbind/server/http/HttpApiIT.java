@@ -12,6 +12,7 @@ import io.vinbind.server.BindingServer;
 import io.vinbind.server.Fixtures;
 import io.vinbind.server.ServerConfig;
 import io.vinbind.server.TestTerminal;
+import io.vinbind.server.auth.Role;
 import io.vinbind.server.binding.RebindPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,12 +34,26 @@ class HttpApiIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
     private URI base;
+    /** The bearer token {@link #call} sends; null for none. */
+    private String token;
 
     private record Response(int status, JsonNode body) {
     }
 
+    private void startedWith(BindingServer server) throws Exception {
+        base = server.httpBaseUri();
+        token = Fixtures.token(server, Role.ADMIN);
+    }
+
     private Response call(String method, String path, String body) throws Exception {
+        return call(token, method, path, body);
+    }
+
+    private Response call(String bearer, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Response(r.statusCode(), json.readTree(r.body()));
@@ -50,7 +65,7 @@ class HttpApiIT {
         String imsiB = Fixtures.imsi(2);
         String vin = Fixtures.vin(1);
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir).withRebindPolicy(RebindPolicy.HOLD))) {
-            base = server.httpBaseUri();
+            startedWith(server);
 
             // factory: bulk registration with a per-line report
             String csv = "imsi,iccid,imei,batch,part_number\n"
@@ -65,8 +80,8 @@ class HttpApiIT {
             assertEquals("B-7", modem.body().get("modem").get("batch").asText());
             assertEquals(2, call("GET", "/modems?limit=10", null).body().size());
 
-            try (TestTerminal a = new TestTerminal(server.mqttUri(), imsiA, Fixtures.iccidOf(imsiA), Fixtures.imeiOf(imsiA));
-                 TestTerminal b = new TestTerminal(server.mqttUri(), imsiB, Fixtures.iccidOf(imsiB), Fixtures.imeiOf(imsiB))) {
+            try (TestTerminal a = new TestTerminal(server, imsiA, Fixtures.iccidOf(imsiA), Fixtures.imeiOf(imsiA));
+                 TestTerminal b = new TestTerminal(server, imsiB, Fixtures.iccidOf(imsiB), Fixtures.imeiOf(imsiB))) {
                 a.login();
                 b.login();
                 assertEquals(BindOutcome.BOUND, a.bind(vin).outcome());
@@ -80,13 +95,14 @@ class HttpApiIT {
                 assertEquals(1, holds.body().size());
                 long id = holds.body().get(0).get("id").asLong();
                 assertEquals(takeover.requestId(), holds.body().get(0).get("requestId").asText());
-                Response approved = call("POST", "/holds/" + id + "/approve", "{\"operator\":\"alice\"}");
+                String alice = server.tokens().create("alice", Role.AFTER_SALES, "test").token();
+                Response approved = call(alice, "POST", "/holds/" + id + "/approve", null);
                 assertEquals(200, approved.status(), approved.body().toString());
                 assertEquals("REBOUND", approved.body().get("ack").get("outcome").asText());
                 BindAck decision = b.bindAck();
                 assertEquals(takeover.requestId(), decision.requestId());
                 assertEquals(BindOutcome.REBOUND, decision.outcome());
-                assertEquals(409, call("POST", "/holds/" + id + "/reject", "{\"operator\":\"bob\"}").status());
+                assertEquals(409, call(alice, "POST", "/holds/" + id + "/reject", null).status());
             }
 
             assertEquals(imsiB, call("GET", "/bindings/vin/" + vin, null).body().get("imsi").asText());
@@ -94,7 +110,10 @@ class HttpApiIT {
             assertEquals(404, call("GET", "/bindings/imsi/" + imsiA, null).status());
             List<String> events = new ArrayList<>();
             call("GET", "/history/vin/" + vin, null).body().forEach(h -> events.add(h.get("event").asText()));
-            assertEquals(List.of("BOUND", "REBIND_HELD", "REBIND_APPROVED", "RELEASED", "REBOUND"), events);
+            assertEquals(List.of("BOUND", "REBIND_HELD", "REBIND_APPROVED", "RELEASED", "TERMINAL_REPLACED", "REBOUND"),
+                events);
+            JsonNode approval = call("GET", "/history/vin/" + vin, null).body().get(2);
+            assertEquals("http:alice", approval.get("source").asText(), "the operator is the credential's name");
             assertEquals(imsiA, call("GET", "/history/imsi/" + imsiA, null).body().get(0).get("imsi").asText());
 
             // back end: user -> VIN -> IMSI
@@ -105,8 +124,7 @@ class HttpApiIT {
             assertEquals(400, call("PUT", "/users/user-42/vehicles/NOTAVIN", null).status());
 
             // after-sales: manual unbind
-            Response unbound = call("POST", "/bindings/vin/" + vin + "/unbind",
-                "{\"operator\":\"workshop-7\",\"reason\":\"terminal returned\"}");
+            Response unbound = call("POST", "/bindings/vin/" + vin + "/unbind", "{\"reason\":\"terminal returned\"}");
             assertEquals(200, unbound.status());
             assertEquals(imsiB, unbound.body().get("unbound").get("imsi").asText());
             assertEquals(404, call("GET", "/bindings/vin/" + vin, null).status());
@@ -124,21 +142,22 @@ class HttpApiIT {
     @Test
     void bad_requests_get_a_status_and_an_error_naming_the_problem() throws Exception {
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
-            base = server.httpBaseUri();
+            startedWith(server);
             assertError(call("GET", "/no/such/thing", null), 404, "no such resource");
             assertError(call("DELETE", "/health", null), 405, "use GET");
             assertError(call("GET", "/bindings/imsi/12ab", null), 400, "imsi");
-            assertError(call("POST", "/holds/abc/approve", "{\"operator\":\"a\"}"), 400, "hold id");
-            assertError(call("POST", "/holds/99/approve", "{\"operator\":\"a\"}"), 404, "no held rebind");
-            assertError(call("POST", "/holds/99/approve", "{\"operator\":\"a\",\"x\":1}"), 400, "unknown field 'x'");
+            assertError(call("POST", "/holds/abc/approve", null), 400, "hold id");
+            assertError(call("POST", "/holds/99/approve", null), 404, "no held rebind");
+            assertError(call("POST", "/holds/99/approve", "{\"x\":1}"), 400, "unknown field 'x'");
+            assertError(call("POST", "/holds/99/approve", "{\"operator\":\"intruder\"}"), 400, "name of your credential");
             assertError(call("POST", "/holds/99/approve", "not json"), 400, "not JSON");
-            assertError(call("POST", "/bindings/vin/" + Fixtures.vin(5) + "/unbind", "{}"), 400, "operator");
+            assertError(call("POST", "/bindings/vin/" + Fixtures.vin(5) + "/unbind", "{}"), 404, "no live binding");
             assertError(call("GET", "/history/vin/X?limit=-1", null), 400, "limit");
             assertError(call("POST", "/modems/import", "serial\n1\n"), 400, "unknown column");
             // a mistyped VIN is named as such, not answered "no binding" or an empty history
             assertError(call("GET", "/bindings/vin/WVWZZZ1JZXW00000", null), 400, "VIN");
             assertError(call("GET", "/history/vin/WVWZZZ1JZXW00000O", null), 400, "VIN");
-            assertError(call("POST", "/bindings/vin/NOTAVIN/unbind", "{\"operator\":\"a\"}"), 400, "VIN");
+            assertError(call("POST", "/bindings/vin/NOTAVIN/unbind", null), 400, "VIN");
             assertError(call("DELETE", "/users/user-1/vehicles/NOTAVIN", null), 400, "VIN");
             assertEquals(200, call("GET", "/history/vin/" + Fixtures.vin(5), null).status(), "a valid VIN still works");
             assertTrue(server.metrics().get("http.4xx") >= 14);
@@ -148,7 +167,7 @@ class HttpApiIT {
     @Test
     void a_client_that_stalls_mid_body_is_answered_408_and_cut_off_and_does_not_hold_the_api() throws Exception {
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
-            base = server.httpBaseUri();
+            startedWith(server);
             List<java.net.Socket> stalled = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) { // more than the API's 4 worker threads
@@ -182,7 +201,7 @@ class HttpApiIT {
     @Test
     void health_answers_within_a_second_with_32_stalled_connections_open() throws Exception {
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
-            base = server.httpBaseUri();
+            startedWith(server);
             List<java.net.Socket> stalled = new ArrayList<>();
             try {
                 for (int i = 0; i < 32; i++) {
@@ -214,7 +233,7 @@ class HttpApiIT {
     @Test
     void malformed_request_lines_uris_headers_and_chunked_bodies_get_the_json_error() throws Exception {
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
-            base = server.httpBaseUri();
+            startedWith(server);
             String[][] cases = {
                 {"GARBAGE\r\n\r\n", "400"},                                                 // no method/URI/version
                 {"GET /health HTTP/9.9\r\nHost: x\r\n\r\n", "505"},                            // unknown version
@@ -276,6 +295,62 @@ class HttpApiIT {
         }
         byte[] body = in.readNBytes(length);
         return new RawResponse(status, type, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The attacks of the trusted-channel issue, anonymously and with the wrong role: registering a modem,
+     * unbinding, approving a hold in a name the body chooses. Each is refused with 401 or 403 and the JSON body,
+     * and changes nothing.
+     */
+    @Test
+    void every_route_but_health_needs_a_token_whose_role_covers_it() throws Exception {
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
+            startedWith(server);
+            String csv = "imsi\n" + Fixtures.imsi(77) + "\n";
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(base.resolve("/modems/import"))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(csv)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), anonymous.body());
+            assertEquals("Bearer realm=\"vinbind\"", anonymous.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertTrue(json.readTree(anonymous.body()).get("error").asText().contains("factory"), anonymous.body());
+            assertError(call(null, "POST", "/bindings/vin/" + Fixtures.vin(1) + "/unbind", null), 401, "after-sales");
+            assertError(call(null, "POST", "/holds/1/approve", null), 401, "after-sales");
+            assertError(call(null, "GET", "/bindings/vin/" + Fixtures.vin(1), null), 401, "viewer");
+            assertError(call("vbt_made-up", "GET", "/metrics", null), 401, "not valid");
+            assertError(call("not-bearer", "GET", "/metrics", null), 401, "not valid");
+
+            String viewer = Fixtures.token(server, Role.VIEWER);
+            String factory = Fixtures.token(server, Role.FACTORY);
+            String afterSales = Fixtures.token(server, Role.AFTER_SALES);
+            assertEquals(200, call(viewer, "GET", "/metrics", null).status());
+            assertError(call(viewer, "POST", "/modems/import", csv), 403, "needs role factory");
+            assertError(call(afterSales, "POST", "/modems/import", csv), 403, "has role after-sales");
+            assertError(call(factory, "POST", "/holds/1/approve", null), 403, "needs role after-sales");
+            assertError(call(afterSales, "POST", "/terminals/T-1/revoke", null), 403, "needs role admin");
+            assertError(call(viewer, "POST", "/tokens", "{\"name\":\"x\",\"role\":\"admin\"}"), 403, "admin");
+            assertTrue(server.registry().find(Fixtures.imsi(77)).isEmpty(), "nothing registered by the refusals");
+
+            assertEquals(200, call(factory, "POST", "/modems/import", csv).status());
+            assertTrue(server.registry().find(Fixtures.imsi(77)).isPresent());
+
+            // an admin issues a token; it works at once, and is refused at once when revoked
+            Response issued = call("POST", "/tokens", "{\"name\":\"workshop-9\",\"role\":\"after-sales\"}");
+            assertEquals(201, issued.status(), issued.body().toString());
+            String w9 = issued.body().get("token").asText();
+            assertTrue(w9.startsWith("vbt_"));
+            assertEquals(200, call(w9, "GET", "/holds", null).status());
+            assertEquals(409, call("POST", "/tokens", "{\"name\":\"workshop-9\",\"role\":\"viewer\"}").status());
+            assertTrue(call("GET", "/tokens", null).body().toString().contains("workshop-9"));
+            assertTrue(!call("GET", "/tokens", null).body().toString().contains(w9), "values never listed");
+            assertEquals(200, call("DELETE", "/tokens/workshop-9", null).status());
+            assertError(call(w9, "GET", "/holds", null), 401, "not valid");
+
+            // health: status for anyone (a load balancer), counters only with a credential
+            Response open = call(null, "GET", "/health", null);
+            assertEquals("UP", open.body().get("status").asText());
+            assertTrue(open.body().get("counters") == null, open.body().toString());
+            assertTrue(call(viewer, "GET", "/health", null).body().get("counters") != null);
+        }
     }
 
     /** One byte, or -1 at end of stream or when the peer reset the connection; a read timeout propagates. */

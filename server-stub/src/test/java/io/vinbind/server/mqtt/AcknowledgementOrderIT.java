@@ -68,7 +68,7 @@ class AcknowledgementOrderIT {
     private void startFrontEnd(java.net.URI brokerUri) throws Exception {
         JdbcBindingStore store = new JdbcBindingStore(db);
         tap = new MqttTap(brokerUri);
-        frontEnd = new MqttFrontEnd(tap.uri(), "ack-order", new LoginService(store, Clock.systemUTC(), io.vinbind.server.binding.IdentityPolicy.HOLD),
+        frontEnd = new MqttFrontEnd(tap.uri(), "ack-order", io.vinbind.server.mqtt.MqttCredentials.none(), new LoginService(store, Clock.systemUTC(), io.vinbind.server.binding.IdentityPolicy.HOLD),
             new BindingService(store, Clock.systemUTC(), RebindPolicy.AUTO, VinPolicy.STRICT), new ServerMetrics(),
             4, Duration.ofSeconds(2));
         frontEnd.start();
@@ -165,7 +165,7 @@ class AcknowledgementOrderIT {
 
     @Test
     void a_request_whose_answer_is_not_published_is_not_acknowledged_and_comes_back() throws Exception {
-        broker = EmbeddedBroker.start(0, dir.resolve("broker"));
+        broker = io.vinbind.server.broker.OpenBroker.start(0, dir.resolve("broker"));
         startFrontEnd(broker.uri());
         String ackTopic = "vinbind/v2/" + Fixtures.terminalOf(Fixtures.IMSI_C) + "/login/ack";
         int[] dropped = {0};

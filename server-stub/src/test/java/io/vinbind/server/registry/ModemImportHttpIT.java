@@ -42,6 +42,7 @@ class ModemImportHttpIT {
             + "\"" + c + "\",\"TBOX-4G-01\",\"2026-11-01T08:00:00Z\"\r\n";
         try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.httpBaseUri().resolve("/modems/import"))
+                .header("Authorization", "Bearer " + Fixtures.token(server, io.vinbind.server.auth.Role.FACTORY))
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(csv)).build(),
                 HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());

@@ -1,0 +1,193 @@
+package io.vinbind.server.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindOutcome;
+import io.vinbind.protocol.JsonCodec;
+import io.vinbind.protocol.LoginOutcome;
+import io.vinbind.protocol.ReasonCode;
+import io.vinbind.protocol.Topics;
+import io.vinbind.server.BindingServer;
+import io.vinbind.server.Fixtures;
+import io.vinbind.server.ServerConfig;
+import io.vinbind.server.TestMqttClient;
+import io.vinbind.server.TestTerminal;
+import io.vinbind.server.binding.Binding;
+import io.vinbind.server.history.HistoryEntry;
+import io.vinbind.server.mqtt.MqttCredentials;
+import io.vinbind.server.pki.TestPki;
+import io.vinbind.server.pki.TlsMaterial;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The attacks of the trusted-channel issue against the server on its defaults (embedded HiveMQ CE with TLS,
+ * client certificates and the identity extension), each played by an ordinary MQTT client, and what the
+ * broker really does with each: refusal at CONNACK, at SUBACK, at PUBACK (then the connection is closed), or
+ * nothing delivered. Legitimate traffic still works and the server still gets every request.
+ */
+class EmbeddedBrokerSecurityIT {
+
+    @TempDir
+    Path dir;
+
+    private BindingServer server;
+    private TestPki pki;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = BindingServer.start(ServerConfig.ephemeral(dir));
+        pki = server.pki().pki();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private TestTerminal terminal(int n) throws Exception {
+        String imsi = Fixtures.imsi(n);
+        server.registry().register(Fixtures.modem(imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi)));
+        return new TestTerminal(server, imsi, Fixtures.iccidOf(imsi), Fixtures.imeiOf(imsi));
+    }
+
+    private MqttCredentials credentialsOf(TestPki.Issued issued) throws Exception {
+        return MqttCredentials.tls(TlsMaterial.clientContext(pki.serviceCaFile(), issued.certificateFile(),
+            issued.keyFile()));
+    }
+
+    /** An attacker with a genuine terminal certificate of its own (a bought or stolen TBOX). */
+    private TestMqttClient attacker(String terminalId) throws Exception {
+        return new TestMqttClient(server.mqttUri(), terminalId, credentialsOf(pki.issueTerminal(terminalId)));
+    }
+
+    @Test
+    void nobody_gets_in_without_a_valid_certificate_of_the_right_ca_and_own_client_id() throws Exception {
+        // no client certificate at all: the TLS handshake itself fails
+        assertThrows(MqttException.class, () -> new TestMqttClient(server.mqttUri(), "T-nocert",
+            MqttCredentials.tls(javax.net.ssl.SSLContext.getDefault())));
+        // a certificate from another CA
+        TestPki foreign = TestPki.create(dir.resolve("foreign"));
+        TestPki.Issued alien = foreign.issueTerminal("T-foreign");
+        assertThrows(MqttException.class, () -> new TestMqttClient(server.mqttUri(), "T-foreign",
+            MqttCredentials.tls(TlsMaterial.clientContext(pki.serviceCaFile(), alien.certificateFile(), alien.keyFile()))));
+        // expired
+        TestPki.Issued expired = pki.issueTerminal("T-expired", Instant.now().minus(Duration.ofDays(30)),
+            Instant.now().minus(Duration.ofDays(1)));
+        assertThrows(MqttException.class, () -> new TestMqttClient(server.mqttUri(), "T-expired", credentialsOf(expired)));
+        // revoked in the PKI (CRL serials)
+        TestPki.Issued stolen = pki.issueTerminal("T-stolen");
+        pki.revokeTerminal("T-stolen");
+        MqttException revoked = assertThrows(MqttException.class,
+            () -> new TestMqttClient(server.mqttUri(), "T-stolen", credentialsOf(stolen)));
+        assertEquals(0x87, revoked.getReasonCode(), "CONNACK Not authorized");
+        // a genuine certificate, but another terminal's client id: would take over its session
+        TestPki.Issued mine = pki.issueTerminal("T-mine");
+        MqttException takeover = assertThrows(MqttException.class,
+            () -> new TestMqttClient(server.mqttUri(), "T-victim", credentialsOf(mine)));
+        assertEquals(0x85, takeover.getReasonCode(), "CONNACK Client Identifier not valid");
+        // a terminal certificate claiming to be the server
+        MqttException server = assertThrows(MqttException.class,
+            () -> new TestMqttClient(this.server.mqttUri(), "svc:vinbind-server:x", credentialsOf(mine)));
+        assertEquals(0x85, server.getReasonCode());
+    }
+
+    @Test
+    void a_terminal_cannot_read_others_requests_or_answers_nor_join_the_servers_share_group() throws Exception {
+        try (TestTerminal victim = terminal(1); TestMqttClient spy = attacker("T-spy")) {
+            for (String filter : new String[] {"vinbind/v2/+/login", "vinbind/v2/+/bind", "vinbind/v2/+/login/ack",
+                "vinbind/v2/+/bind/ack", "vinbind/#", "#", Topics.sharedSubscription(io.vinbind.protocol.MessageType.LOGIN),
+                Topics.sharedSubscription(io.vinbind.protocol.MessageType.BIND), Topics.bindAck(victim.terminalId)}) {
+                assertEquals(0x87, spy.trySubscribe(filter), "SUBACK Not authorized for " + filter);
+            }
+            assertTrue(spy.isConnected(), "a refused subscription leaves the connection up");
+            assertEquals(LoginOutcome.ACCEPTED, victim.login().outcome(), "the server still gets every request");
+            assertEquals(BindOutcome.BOUND, victim.bind(Fixtures.vin(1)).outcome());
+            assertNull(spy.poll(Topics.login(victim.terminalId), Duration.ofMillis(300)));
+            assertTrue(spy.arrivals().isEmpty(), "nothing of the victim's reached the spy: " + spy.arrivals());
+        }
+    }
+
+    @Test
+    void a_forged_ack_or_a_request_on_anothers_topic_is_refused_and_the_forger_disconnected() throws Exception {
+        try (TestTerminal victim = terminal(2); TestMqttClient forger = attacker("T-forger")) {
+            victim.login();
+            String forged = new String(JsonCodec.encode(new BindAck(2, "r-sniffed", victim.terminalId, victim.imsi,
+                Fixtures.vin(2), BindOutcome.BOUND, ReasonCode.NONE)), StandardCharsets.UTF_8);
+            int code = forger.tryPublish(Topics.bindAck(victim.terminalId), forged.getBytes(StandardCharsets.UTF_8));
+            assertEquals(0x87, code, "PUBACK Not authorized");
+            assertTrue(disconnectedWithin(forger, Duration.ofSeconds(5)), "HiveMQ then closes the forger's connection");
+            assertNull(victim.mqtt.poll(Topics.bindAck(victim.terminalId), Duration.ofMillis(500)),
+                "the forged BOUND never reached the terminal");
+        }
+        try (TestTerminal victim = terminal(3); TestMqttClient forger = attacker("T-forger2")) {
+            victim.login();
+            victim.bind(Fixtures.vin(3));
+            byte[] bind = JsonCodec.encode(victim.request(Fixtures.vin(4)));
+            int code = forger.tryPublish(Topics.bind(victim.terminalId), bind);
+            assertEquals(0x87, code, "PUBACK Not authorized");
+            assertTrue(disconnectedWithin(forger, Duration.ofSeconds(5)), "HiveMQ then closes the forger's connection");
+            Thread.sleep(300);
+            assertEquals(Optional.of(Fixtures.vin(3)), server.bindings().bindingOfImsi(victim.imsi).map(Binding::vin),
+                "the victim's binding is unchanged");
+        }
+    }
+
+    private static boolean disconnectedWithin(TestMqttClient c, Duration d) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        while (c.isConnected() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return !c.isConnected();
+    }
+
+    @Test
+    void a_genuine_terminal_claiming_a_victims_imsi_with_made_up_ids_is_held_and_recorded() throws Exception {
+        try (TestTerminal victim = terminal(4)) {
+            victim.login();
+            assertEquals(BindOutcome.BOUND, victim.bind(Fixtures.vin(5)).outcome());
+            TestPki.Issued own = pki.issueTerminal("T-impostor");
+            try (TestTerminal impostor = new TestTerminal(server.mqttUri(), "T-impostor", victim.imsi,
+                "89860000000000000099", "350000000000099", credentialsOf(own))) {
+                assertEquals(ReasonCode.IDENTITY_HELD, impostor.login().reason());
+                assertEquals(ReasonCode.NOT_LOGGED_IN, impostor.bind(Fixtures.vin(6)).reason());
+            }
+            assertEquals(Optional.of(Fixtures.vin(5)), server.bindings().bindingOfImsi(victim.imsi).map(Binding::vin));
+            assertEquals(3, server.terminals().openConflicts(10).size(), "IMSI held elsewhere, ICCID and IMEI wrong");
+            assertTrue(server.history().forTerminal("T-impostor", 10).stream().map(HistoryEntry::event)
+                .anyMatch(e -> e == io.vinbind.server.history.HistoryEvent.IDENTITY_HELD));
+        }
+    }
+
+    @Test
+    void a_terminal_revoked_while_connected_is_dropped_and_refused_from_then_on() throws Exception {
+        try (TestTerminal t = terminal(5)) {
+            assertEquals(LoginOutcome.ACCEPTED, t.login().outcome());
+            server.terminals().revoke(t.terminalId, "admin", "reported stolen");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (t.mqtt.isConnected() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(!t.mqtt.isConnected(), "the broker dropped it at once");
+            assertNotNull(t.mqtt.disconnectResponse());
+            MqttException again = assertThrows(MqttException.class, () -> new TestMqttClient(server.mqttUri(),
+                t.terminalId, Fixtures.terminalCredentials(server, t.terminalId)));
+            assertEquals(0x87, again.getReasonCode(), "refused at CONNACK");
+        }
+    }
+}
