@@ -61,6 +61,12 @@ final class MosquittoConfigCli implements Callable<Integer> {
         description = "Service name of the vinbind server's certificate (default: ${DEFAULT-VALUE}).")
     String serverName;
 
+    @Option(names = "--plugin", paramLabel = "FILE.so",
+        description = "vinbind's ACL plugin (build it with 'mosquitto-plugin'). Without it an acl_file is written, "
+            + "and Mosquitto 2.0 grants any subscription it filters only at delivery: a terminal that joins the "
+            + "servers' share group makes a share of every request vanish (docs/security.md).")
+    Path plugin;
+
     @Option(names = "--extra", paramLabel = "LINE", description = "A further line for mosquitto.conf (repeatable), e.g. 'log_dest file /tmp/m.log'.")
     List<String> extra = new ArrayList<>();
 
@@ -90,14 +96,30 @@ final class MosquittoConfigCli implements Callable<Integer> {
                 p.refreshCrls();
             }
             Path crls = copy(p.crlBundleFile(), out.resolve("crls.pem"), "rw-r--r--");
-            Path acl = out.resolve("acl");
-            write(acl, acl(Identity.SERVICE_PREFIX + serverName), "rw-r--r--");
-            Path conf = out.resolve("mosquitto.conf");
-            write(conf, conf(port, listen, cas, cert, key, crls, acl, extra), "rw-r--r--");
+            String serverUser = Identity.SERVICE_PREFIX + serverName;
+            String access;
             PrintWriter o = spec.commandLine().getOut();
+            if (plugin != null) {
+                if (!Files.isRegularFile(plugin)) {
+                    throw new IllegalArgumentException("--plugin " + plugin + " is not a file (build it with"
+                        + " 'mosquitto-plugin --out " + plugin + "')");
+                }
+                access = "plugin " + plugin.toAbsolutePath() + "\nplugin_opt_service_users " + serverUser + "\n";
+            } else {
+                Path acl = out.resolve("acl");
+                write(acl, acl(serverUser), "rw-r--r--");
+                access = "# WARNING: Mosquitto 2.0's acl_file grants every SUBSCRIBE (it filters only what it delivers):\n"
+                    + "# a terminal subscribing to the servers' $share group takes a share of the requests, which are then\n"
+                    + "# dropped. Use the vinbind ACL plugin (--plugin) for a fleet.\n"
+                    + "acl_file " + acl + "\n";
+                err.println("vinbind server mosquitto-config: WARNING: no --plugin: with an acl_file a terminal can make"
+                    + " requests vanish by joining the servers' share group; build the plugin with 'mosquitto-plugin'");
+            }
+            Path conf = out.resolve("mosquitto.conf");
+            write(conf, conf(port, listen, cas, cert, key, crls, access, extra), "rw-r--r--");
             o.println("wrote " + conf + " (listener " + listen + ":" + port + ", TLS, client certificates required)");
-            o.println("      " + acl + " (terminals confined to " + Topics.ROOT + "/<CN>/..., server " + Identity.SERVICE_PREFIX
-                + serverName + ")");
+            o.println("      access: " + (plugin != null ? "vinbind ACL plugin" : "acl_file") + " (terminals confined to "
+                + Topics.ROOT + "/<CN>/..., server " + serverUser + ")");
             o.println("CRLs expire: re-run this, or './vinbind pki crl " + pki + "' and copy crls.pem, at least weekly");
             o.flush();
             return 0;
@@ -127,12 +149,13 @@ final class MosquittoConfigCli implements Callable<Integer> {
         return sb.toString();
     }
 
-    static String conf(int port, String listen, Path cas, Path cert, Path key, Path crls, Path acl, List<String> extra) {
+    static String conf(int port, String listen, Path cas, Path cert, Path key, Path crls, String access,
+                       List<String> extra) {
         StringBuilder sb = new StringBuilder();
         sb.append("# vinbind broker listener (./vinbind server mosquitto-config)\n");
         sb.append("per_listener_settings false\n");
         sb.append("allow_anonymous false\n");
-        sb.append("acl_file ").append(acl).append('\n');
+        sb.append(access);
         sb.append("# one server is one subscriber for the whole fleet: a burst must not be dropped or throttled\n");
         sb.append("max_queued_messages 200000\nmax_inflight_messages 1000\nmax_packet_size 262144\n");
         sb.append("set_tcp_nodelay true\n\n");

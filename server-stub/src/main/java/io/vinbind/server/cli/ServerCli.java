@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
  * file.csv} imports factory registrations.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {ServerCli.ImportModems.class, TokenCli.class, MosquittoConfigCli.class},
+    subcommands = {ServerCli.ImportModems.class, TokenCli.class, MosquittoConfigCli.class, MosquittoPluginCli.class},
     description = {
         "Runs the vinbind binding server until Ctrl-C.",
         "With no options it needs no setup: an embedded MQTT 5 broker (HiveMQ CE) on 127.0.0.1:"
