@@ -9,9 +9,16 @@ import io.vinbind.modem.Dialect;
 import io.vinbind.modem.link.SerialConfig;
 import io.vinbind.terminal.machine.MachineConfig;
 import io.vinbind.terminal.machine.RetryPolicy;
+import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.VinPolicy;
+import io.vinbind.terminal.tls.CredentialException;
+import io.vinbind.terminal.tls.TerminalCredential;
+import io.vinbind.terminal.tls.TerminalTls;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.security.cert.X509Certificate;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -19,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -47,17 +55,20 @@ import java.util.regex.Pattern;
  * @param apn            APN for the data context
  * @param simReady       how long a SIM may stay busy after power-up
  * @param registration   how long to wait for network registration (within {@code timeout.attach})
- * @param mqttBroker     broker URI ({@code tcp://host:port}, {@code ssl://host:port})
- * @param clientIdPrefix MQTT client id = prefix + IMSI
- * @param mqttUsername   broker user, if any
- * @param mqttPassword   broker password, if any
+ * @param mqttBroker     broker URI ({@code ssl://host:port}, {@code mqtts://host:port}, or {@code tcp://host:port}
+ *                       on loopback or with {@code mqtt.insecure-plaintext})
+ * @param terminalId     the terminal's identity: the CN of its certificate with TLS, {@code terminal.id} without;
+ *                       the MQTT client id, the topics' terminal level and every request's {@code terminalId}
+ * @param mqttTls        the TLS files of an {@code ssl://} / {@code mqtts://} broker; empty for {@code tcp://}
+ * @param insecurePlaintext {@code mqtt.insecure-plaintext}: a {@code tcp://} broker off loopback was allowed
+ *                       explicitly (a warning is logged at every start)
  * @param keepAlive      MQTT keep-alive
  * @param dataDir        where the state file lives
  * @param machine        the state machine's bounds and policies
  */
 public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourceSpec power,
         SerialConfig modemSerial, Optional<Dialect> modemDialect, Apn apn, Duration simReady, Duration registration,
-        URI mqttBroker, String clientIdPrefix, Optional<String> mqttUsername, Optional<String> mqttPassword,
+        URI mqttBroker, String terminalId, Optional<MqttTls> mqttTls, boolean insecurePlaintext,
         Duration keepAlive, Path dataDir, MachineConfig machine) {
 
     /** Every key the file may hold, with its default ({@code null}: required) and what it expects. */
@@ -73,9 +84,16 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         Objects.requireNonNull(simReady, "simReady");
         Objects.requireNonNull(registration, "registration");
         Objects.requireNonNull(mqttBroker, "mqttBroker");
-        Objects.requireNonNull(clientIdPrefix, "clientIdPrefix");
-        Objects.requireNonNull(mqttUsername, "mqttUsername");
-        Objects.requireNonNull(mqttPassword, "mqttPassword");
+        Identifiers.requireTerminalId(terminalId);
+        Objects.requireNonNull(mqttTls, "mqttTls");
+        boolean tls = isTls(mqttBroker);
+        if (tls != mqttTls.isPresent()) {
+            throw new IllegalArgumentException(tls ? "an " + mqttBroker.getScheme() + ":// broker needs the TLS files"
+                    : "TLS files are for ssl:// and mqtts:// brokers, not " + mqttBroker.getScheme() + "://");
+        }
+        if (tls && insecurePlaintext) {
+            throw new IllegalArgumentException("insecurePlaintext is for tcp:// brokers only");
+        }
         Objects.requireNonNull(keepAlive, "keepAlive");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(machine, "machine");
@@ -111,10 +129,20 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         k.put("modem.apn.user", new String[] {"", "the APN user (with modem.apn.auth PAP or CHAP)"});
         k.put("modem.apn.password", new String[] {"", "the APN password (with modem.apn.auth PAP or CHAP)"});
         k.put("modem.apn.auth", new String[] {"NONE", "NONE, PAP or CHAP"});
-        k.put("mqtt.broker", new String[] {null, "tcp://host:port or ssl://host:port, port 1-65535"});
-        k.put("mqtt.client-id-prefix", new String[] {"vinbind-", "letters, digits, '-', '_' or '.' (client id = prefix + IMSI)"});
-        k.put("mqtt.username", new String[] {"", "the broker user name, or empty"});
-        k.put("mqtt.password", new String[] {"", "the broker password, or empty"});
+        k.put("terminal.id", new String[] {"", "a terminal id: 1-64 characters A-Z a-z 0-9 . _ - starting with a letter "
+                + "or digit; with TLS optional and, when set, equal to the CN of the certificate in mqtt.cert-file; "
+                + "required with a tcp:// broker (it is then the MQTT client id and user name)"});
+        k.put("mqtt.broker", new String[] {null, "ssl://host:port or mqtts://host:port (mutual TLS), port 1-65535; "
+                + "tcp://host:port only on loopback (127.0.0.1, ::1, localhost) or with mqtt.insecure-plaintext = true"});
+        k.put("mqtt.ca-file", new String[] {"", "the PEM file of the CA certificate(s) the broker's certificate must "
+                + "chain to (the OEM's service CA), e.g. /etc/vinbind/ca.pem" + TLS_ONLY});
+        k.put("mqtt.cert-file", new String[] {"", "the PEM file of this terminal's certificate (CN=<terminalId>, "
+                + "OU=vinbind-terminal, clientAuth) followed by its issuers, e.g. /etc/vinbind/terminal.pem" + TLS_ONLY});
+        k.put("mqtt.key-file", new String[] {"", "the PEM file of the certificate's private key: unencrypted PKCS#8 "
+                + "(BEGIN PRIVATE KEY), EC or RSA, owned by the daemon's user, mode 0600, e.g. /etc/vinbind/terminal.key"
+                + TLS_ONLY});
+        k.put("mqtt.insecure-plaintext", new String[] {"false", "true or false; true allows a tcp:// broker that is "
+                + "not on loopback: no TLS, anyone on the path can read and forge the terminal's traffic"});
         k.put("mqtt.keep-alive", new String[] {"30s", "a whole number of seconds from 1s to 65535s (18h 12m 15s): MQTT "
                 + "keep-alive is a 16-bit number of seconds (MQTT-3.1.2.10)"});
         k.put("data.dir", new String[] {null, "a directory for the state file, or a path where one can be made "
@@ -138,13 +166,22 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         return java.util.Collections.unmodifiableMap(k);
     }
 
+    private static final String TLS_ONLY = " (required with an ssl:// or mqtts:// broker, empty with tcp://)";
     private static final String DURATION = "a positive duration such as 500ms, 6s, 5m, 1h or PT6S";
     /** Longest duration any key takes unless its own limit is lower: a day is far beyond any sane bound. */
     static final Duration MAX_DURATION = Duration.ofHours(24);
     /** MQTT-3.1.2.10: the keep-alive is a two-byte number of seconds. */
     static final Duration MAX_KEEP_ALIVE = Duration.ofSeconds(0xFFFF);
     private static final Pattern SIMPLE_DURATION = Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)");
-    private static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,40}");
+
+    /** Keys older versions read, with what replaced them: refused with that explanation, not as unknown keys. */
+    static final Map<String, String> RETIRED = Map.of(
+            "mqtt.client-id-prefix", "no such key any more: the MQTT client id is the terminal id (the CN of the "
+                    + "certificate in mqtt.cert-file, or terminal.id with a tcp:// broker); remove the line",
+            "mqtt.username", "no such key any more: the terminal authenticates with its certificate (mqtt.cert-file, "
+                    + "mqtt.key-file); with a tcp:// broker the user name is terminal.id; remove the line",
+            "mqtt.password", "no such key any more: the terminal authenticates with its certificate (mqtt.cert-file, "
+                    + "mqtt.key-file) and sends no password; remove the line");
 
     /**
      * Loads {@code file}; relative paths in it are resolved against its directory. The file must be UTF-8 (a
@@ -163,6 +200,11 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
     public static TerminalConfig fromProperties(Properties props, Path base) throws ConfigException {
         Set<String> unknown = new TreeSet<>(props.stringPropertyNames());
         unknown.removeAll(KEYS.keySet());
+        for (String key : unknown) {
+            if (RETIRED.containsKey(key)) {
+                throw new ConfigException(key, props.getProperty(key), RETIRED.get(key));
+            }
+        }
         if (!unknown.isEmpty()) {
             String key = unknown.iterator().next();
             throw new ConfigException(key, props.getProperty(key), "one of the known keys (see terminal.properties): "
@@ -246,12 +288,6 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         }
 
         URI broker = v.parse("mqtt.broker", TerminalConfig::brokerUri);
-        String prefix = v.raw("mqtt.client-id-prefix");
-        if (!CLIENT_ID_PREFIX.matcher(prefix).matches()) {
-            throw new ConfigException("mqtt.client-id-prefix", prefix, KEYS.get("mqtt.client-id-prefix")[1]);
-        }
-        Optional<String> user = Optional.of(v.raw("mqtt.username")).filter(s -> !s.isEmpty());
-        Optional<String> password = Optional.of(v.raw("mqtt.password")).filter(s -> !s.isEmpty());
         Duration keepAlive = v.duration("mqtt.keep-alive", Duration.ofSeconds(1), MAX_KEEP_ALIVE);
         if (keepAlive.getNano() != 0) {
             throw new ConfigException("mqtt.keep-alive", v.raw("mqtt.keep-alive"), KEYS.get("mqtt.keep-alive")[1]);
@@ -281,8 +317,56 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
                 identify, attach, v.duration("timeout.connect"), v.duration("timeout.login-ack"),
                 v.duration("timeout.bind-ack"), retry, v.duration("service.poll"));
 
+        // the broker's identity rules last: they read files, so every plain syntax error is reported first
+        boolean insecure = v.bool("mqtt.insecure-plaintext");
+        String terminalId;
+        Optional<MqttTls> tls;
+        Optional<String> configuredId = Optional.of(v.raw("terminal.id").trim()).filter(s -> !s.isEmpty());
+        if (configuredId.isPresent() && !Identifiers.isTerminalId(configuredId.get())) {
+            throw new ConfigException("terminal.id", v.raw("terminal.id"), KEYS.get("terminal.id")[1]);
+        }
+        if (isTls(broker)) {
+            if (insecure) {
+                throw new ConfigException("mqtt.insecure-plaintext", v.raw("mqtt.insecure-plaintext"), "false with an "
+                        + broker.getScheme() + ":// broker: it only allows a plaintext tcp:// broker off loopback");
+            }
+            Path ca = v.tlsFile("mqtt.ca-file", base);
+            Path cert = v.tlsFile("mqtt.cert-file", base);
+            Path key = v.tlsFile("mqtt.key-file", base);
+            v.credential("mqtt.ca-file", () -> TerminalTls.readTrustAnchors(ca));
+            List<X509Certificate> chain = v.credential("mqtt.cert-file", () -> TerminalCredential.readChain(cert));
+            TerminalCredential credential = v.credential("mqtt.key-file",
+                    () -> TerminalCredential.withKey(cert, chain, key));
+            terminalId = credential.terminalId();
+            if (configuredId.isPresent() && !configuredId.get().equals(terminalId)) {
+                throw new ConfigException("terminal.id", v.raw("terminal.id"), "the terminal id the certificate in "
+                        + "mqtt.cert-file (" + ConfigException.printable(cert.toString()) + ") names, its CN '"
+                        + terminalId + "' (or no terminal.id at all)");
+            }
+            tls = Optional.of(new MqttTls(ca, cert, key));
+        } else {
+            if (!insecure && !isLoopback(broker.getHost())) {
+                throw new ConfigException("mqtt.broker", v.raw("mqtt.broker"), "ssl://host:port or mqtts://host:port "
+                        + "(mutual TLS with mqtt.ca-file, mqtt.cert-file, mqtt.key-file): a plaintext tcp:// broker is "
+                        + "allowed only on loopback (127.0.0.1, ::1, localhost) or with mqtt.insecure-plaintext = true");
+            }
+            for (String k : new String[] {"mqtt.ca-file", "mqtt.cert-file", "mqtt.key-file"}) {
+                if (!v.raw(k).isBlank()) {
+                    throw new ConfigException(k, v.raw(k), "empty with a tcp:// broker: TLS needs ssl://host:port "
+                            + "or mqtts://host:port in mqtt.broker");
+                }
+            }
+            if (configuredId.isEmpty()) {
+                throw new ConfigException("terminal.id", null, "a terminal id (1-64 characters A-Z a-z 0-9 . _ - "
+                        + "starting with a letter or digit) with a tcp:// broker, which sees no certificate: it is the "
+                        + "MQTT client id and user name");
+            }
+            terminalId = configuredId.get();
+            tls = Optional.empty();
+        }
+
         return new TerminalConfig(can, uds, power, serial, dialect, apn, simReady, registration, broker,
-                prefix, user, password, keepAlive, dataDir, machine);
+                terminalId, tls, insecure, keepAlive, dataDir, machine);
     }
 
     /** Reads only {@code data.dir} (for commands that need nothing else). */
@@ -327,20 +411,50 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme) || uri.getHost() == null || uri.getPort() == -1) {
-            throw new IllegalArgumentException("scheme tcp/ssl/ws/wss, host and port are required");
+        if (!Set.of("tcp", "ssl", "mqtts").contains(scheme) || uri.getHost() == null || uri.getPort() == -1) {
+            throw new IllegalArgumentException("scheme ssl, mqtts or tcp, host and port are required");
         }
         if (uri.getPort() < 1 || uri.getPort() > 0xFFFF) {
             throw new IllegalArgumentException("port " + uri.getPort() + " is not 1-65535");
         }
-        boolean web = scheme.startsWith("ws");
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
-                || (!web && uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
+                || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
             throw new IllegalArgumentException("nothing but scheme, host and port (user and password have keys of "
                     + "their own)");
         }
         return uri;
     }
+
+    /** Whether the broker URI asks for TLS ({@code ssl://}, {@code mqtts://}). */
+    public static boolean isTls(URI broker) {
+        String scheme = broker.getScheme() == null ? "" : broker.getScheme().toLowerCase(Locale.ROOT);
+        return scheme.equals("ssl") || scheme.equals("mqtts");
+    }
+
+    /**
+     * Whether a broker host is this machine: {@code localhost}, or an address literal in 127.0.0.0/8 or
+     * {@code ::1}. Names are not resolved (a start must not wait for DNS, and a name that resolves to
+     * loopback today may not tomorrow).
+     */
+    static boolean isLoopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!h.contains(":") && !IPV4.matcher(h).matches()) {
+            return false; // a name: never resolved
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress(); // an address literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
     /** Parses {@code 500ms}, {@code 6s}, {@code 5m}, {@code 1h} or ISO-8601 {@code PT6S}. */
     static Duration parseDuration(String text) {
@@ -421,6 +535,12 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         return "power.id";
     }
 
+    /** A check of TLS files (tls package) that may refuse them. */
+    @FunctionalInterface
+    private interface CredentialCheck<T> {
+        T run() throws CredentialException;
+    }
+
     /** The properties with defaults applied, and typed getters that name the key on failure. */
     private static final class Values {
         private final Properties props;
@@ -483,6 +603,41 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             return d;
         }
 
+        boolean bool(String key) throws ConfigException {
+            String t = raw(key).trim().toLowerCase(Locale.ROOT);
+            if (t.equals("true")) {
+                return true;
+            }
+            if (t.equals("false")) {
+                return false;
+            }
+            throw new ConfigException(key, raw(key), KEYS.get(key)[1]);
+        }
+
+        /** A TLS file an {@code ssl://} broker requires; relative paths resolve against {@code base}. */
+        Path tlsFile(String key, Path base) throws ConfigException {
+            String t = raw(key).trim();
+            if (t.isEmpty()) {
+                throw new ConfigException(key, null, KEYS.get(key)[1]);
+            }
+            try {
+                return base.resolve(t).normalize();
+            } catch (InvalidPathException e) {
+                throw new ConfigException(key, raw(key), KEYS.get(key)[1] + " ("
+                        + ConfigException.printable(e.getMessage()) + ")");
+            }
+        }
+
+        /** Runs a TLS file check; a refusal becomes the key's {@link ConfigException} with the reason. */
+        <T> T credential(String key, CredentialCheck<T> check) throws ConfigException {
+            try {
+                return check.run();
+            } catch (CredentialException e) {
+                // the message is already escaped where it quotes a path, a subject or a JDK message
+                throw new ConfigException(key, raw(key), KEYS.get(key)[1] + " (" + e.getMessage() + ")");
+            }
+        }
+
         void longer(String key, Duration value, String otherKey, Duration other) throws ConfigException {
             if (value.compareTo(other) <= 0) {
                 throw new ConfigException(key, raw(key), "longer than " + otherKey + " ("
@@ -495,7 +650,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
     public String toString() {
         return "TerminalConfig[can " + canChannel + ", UDS " + uds.addressing() + ", power " + power + ", modem "
                 + modemSerial.portPath() + " " + modemDialect.map(Enum::name).orElse("auto") + " APN '" + apn.name()
-                + "', broker " + mqttBroker + ", data " + dataDir + ", VIN " + machine.vinMode() + "]";
+                + "', broker " + mqttBroker + " as terminal " + terminalId + (mqttTls.isPresent() ? " (mutual TLS)"
+                        : insecurePlaintext ? " (INSECURE plaintext)" : " (plaintext, loopback)") + ", data " + dataDir + ", VIN " + machine.vinMode() + "]";
     }
 
     /** Keys in the order of {@link #KEYS}, for help texts. */

@@ -26,6 +26,7 @@ import io.vinbind.terminal.port.PowerModeSource;
 import io.vinbind.terminal.port.VinReader;
 import io.vinbind.terminal.state.FileStateStore;
 import io.vinbind.terminal.state.TerminalState;
+import io.vinbind.terminal.tls.CredentialException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -33,6 +34,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -191,13 +193,19 @@ public final class TerminalDaemon implements AutoCloseable {
             }
             VinReader vinReader = givenVinReader.isPresent() ? givenVinReader.get() : udsReader(bus);
             ModemPort modem = givenModem.isPresent() ? givenModem.get() : atModem();
-            BindingUplink uplink = givenUplink.orElseGet(() -> {
-                MqttBindingUplink u = new MqttBindingUplink(config.mqttBroker().toString(), config.clientIdPrefix(),
-                        config.mqttUsername(), config.mqttPassword().map(String::toCharArray), config.keepAlive(),
-                        Duration.ofSeconds(1));
+            BindingUplink uplink;
+            if (givenUplink.isPresent()) {
+                uplink = givenUplink.get();
+            } else {
+                warnIfInsecure();
+                MqttBindingUplink u = mqttUplink();
                 resources.push(u);
-                return u;
-            });
+                uplink = u;
+            }
+            if (!uplink.terminalId().equals(config.terminalId())) {
+                Logger.warn("the uplink handed in speaks for terminal {}, the configuration names {}; requests carry {}",
+                        uplink.terminalId(), config.terminalId(), uplink.terminalId());
+            }
             powerSource = givenPowerSource.isPresent() ? givenPowerSource.get() : powerSource(bus);
 
             scheduler = new ExecutorMachineScheduler(clock, "vinbind-terminal");
@@ -238,6 +246,31 @@ public final class TerminalDaemon implements AutoCloseable {
             });
         } catch (IOException e) {
             throw new TerminalStartException("cannot use data directory " + config.dataDir() + ": " + e, e);
+        }
+    }
+
+    /** Every start says so while the broker may be reached without TLS off loopback (mqtt.insecure-plaintext). */
+    private void warnIfInsecure() {
+        insecureWarning(config).ifPresent(Logger::warn);
+    }
+
+    /** The warning every start logs with {@code mqtt.insecure-plaintext = true}; empty otherwise. */
+    static Optional<String> insecureWarning(TerminalConfig config) {
+        if (!config.insecurePlaintext()) {
+            return Optional.empty();
+        }
+        return Optional.of("mqtt.insecure-plaintext = true: terminal " + config.terminalId() + " talks to "
+                + config.mqttBroker() + " WITHOUT TLS; anyone on the path can read its requests and forge the "
+                + "server's answers. Use ssl:// with mqtt.ca-file, mqtt.cert-file and mqtt.key-file");
+    }
+
+    private MqttBindingUplink mqttUplink() throws TerminalStartException {
+        try {
+            return MqttBindingUplink.fromConfig(config, Duration.ofSeconds(1));
+        } catch (CredentialException e) {
+            throw new TerminalStartException("cannot use the terminal's TLS files: " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new TerminalStartException("cannot build the TLS context for " + config.mqttBroker() + ": " + e, e);
         }
     }
 

@@ -3,9 +3,11 @@ package io.vinbind.terminal.machine;
 import io.vinbind.can.vehicle.PowerMode;
 import io.vinbind.protocol.BindAck;
 import io.vinbind.protocol.BindRequest;
+import io.vinbind.protocol.Identifiers;
 import io.vinbind.protocol.LoginAck;
 import io.vinbind.protocol.LoginOutcome;
 import io.vinbind.protocol.LoginRequest;
+import io.vinbind.protocol.ReasonCode;
 import io.vinbind.protocol.UploadReason;
 import io.vinbind.terminal.port.BindingUplink;
 import io.vinbind.terminal.port.ModemException;
@@ -43,19 +45,23 @@ import org.tinylog.Logger;
  * with a timer from {@link MachineConfig}, and every callback carries a step token so that a result that
  * arrives after its step ended (timeout, power OFF, a newer attempt) is recognised and ignored.
  *
- * <p>The VIN-request flag is cleared in exactly one place: on a bind-ack whose requestId, VIN and IMSI
- * all equal the request in flight and whose outcome is BOUND, ALREADY_BOUND or REBOUND.
+ * <p>The VIN-request flag is cleared in exactly one place: on a bind-ack whose requestId, VIN, IMSI and
+ * terminal id all equal the request in flight and whose outcome is BOUND, ALREADY_BOUND or REBOUND. The
+ * terminal id is the uplink's ({@link BindingUplink#terminalId()}, the identity its credential proves); every
+ * request carries it and an ack that names another terminal is ignored like one for another request.
  *
  * <p>Failure policy:
  * <ul>
  *   <li>retry with backoff ({@link RetryPolicy}): ECU silent, transient NRC, reads that disagree, SIM busy,
- *       no network, registration denied, data failure, broker down, connection lost, any ack timeout, a
- *       refusal whose {@link io.vinbind.protocol.ReasonCode#isRetryable()} is true (server error, conflict,
- *       rebind held for approval);</li>
+ *       no network, registration denied, data failure, broker down or its certificate refused, connection
+ *       lost, any ack timeout, a refusal whose {@link io.vinbind.protocol.ReasonCode#isRetryable()} is true
+ *       (server error, conflict, rebind or identity held for an operator);</li>
  *   <li>suspend until the next power-mode transition (flag kept): a VIN that breaks the rules, an ECU that
  *       does not support DID 0xF190, SIM absent or locked, a login or bind refused for a non-retryable
- *       reason (unknown IMSI, invalid VIN, rebind rejected), or the attempts of this power cycle used up.</li>
+ *       reason (unknown IMSI, invalid VIN, rebind rejected, identity conflict, terminal revoked), or the
+ *       attempts of this power cycle used up.</li>
  * </ul>
+ * Every refusal is logged with what its reason code means for a workshop ({@link Refusals}).
  */
 public final class BindingMachine {
 
@@ -65,6 +71,8 @@ public final class BindingMachine {
     private final VinReader vinReader;
     private final ModemPort modem;
     private final BindingUplink uplink;
+    /** The uplink's authenticated identity, written into every request and required in every ack. */
+    private final String terminalId;
     private final RandomGenerator random;
     private final Supplier<String> requestIds;
     private final VinRules vinRules;
@@ -106,6 +114,7 @@ public final class BindingMachine {
         this.vinReader = Objects.requireNonNull(vinReader, "vinReader");
         this.modem = Objects.requireNonNull(modem, "modem");
         this.uplink = Objects.requireNonNull(uplink, "uplink");
+        this.terminalId = Identifiers.requireTerminalId(uplink.terminalId());
         this.random = Objects.requireNonNull(random, "random");
         this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
         this.vinRules = new VinRules(config.vinMode());
@@ -361,53 +370,58 @@ public final class BindingMachine {
     private void onAttached() {
         go(BindingState.CONNECTING, "registered, data context up");
         uplinkOpen = true;
-        await(uplink.connect(identity.imsi()), config.connectTimeout(), "broker connect", v -> onConnected(),
+        await(uplink.connect(), config.connectTimeout(), "broker connect", v -> onConnected(),
                 f -> attemptFailed(true, "broker: " + describe(f)));
     }
 
     private void onConnected() {
         connected = true;
         loginRequestId = requestIds.get();
-        go(BindingState.LOGGING_IN, "connected as IMSI " + identity.imsi() + "; login requestId " + loginRequestId);
-        LoginRequest login = LoginRequest.of(loginRequestId, identity.imsi(), identity.iccid(), identity.imei());
+        go(BindingState.LOGGING_IN, "connected as terminal " + terminalId + "; login with IMSI " + identity.imsi()
+                + " requestId " + loginRequestId);
+        LoginRequest login = LoginRequest.of(loginRequestId, terminalId, identity.imsi(), identity.iccid(),
+                identity.imei());
         expectAck(uplink.publishLogin(login), config.loginAckTimeout(), "login-ack for requestId " + loginRequestId);
     }
 
     private void onLoginAck(LoginAck ack) {
         if (state != BindingState.LOGGING_IN || !ack.requestId().equals(loginRequestId)
-                || !ack.imsi().equals(identity.imsi())) {
-            Logger.warn("ignored login-ack requestId {} IMSI {} {} (state {}, waiting for {})", ack.requestId(),
-                    ack.imsi(), ack.outcome(), state, state == BindingState.LOGGING_IN ? loginRequestId : "none");
+                || !ack.imsi().equals(identity.imsi()) || !ack.terminalId().equals(terminalId)) {
+            Logger.warn("ignored login-ack requestId {} terminal {} IMSI {} {} (state {}, waiting for {})",
+                    ack.requestId(), ack.terminalId(), ack.imsi(), ack.outcome(), state,
+                    state == BindingState.LOGGING_IN ? "requestId " + loginRequestId + " terminal " + terminalId
+                            + " IMSI " + identity.imsi() : "none");
             return;
         }
         if (ack.outcome() != LoginOutcome.ACCEPTED) {
-            refused("login refused: " + ack.reason(), ack.reason().isRetryable());
+            refused("login refused: " + ack.reason(), ack.reason());
             return;
         }
         bindRequestId = requestIds.get();
         UploadReason why = uploadReason(persisted.vinRequest().map(r -> r.reason()).orElse(FlagReason.SERVICE_REQUEST));
         go(BindingState.UPLOADING, "login accepted; uploading VIN " + vin + " (" + why + ") requestId " + bindRequestId);
-        BindRequest bind = BindRequest.of(bindRequestId, identity.imsi(), identity.iccid(), identity.imei(), vin, why);
+        BindRequest bind = BindRequest.of(bindRequestId, terminalId, identity.imsi(), identity.iccid(),
+                identity.imei(), vin, why);
         expectAck(uplink.publishBind(bind), config.bindAckTimeout(), "bind-ack for requestId " + bindRequestId);
     }
 
     private void onBindAck(BindAck ack) {
         boolean matches = state == BindingState.UPLOADING && ack.requestId().equals(bindRequestId)
-                && ack.vin().equals(vin) && ack.imsi().equals(identity.imsi());
+                && ack.vin().equals(vin) && ack.imsi().equals(identity.imsi()) && ack.terminalId().equals(terminalId);
         if (!matches) {
-            if (ack.requestId().equals(lastBoundRequestId)) {
+            if (ack.requestId().equals(lastBoundRequestId) && ack.terminalId().equals(terminalId)) {
                 Logger.info("duplicate bind-ack for requestId {} ({}) ignored: already bound", ack.requestId(),
                         ack.outcome());
             } else {
-                Logger.warn("ignored bind-ack requestId {} VIN {} IMSI {} {} (state {}, waiting for {})",
-                        ack.requestId(), ack.vin(), ack.imsi(), ack.outcome(), state,
-                        state == BindingState.UPLOADING
-                                ? "requestId " + bindRequestId + " VIN " + vin + " IMSI " + identity.imsi() : "none");
+                Logger.warn("ignored bind-ack requestId {} terminal {} VIN {} IMSI {} {} (state {}, waiting for {})",
+                        ack.requestId(), ack.terminalId(), ack.vin(), ack.imsi(), ack.outcome(), state,
+                        state == BindingState.UPLOADING ? "requestId " + bindRequestId + " terminal " + terminalId
+                                + " VIN " + vin + " IMSI " + identity.imsi() : "none");
             }
             return;
         }
         if (!ack.outcome().isBound()) {
-            refused("bind " + ack.outcome() + ": " + ack.reason(), ack.reason().isRetryable());
+            refused("bind " + ack.outcome() + ": " + ack.reason(), ack.reason());
             return;
         }
         BoundIdentity bound = new BoundIdentity(vin, identity.imsi(), identity.iccid(), identity.imei(),
@@ -442,11 +456,12 @@ public final class BindingMachine {
         }
     }
 
-    private void refused(String what, boolean retryable) {
-        if (retryable) {
-            attemptFailed(true, what + " (retryable)");
+    private void refused(String what, ReasonCode reason) {
+        String meaning = what + " (" + Refusals.meaning(reason, terminalId) + ")";
+        if (reason.isRetryable()) {
+            attemptFailed(true, meaning + " (retryable)");
         } else {
-            suspend(what + "; waiting for the next power-mode transition or a service request");
+            suspend(meaning + "; waiting for the next power-mode transition or a service request");
         }
     }
 

@@ -20,14 +20,14 @@ package io.vinbind.terminal.machine;
  *      |                    +-----------+                                   | BOUND |
  *      |                           v                                        |       |
  *      |                    +------------+                                  |       |
- *      |                    | CONNECTING |  MQTT connected, acks subscribed |       |
+ *      |                    | CONNECTING |  mutual TLS, acks subscribed     |       |
  *      |                    +------------+                                  |       |
  *      |                           v                                        |       |
  *      |                    +------------+                                  |       |
  *      |                    | LOGGING_IN |  login-ack ACCEPTED              |       |
  *      |                    +------------+                                  |       |
  *      |                           v        bind-ack with the same          |       |
- *      |                    +-----------+   requestId, VIN and IMSI, and    |       |
+ *      |                    +-----------+   requestId, VIN, IMSI, terminal, |       |
  *      |                    | UPLOADING |--------------------------------&gt;|       |
  *      |                    +-----------+   BOUND / ALREADY_BOUND / REBOUND  +-------+
  *      |                                    (flag cleared, identity stored)

@@ -10,15 +10,26 @@ import java.util.concurrent.CompletableFuture;
  * The connection to the binding server (MQTT 5 over the modem's data context in production). Acks arrive
  * through {@link Listener} rather than as replies because an ack may be late, duplicated, or answer an
  * older request; the machine decides which ack it is waiting for.
+ *
+ * <p>An uplink speaks for exactly one terminal, {@link #terminalId()}: the identity it authenticates as (the
+ * CN of its certificate over mutual TLS). The broker keys the terminal's topics by that identity
+ * ({@code vinbind/v2/{terminalId}/…}) and the server checks that every payload names it, so the machine
+ * writes it into every request and accepts only acks that echo it.
  */
 public interface BindingUplink {
 
     /**
-     * Connects as the terminal with this IMSI (clean session) and subscribes to its ack topics. Completes
-     * when publishing and receiving acks can start; fails with {@link UplinkException}
-     * (BROKER_UNREACHABLE, ...). Connecting while connected reconnects cleanly.
+     * The terminal id this uplink authenticates as and publishes for (protocol v2's {@code terminalId}, the
+     * topics' second level). Fixed for the uplink's lifetime; never null.
      */
-    CompletableFuture<Void> connect(String imsi);
+    String terminalId();
+
+    /**
+     * Connects as {@link #terminalId()} (clean session) and subscribes to its ack topics. Completes when
+     * publishing and receiving acks can start; fails with {@link UplinkException} (BROKER_UNREACHABLE,
+     * BROKER_CERTIFICATE_REFUSED, ...). Connecting while connected reconnects cleanly.
+     */
+    CompletableFuture<Void> connect();
 
     /** Publishes a login (QoS 1); completes when the broker accepted it. */
     CompletableFuture<Void> publishLogin(LoginRequest request);

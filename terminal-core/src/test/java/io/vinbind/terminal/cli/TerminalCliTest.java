@@ -7,10 +7,12 @@ import io.vinbind.terminal.state.BoundIdentity;
 import io.vinbind.terminal.state.FileStateStore;
 import io.vinbind.terminal.state.FlagReason;
 import io.vinbind.terminal.state.TerminalState;
+import io.vinbind.terminal.testsupport.TestCerts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -113,7 +115,7 @@ class TerminalCliTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
         "uds.padding = 0xCC      | uds.padding = 0x100                  | uds.padding = '0x100' is not valid: expected a fill byte 0x00..0xFF",
         "can.channel = slcan:/dev/ttyACM0@500000 | can.channel = slcan:/dev/x@123 | can.channel = 'slcan:/dev/x@123' is not valid",
-        "mqtt.broker = tcp://127.0.0.1:1883 | mqtt.broker = tcp://127.0.0.1:99999 | port 99999 is not 1-65535",
+        "mqtt.broker = ssl://broker.vinbind.example:8883 | mqtt.broker = ssl://broker.vinbind.example:99999 | port 99999 is not 1-65535",
         "mqtt.keep-alive = 30s   | mqtt.keep-alive = 100000h            | mqtt.keep-alive = '100000h' is not valid: expected a whole number of seconds from 1s to 65535s",
         "vin.reads = 4           | vin.reads = 4<NL>vin.reads = 20       | vin.reads = '20' is not valid: expected each key once: vin.reads is already set on line",
         "modem.apn = cmnet       | modem.apn = cm<BEL>net              | modem.apn = 'cm\\x07net' is not valid",
@@ -152,6 +154,72 @@ class TerminalCliTest {
         String unit = Files.readString(Path.of("src/main/dist/vinbind-terminal.service"));
         assertTrue(unit.lines().anyMatch(l -> l.equals("Restart=on-failure")), unit);
         assertTrue(unit.lines().anyMatch(l -> l.equals("RestartPreventExitStatus=2")), unit);
+    }
+
+    /** The shipped example with data.dir in the test directory and the TLS files of a fresh test credential. */
+    String tlsExample(TestCerts.TerminalFiles f) throws Exception {
+        return Files.readString(Path.of("src/main/dist/terminal.properties"))
+                .replace("data.dir = /var/lib/vinbind", "data.dir = " + dir.resolve("data"))
+                .replace("mqtt.ca-file = /etc/vinbind/ca.pem", "mqtt.ca-file = " + f.caFile())
+                .replace("mqtt.cert-file = /etc/vinbind/terminal.pem", "mqtt.cert-file = " + f.certFile())
+                .replace("mqtt.key-file = /etc/vinbind/terminal.key", "mqtt.key-file = " + f.keyFile());
+    }
+
+    /**
+     * What the daemon refuses about its identity and transport stops it at once with exit 2 and one line naming
+     * the key (and, for the key file, the file, its mode and the chmod that fixes it).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "terminal.id =  | terminal.id = TBOX-0002 | terminal.id = 'TBOX-0002' is not valid: expected the terminal id the certificate in mqtt.cert-file (<CERT>) names, its CN 'TBOX-0001'",
+        "mqtt.broker = ssl://broker.vinbind.example:8883 | mqtt.broker = tcp://broker.vinbind.example:1883 | mqtt.broker = 'tcp://broker.vinbind.example:1883' is not valid: expected ssl://host:port or mqtts://host:port",
+        "mqtt.insecure-plaintext = false | mqtt.insecure-plaintext = true | mqtt.insecure-plaintext = 'true' is not valid: expected false with an ssl:// broker",
+        "mqtt.broker = ssl://broker.vinbind.example:8883 | mqtt.broker = ssl://broker.vinbind.example:8883<NL>mqtt.client-id-prefix = vinbind- | mqtt.client-id-prefix = 'vinbind-' is not valid: expected no such key any more: the MQTT client id is the terminal id",
+        "terminal.id =  | terminal.id = <CHMOD644> | mqtt.key-file = '<KEY>' is not valid: expected the PEM file of the certificate's private key",
+    })
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void daemon_refuses_an_identity_it_cannot_trust_with_exit_2_naming_the_key(String line, String replacement,
+            String message) throws Exception {
+        TestCerts.TerminalFiles f = TestCerts.terminalFiles(dir.resolve("credential"), "TBOX-0001");
+        String r = replacement.trim();
+        if (r.endsWith("<CHMOD644>")) {
+            Files.setPosixFilePermissions(f.keyFile(), PosixFilePermissions.fromString("rw-r--r--"));
+            r = "terminal.id =";
+        }
+        Path cfg = dir.resolve("terminal.properties");
+        String example = tlsExample(f);
+        assertTrue(example.contains(line.trim()), line);
+        Files.writeString(cfg, example.replace(line.trim(), r.replace("<NL>", "\n")));
+        assertEquals(2, run("--config", cfg.toString()), err.toString());
+        String expected = message.trim().replace("<CERT>", f.certFile().toString()).replace("<KEY>", f.keyFile().toString());
+        assertTrue(err.toString().startsWith("terminal: " + cfg + ": "), err.toString());
+        assertTrue(err.toString().contains(expected), err.toString());
+        if (replacement.contains("<CHMOD644>")) {
+            assertTrue(err.toString().contains("has mode 0644: group or others may access it; it must be readable by "
+                    + "its owner only (chmod 600 " + f.keyFile() + ")"), err.toString());
+        }
+        assertEquals(1, err.toString().lines().count(), err.toString());
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void the_systemd_unit_lets_the_daemon_read_the_credential_files_the_example_names() throws Exception {
+        String unit = Files.readString(Path.of("src/main/dist/vinbind-terminal.service"));
+        java.util.Properties example = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(Path.of("src/main/dist/terminal.properties"))) {
+            example.load(r);
+        }
+        assertTrue(unit.lines().anyMatch(l -> l.equals("ProtectSystem=strict")), unit);
+        java.util.List<String> readable = unit.lines().filter(l -> l.startsWith("ReadOnlyPaths=")
+                || l.startsWith("ReadWritePaths=")).flatMap(l -> java.util.Arrays.stream(l.substring(l.indexOf('=') + 1)
+                        .trim().split("\\s+"))).toList();
+        for (String key : new String[] {"mqtt.ca-file", "mqtt.cert-file", "mqtt.key-file"}) {
+            Path file = Path.of(example.getProperty(key));
+            assertTrue(readable.stream().anyMatch(d -> file.startsWith(d)), key + " " + file + " not under " + readable);
+            assertTrue(unit.contains(file.toString()), "the unit documents " + file);
+        }
+        assertTrue(unit.lines().noneMatch(l -> l.startsWith("InaccessiblePaths=") || l.startsWith("TemporaryFileSystem=")),
+                unit);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.vinbind.terminal.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import io.vinbind.can.CanId;
 import io.vinbind.can.CanSpec;
 import io.vinbind.can.vehicle.PowerModeLayout;
 import io.vinbind.terminal.machine.MachineConfig;
+import io.vinbind.terminal.testsupport.TestCerts;
 import io.vinbind.protocol.VinPolicy;
 import java.io.IOException;
 import java.io.StringReader;
@@ -20,6 +22,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +33,39 @@ class TerminalConfigTest {
     static final Path EXAMPLE = Path.of("src/main/dist/terminal.properties");
     static final Path BASE = Path.of("/etc/vinbind");
 
-    static Properties example() throws IOException {
+    /** A terminal's credential as the factory installs it, made once for the class (test PKI, BouncyCastle). */
+    @TempDir
+    static Path credentials;
+    static TestCerts.TerminalFiles files;
+
+    @BeforeAll
+    static void makeCredentials() throws IOException {
+        files = TestCerts.terminalFiles(credentials, "TBOX-0001");
+    }
+
+    /** The shipped example as it is. */
+    static Properties shipped() throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(EXAMPLE)) {
             p.load(r);
         }
         return p;
+    }
+
+    /** The shipped example with its TLS files (/etc/vinbind/...) replaced by the test credential. */
+    static Properties example() throws IOException {
+        Properties p = shipped();
+        p.setProperty("mqtt.ca-file", files.caFile().toString());
+        p.setProperty("mqtt.cert-file", files.certFile().toString());
+        p.setProperty("mqtt.key-file", files.keyFile().toString());
+        return p;
+    }
+
+    /** The shipped example's text with the TLS files replaced, for tests that load a file. */
+    static String exampleText() throws IOException {
+        return Files.readString(EXAMPLE).replace("mqtt.ca-file = /etc/vinbind/ca.pem", "mqtt.ca-file = " + files.caFile())
+                .replace("mqtt.cert-file = /etc/vinbind/terminal.pem", "mqtt.cert-file = " + files.certFile())
+                .replace("mqtt.key-file = /etc/vinbind/terminal.key", "mqtt.key-file = " + files.keyFile());
     }
 
     static ConfigException refused(String key, String value) throws IOException {
@@ -50,8 +80,9 @@ class TerminalConfigTest {
 
     @Test
     void the_shipped_example_documents_every_key_and_loads_with_the_documented_defaults() throws Exception {
-        assertEquals(new TreeSet<>(TerminalConfig.KEYS.keySet()), new TreeSet<>(example().stringPropertyNames()));
-        TerminalConfig c = TerminalConfig.load(EXAMPLE);
+        assertEquals(new TreeSet<>(TerminalConfig.KEYS.keySet()), new TreeSet<>(shipped().stringPropertyNames()));
+        Path file = Files.writeString(tmp.resolve("terminal.properties"), exampleText());
+        TerminalConfig c = TerminalConfig.load(file);
         assertEquals(CanSpec.parse("slcan:/dev/ttyACM0@500000"), c.canChannel());
         assertEquals(CanId.standard(0x740), c.uds().addressing().request());
         assertEquals(CanId.standard(0x748), c.uds().addressing().response());
@@ -63,8 +94,10 @@ class TerminalConfigTest {
         assertEquals(115200, c.modemSerial().baudRate());
         assertEquals(Optional.empty(), c.modemDialect());
         assertEquals("cmnet", c.apn().name());
-        assertEquals("tcp://127.0.0.1:1883", c.mqttBroker().toString());
-        assertEquals(Optional.empty(), c.mqttUsername());
+        assertEquals("ssl://broker.vinbind.example:8883", c.mqttBroker().toString());
+        assertEquals("TBOX-0001", c.terminalId(), "the CN of the certificate");
+        assertEquals(Optional.of(new MqttTls(files.caFile(), files.certFile(), files.keyFile())), c.mqttTls());
+        assertFalse(c.insecurePlaintext());
         assertEquals(Path.of("/var/lib/vinbind"), c.dataDir());
         assertEquals(MachineConfig.defaults(), c.machine(), "file defaults equal the code defaults");
     }
@@ -102,7 +135,8 @@ class TerminalConfigTest {
     void unknown_key_is_refused_with_the_known_keys_of_its_group() throws Exception {
         ConfigException e = refused("mqtt.brokr", "tcp://x:1883");
         assertEquals("mqtt.brokr", e.key());
-        assertTrue(e.getMessage().contains("mqtt.broker, mqtt.client-id-prefix"), e.getMessage());
+        assertTrue(e.getMessage().contains("mqtt.broker, mqtt.ca-file, mqtt.cert-file, mqtt.key-file, "
+                + "mqtt.insecure-plaintext, mqtt.keep-alive"), e.getMessage());
     }
 
     @Test
@@ -166,7 +200,7 @@ class TerminalConfigTest {
 
     /** The shipped example with some lines changed, written to a file. */
     private Path exampleWith(String... replacements) throws IOException {
-        String text = Files.readString(EXAMPLE);
+        String text = exampleText();
         for (int i = 0; i < replacements.length; i += 2) {
             String key = replacements[i];
             String line = text.lines().filter(l -> l.startsWith(key + " = ")).findFirst().orElseThrow();
@@ -254,7 +288,7 @@ class TerminalConfigTest {
     @Test
     void a_byte_order_mark_is_skipped() throws Exception {
         Path file = tmp.resolve("bom.properties");
-        Files.writeString(file, "\uFEFF" + Files.readString(EXAMPLE).replace("data.dir = /var/lib/vinbind",
+        Files.writeString(file, "\uFEFF" + exampleText().replace("data.dir = /var/lib/vinbind",
                 "data.dir = " + tmp.resolve("data")));
         TerminalConfig c = TerminalConfig.load(file);
         assertEquals(CanSpec.parse("slcan:/dev/ttyACM0@500000"), c.canChannel(), "the first key is read as itself");

@@ -68,6 +68,7 @@ class TerminalDaemonIT {
 
     static final String VIN = "1M8GDM9AXKP042788";
     static final String IMSI = "460001234567890";
+    static final String TERMINAL_ID = "TBOX-IT-0001";
 
     @TempDir
     Path dir;
@@ -130,7 +131,8 @@ class TerminalDaemonIT {
         p.setProperty("power.silence-off", "2s");
         p.setProperty("modem.port", "/dev/null"); // the modem port is handed in below
         p.setProperty("modem.apn", "cmnet");
-        p.setProperty("mqtt.broker", broker.uri());
+        p.setProperty("mqtt.broker", broker.uri()); // loopback: plaintext allowed, the terminal id from terminal.id
+        p.setProperty("terminal.id", TERMINAL_ID);
         p.setProperty("data.dir", dir.resolve("data").toString());
         p.setProperty("retry.initial", "200ms");
         p.setProperty("retry.max", "1s");
@@ -156,12 +158,12 @@ class TerminalDaemonIT {
             public void messageArrived(String topic, MqttMessage message) throws Exception {
                 if (topic.endsWith("/login")) {
                     LoginRequest r = JsonCodec.decodeLoginRequest(message.getPayload());
-                    server.publish(Topics.loginAck(r.imsi()),
-                            JsonCodec.encode(LoginAck.accepted(r.requestId(), r.imsi())), 1, false);
+                    server.publish(Topics.loginAck(r.terminalId()),
+                            JsonCodec.encode(LoginAck.accepted(r.requestId(), r.terminalId(), r.imsi())), 1, false);
                 } else {
                     BindRequest r = JsonCodec.decodeBindRequest(message.getPayload());
                     binds.add(r);
-                    server.publish(Topics.bindAck(r.imsi()), JsonCodec.encode(BindAck.answering(r,
+                    server.publish(Topics.bindAck(r.terminalId()), JsonCodec.encode(BindAck.answering(r,
                             binds.size() == 1 ? BindOutcome.BOUND : BindOutcome.REBOUND, ReasonCode.NONE)), 1, false);
                 }
             }
@@ -215,6 +217,7 @@ class TerminalDaemonIT {
         assertEquals(1, binds.size());
         assertEquals(VIN, binds.get(0).vin());
         assertEquals(IMSI, binds.get(0).imsi());
+        assertEquals(TERMINAL_ID, binds.get(0).terminalId());
         assertEquals(UploadReason.ASSEMBLY, binds.get(0).reason());
         TerminalState onDisk = new FileStateStore(dir.resolve("data"), java.time.Clock.systemUTC()).load();
         assertFalse(onDisk.flagSet());

@@ -57,6 +57,7 @@ class BindingMachineTest {
     static final Instant T0 = Instant.parse("2026-11-22T12:00:00Z");
     static final String VIN = "1M8GDM9AXKP042788";
     static final String OTHER_VIN = "LSVAU218XN2183294";
+    static final String TID = FakeUplink.TERMINAL_ID;
     static final ModemIdentity ID = new ModemIdentity("460001234567890", "89860012345678901234", "356938035643809");
     static final BoundIdentity BOUND_BEFORE = new BoundIdentity(VIN, ID.imsi(), ID.iccid(), ID.imei(),
             T0.minusSeconds(86_400));
@@ -117,7 +118,7 @@ class BindingMachineTest {
     }
 
     void ackLogin() {
-        server.listener.loginAck(LoginAck.accepted(server.lastLogin().requestId(), ID.imsi()));
+        server.listener.loginAck(LoginAck.accepted(server.lastLogin().requestId(), TID, ID.imsi()));
         clock.runDue();
     }
 
@@ -153,8 +154,10 @@ class BindingMachineTest {
     void fresh_terminal_binds_through_every_state_in_order() {
         powerOnAndRead();
         assertEquals(List.of(READING_VIN, IDENTIFYING_MODEM, ATTACHING, CONNECTING, LOGGING_IN), states());
-        assertEquals(List.of(ID.imsi()), server.connects);
+        assertEquals(1, server.connects);
         assertEquals("req-1", server.lastLogin().requestId());
+        assertEquals(TID, server.lastLogin().terminalId(), "every request names the uplink's terminal");
+        assertEquals(ID.imsi(), server.lastLogin().imsi());
         assertEquals(ID.iccid(), server.lastLogin().iccid());
         assertEquals(ID.imei(), server.lastLogin().imei());
 
@@ -164,6 +167,7 @@ class BindingMachineTest {
         assertEquals("req-2", bind.requestId()); // fresh, not the login's id
         assertEquals(VIN, bind.vin());
         assertEquals(ID.imsi(), bind.imsi());
+        assertEquals(TID, bind.terminalId());
         assertEquals(UploadReason.ASSEMBLY, bind.reason());
         assertTrue(flagSet());
 
@@ -183,7 +187,7 @@ class BindingMachineTest {
         store = new MemoryStateStore(TerminalState.bound(BOUND_BEFORE));
         powerOnAndRead();
         assertEquals(List.of(READING_VIN, IDENTIFYING_MODEM, BOUND), states());
-        assertTrue(server.connects.isEmpty());
+        assertEquals(0, server.connects);
         assertEquals(0, modem.attachCalls);
         assertFalse(decisions.get(0).mustBind());
         assertTrue(store.saved.isEmpty(), "nothing to persist");
@@ -471,7 +475,7 @@ class BindingMachineTest {
     @Test
     void login_refused_for_unknown_imsi_suspends_with_flag_kept() {
         powerOnAndRead();
-        server.listener.loginAck(LoginAck.rejected("req-1", ID.imsi(), ReasonCode.UNKNOWN_IMSI));
+        server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), ReasonCode.UNKNOWN_IMSI));
         clock.runDue();
         assertEquals(SUSPENDED, machine.state());
         assertTrue(last().cause().startsWith("login refused: UNKNOWN_IMSI"), last().cause());
@@ -482,7 +486,7 @@ class BindingMachineTest {
     @Test
     void login_ack_for_another_request_is_ignored() {
         powerOnAndRead();
-        server.listener.loginAck(LoginAck.accepted("req-old", ID.imsi()));
+        server.listener.loginAck(LoginAck.accepted("req-old", TID, ID.imsi()));
         clock.runDue();
         assertEquals(LOGGING_IN, machine.state());
         assertTrue(server.binds.isEmpty());
@@ -511,14 +515,16 @@ class BindingMachineTest {
     }
 
     @Test
-    void ack_for_another_request_id_vin_or_imsi_never_clears_the_flag() {
+    void ack_for_another_request_id_vin_imsi_or_terminal_never_clears_the_flag() {
         powerOnAndRead();
         ackLogin();
         BindRequest r = server.lastBind();
-        ack(new BindAck(Protocol.VERSION, "req-99", r.imsi(), r.vin(), BindOutcome.BOUND, ReasonCode.NONE));
-        ack(new BindAck(Protocol.VERSION, r.requestId(), r.imsi(), OTHER_VIN, BindOutcome.BOUND, ReasonCode.NONE));
-        ack(new BindAck(Protocol.VERSION, r.requestId(), "460001234567899", r.vin(), BindOutcome.BOUND,
+        ack(new BindAck(Protocol.VERSION, "req-99", TID, r.imsi(), r.vin(), BindOutcome.BOUND, ReasonCode.NONE));
+        ack(new BindAck(Protocol.VERSION, r.requestId(), TID, r.imsi(), OTHER_VIN, BindOutcome.BOUND, ReasonCode.NONE));
+        ack(new BindAck(Protocol.VERSION, r.requestId(), TID, "460001234567899", r.vin(), BindOutcome.BOUND,
                 ReasonCode.NONE));
+        ack(new BindAck(Protocol.VERSION, r.requestId(), "TBOX-0002", r.imsi(), r.vin(), BindOutcome.BOUND,
+                ReasonCode.NONE)); // everything right but the terminal
         assertEquals(UPLOADING, machine.state());
         assertTrue(flagSet());
         assertTrue(store.saved.stream().allMatch(TerminalState::flagSet), "no save ever cleared the flag");
@@ -572,6 +578,109 @@ class BindingMachineTest {
         ackLogin();
         ackBind(BindOutcome.REJECTED, ReasonCode.SERVER_ERROR);
         assertEquals(BACKOFF, machine.state());
+    }
+
+    // ---------------------------------------------------------------- protocol v2: identities
+
+    @Test
+    void login_ack_for_another_terminal_is_ignored_even_with_our_request_id_and_imsi() {
+        powerOnAndRead();
+        server.listener.loginAck(LoginAck.accepted("req-1", "TBOX-0002", ID.imsi()));
+        server.listener.loginAck(LoginAck.accepted("req-1", TID, "460001234567899"));
+        clock.runDue();
+        assertEquals(LOGGING_IN, machine.state());
+        assertTrue(server.binds.isEmpty());
+        ackLogin();
+        assertEquals(UPLOADING, machine.state());
+    }
+
+    @Test
+    void identity_held_for_an_operator_at_login_backs_off_and_keeps_the_flag() {
+        powerOnAndRead();
+        server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), ReasonCode.IDENTITY_HELD));
+        clock.runDue();
+        assertEquals(BACKOFF, machine.state());
+        assertTrue(last().cause().startsWith("login refused: IDENTITY_HELD (held for an operator: this modem's "
+                + "identities (IMSI, ICCID or IMEI) differ from the server's records for terminal TBOX-0001"),
+                last().cause());
+        assertTrue(last().cause().contains("(retryable); retry in 2000 ms"), last().cause());
+        assertTrue(flagSet());
+        assertTrue(server.binds.isEmpty());
+
+        clock.advance(Duration.ofSeconds(2)); // the operator approved meanwhile
+        clock.advance(config.vinReadGap());
+        ackLogin();
+        ackBind(BindOutcome.REBOUND, ReasonCode.NONE);
+        assertEquals(BOUND, machine.state());
+        assertFalse(flagSet());
+    }
+
+    @Test
+    void identity_conflict_on_bind_suspends_until_a_service_request() {
+        powerOnAndRead();
+        ackLogin();
+        ackBind(BindOutcome.REJECTED, ReasonCode.IDENTITY_CONFLICT);
+        assertEquals(SUSPENDED, machine.state());
+        assertTrue(last().cause().startsWith("bind REJECTED: IDENTITY_CONFLICT (refused: this modem's identities "
+                + "(IMSI, ICCID or IMEI) contradict the server's records for terminal TBOX-0001"), last().cause());
+        assertTrue(last().cause().endsWith("; waiting for the next power-mode transition or a service request"),
+                last().cause());
+        assertTrue(flagSet());
+        clock.advance(Duration.ofMinutes(30));
+        assertEquals(SUSPENDED, machine.state(), "no retry: an operator must correct the registry");
+
+        machine.requestBinding(); // after the registry was corrected
+        clock.runDue();
+        assertEquals(READING_VIN, machine.state());
+    }
+
+    @Test
+    void a_revoked_terminal_suspends_at_login_and_says_it_needs_a_new_certificate() {
+        powerOnAndRead();
+        server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), ReasonCode.TERMINAL_REVOKED));
+        clock.runDue();
+        assertEquals(SUSPENDED, machine.state());
+        assertTrue(last().cause().contains("TERMINAL_REVOKED (refused: the server has revoked the credential of "
+                + "terminal TBOX-0001 (its certificate); it needs a new certificate"), last().cause());
+        assertTrue(server.binds.isEmpty());
+        assertTrue(flagSet());
+    }
+
+    @Test
+    void a_revoked_terminal_suspends_at_bind_too() {
+        powerOnAndRead();
+        ackLogin();
+        ackBind(BindOutcome.REJECTED, ReasonCode.TERMINAL_REVOKED);
+        assertEquals(SUSPENDED, machine.state());
+        assertTrue(flagSet());
+    }
+
+    /** Every refusal either backs off (retryable) or suspends, and its log line says what the code means. */
+    @ParameterizedTest
+    @EnumSource(value = ReasonCode.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void every_login_refusal_backs_off_exactly_when_its_reason_is_retryable_and_explains_it(ReasonCode reason) {
+        powerOnAndRead();
+        server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), reason));
+        clock.runDue();
+        assertEquals(reason.isRetryable() ? BACKOFF : SUSPENDED, machine.state(), reason.name());
+        assertEquals("login refused: " + reason + " (" + Refusals.meaning(reason, TID) + ")",
+                last().cause().substring(0, ("login refused: " + reason + " (" + Refusals.meaning(reason, TID) + ")")
+                        .length()));
+        assertFalse(Refusals.meaning(reason, TID).isBlank());
+        assertTrue(flagSet());
+    }
+
+    @Test
+    void an_uplink_without_a_valid_terminal_id_cannot_drive_a_machine() {
+        FakeUplink nameless = new FakeUplink() {
+            @Override
+            public String terminalId() {
+                return "svc:server"; // a service identity, never a terminal's
+            }
+        };
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new BindingMachine(config, clock, store, ecu, modem, nameless, MID));
+        assertTrue(e.getMessage().contains("terminalId 'svc:server' is not"), e.getMessage());
     }
 
     @Test
@@ -683,7 +792,7 @@ class BindingMachineTest {
     @Test
     void suspended_machine_tries_again_on_the_next_power_mode_transition_without_off() {
         powerOnAndRead();
-        server.listener.loginAck(LoginAck.rejected("req-1", ID.imsi(), ReasonCode.UNKNOWN_IMSI));
+        server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), ReasonCode.UNKNOWN_IMSI));
         clock.runDue();
         assertEquals(SUSPENDED, machine.state());
         power(PowerMode.START); // ON -> START: a new transition to a powered mode

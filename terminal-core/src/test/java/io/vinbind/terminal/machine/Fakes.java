@@ -97,10 +97,13 @@ final class Fakes {
     }
 
     /** The broker and server: connects as told, records publishes; acks are sent by the test. */
-    static final class FakeUplink implements BindingUplink {
+    static class FakeUplink implements BindingUplink {
+        /** The terminal id the fake "authenticates" as. */
+        static final String TERMINAL_ID = "TBOX-0001";
+
         Supplier<CompletableFuture<Void>> connect = () -> CompletableFuture.completedFuture(null);
         Supplier<CompletableFuture<Void>> publish = () -> CompletableFuture.completedFuture(null);
-        final List<String> connects = new ArrayList<>();
+        int connects;
         final List<LoginRequest> logins = new ArrayList<>();
         final List<BindRequest> binds = new ArrayList<>();
         final List<CompletableFuture<?>> issued = new ArrayList<>();
@@ -108,8 +111,13 @@ final class Fakes {
         Listener listener;
 
         @Override
-        public CompletableFuture<Void> connect(String imsi) {
-            connects.add(imsi);
+        public String terminalId() {
+            return TERMINAL_ID;
+        }
+
+        @Override
+        public CompletableFuture<Void> connect() {
+            connects++;
             CompletableFuture<Void> f = connect.get();
             issued.add(f);
             return f;

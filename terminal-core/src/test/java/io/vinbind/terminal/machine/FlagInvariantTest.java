@@ -27,14 +27,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The rule that matters most, under a seeded random storm of events: the VIN-request flag goes from set to
- * clear only in a step that delivered a bind-ack matching the request in flight (same requestId, VIN and
- * IMSI, bound outcome). Everything else — wrong acks, duplicates, late acks, refusals, timeouts, faults,
+ * clear only in a step that delivered a bind-ack matching the request in flight (same requestId, VIN, IMSI
+ * and terminal id, bound outcome). Everything else — wrong acks, duplicates, late acks, refusals, timeouts, faults,
  * power changes at any moment, service requests — must leave a set flag set.
  */
 class FlagInvariantTest {
 
     static final String VIN = BindingMachineTest.VIN;
     static final String IMSI = BindingMachineTest.ID.imsi();
+    static final String TID = BindingMachineTest.TID;
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234, 9_999, 31_337})
@@ -84,18 +85,23 @@ class FlagInvariantTest {
                     if (!server.logins.isEmpty()) {
                         String id = rnd.nextInt(4) == 0 ? "stale" : server.lastLogin().requestId();
                         server.listener.loginAck(rnd.nextInt(5) == 0
-                                ? LoginAck.rejected(id, IMSI, ReasonCode.SERVER_ERROR) : LoginAck.accepted(id, IMSI));
+                                ? LoginAck.rejected(id, TID, IMSI, ReasonCode.SERVER_ERROR)
+                                : LoginAck.accepted(id, TID, IMSI));
                     }
                 }
                 default -> {
                     if (!server.binds.isEmpty()) {
                         BindRequest r = rnd.nextInt(4) > 0 ? server.lastBind()
                                 : server.binds.get(rnd.nextInt(server.binds.size())); // sometimes an old one
-                        BindAck ack = switch (rnd.nextInt(12)) {
-                            case 0 -> new BindAck(Protocol.VERSION, r.requestId(), r.imsi(), "11111111111111111",
+                        BindAck ack = switch (rnd.nextInt(14)) {
+                            case 0 -> new BindAck(Protocol.VERSION, r.requestId(), TID, r.imsi(), "11111111111111111",
                                     BindOutcome.BOUND, ReasonCode.NONE);
-                            case 1 -> new BindAck(Protocol.VERSION, r.requestId(), "460001234567899", r.vin(),
+                            case 1 -> new BindAck(Protocol.VERSION, r.requestId(), TID, "460001234567899", r.vin(),
                                     BindOutcome.BOUND, ReasonCode.NONE);
+                            case 12 -> new BindAck(Protocol.VERSION, r.requestId(), "TBOX-0002", r.imsi(), r.vin(),
+                                    BindOutcome.BOUND, ReasonCode.NONE);
+                            case 13 -> BindAck.answering(r, BindOutcome.REJECTED, rnd.nextBoolean()
+                                    ? ReasonCode.IDENTITY_HELD : ReasonCode.IDENTITY_CONFLICT);
                             case 2 -> BindAck.answering(r, BindOutcome.PENDING, ReasonCode.REBIND_HELD);
                             case 3 -> BindAck.answering(r, BindOutcome.REJECTED, ReasonCode.CONFLICT_RETRY);
                             case 4 -> seen.isEmpty() ? BindAck.answering(r, BindOutcome.BOUND, ReasonCode.NONE)
@@ -105,7 +111,8 @@ class FlagInvariantTest {
                         };
                         matchingBoundAck = machine.state() == BindingState.UPLOADING
                                 && r == server.lastBind() && ack.requestId().equals(r.requestId())
-                                && ack.vin().equals(VIN) && ack.imsi().equals(IMSI) && ack.outcome().isBound();
+                                && ack.vin().equals(VIN) && ack.imsi().equals(IMSI) && ack.terminalId().equals(TID)
+                                && ack.outcome().isBound();
                         seen.add(ack);
                         server.listener.bindAck(ack);
                     }
