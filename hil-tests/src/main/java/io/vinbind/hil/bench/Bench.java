@@ -92,6 +92,7 @@ public final class Bench implements AutoCloseable {
     private Identity modemIdentity;
 
     // terminal
+    private String terminalId;
     private Path terminalDir;
     private int terminalGeneration;
     private BenchTerminal terminal;
@@ -125,6 +126,7 @@ public final class Bench implements AutoCloseable {
             this.link = net;
             this.vin = b.vin;
             this.modemIdentity = b.modemIdentity;
+            this.terminalId = b.terminalId;
             if (b.registerModem) {
                 srv.registerAtFactory(modemIdentity);
             }
@@ -142,8 +144,8 @@ public final class Bench implements AutoCloseable {
                 closeAfterFailedStart(net, srv, ownSrv, dir, own);
             }
         }
-        Logger.info("{} ready: VIN {}, IMSI {}, CAN {}, modem {}, server {}", name, vin, modemIdentity.imsi(),
-                spec.can, spec.modem, server.backend());
+        Logger.info("{} ready: terminal {}, VIN {}, IMSI {}, CAN {}, modem {}, server {}", name, terminalId, vin,
+                modemIdentity.imsi(), spec.can, spec.modem, server.backend());
     }
 
     private void closeAfterFailedStart(NetworkLink net, BenchServer srv, boolean ownSrv, Path dir, boolean own) {
@@ -178,6 +180,11 @@ public final class Bench implements AutoCloseable {
     /** The identity the modem (with its SIM) reports now. */
     public synchronized Identity modemIdentity() {
         return modemIdentity;
+    }
+
+    /** The terminal's identity: its certificate's CN and its topic level (changes only with {@link #replaceTerminal}). */
+    public synchronized String terminalId() {
+        return terminalId;
     }
 
     /** Every transition, decision and bind the terminal reported, with the waits built on them. */
@@ -264,7 +271,8 @@ public final class Bench implements AutoCloseable {
 
     /**
      * The {@code terminal.properties} of this bench's terminal: the CAN channel and modem port of the chosen
-     * transports, the network link as broker, the state directory and the bench's timings. The in-JVM
+     * transports, the network link as broker, the terminal's id and (with a TLS broker) its certificate, key and
+     * the broker's CA as the server's PKI issued them, the state directory and the bench's timings. The in-JVM
      * terminal is configured from exactly this; a crash test writes it to a file and runs
      * {@code ./vinbind terminal run} as a separate process with it (pty or vcan transports only, and with
      * {@link Builder#startTerminal(boolean) startTerminal(false)}).
@@ -281,8 +289,12 @@ public final class Bench implements AutoCloseable {
         p.setProperty("modem.port", spec.modem == ModemTransport.PTY ? terminalModemPort().toString()
                 : IN_JVM_MODEM_PORT);
         p.setProperty("modem.apn", BenchTerminal.APN.name());
-        p.setProperty("mqtt.broker", link.uri().toString());
-        p.setProperty("mqtt.client-id-prefix", BenchTerminal.CLIENT_ID_PREFIX);
+        BenchServer.TerminalCredentials credentials = server.credentialsFor(terminalId());
+        p.setProperty("terminal.id", credentials.terminalId());
+        p.setProperty("mqtt.broker", (credentials.tls() ? link.tlsUri() : link.uri()).toString());
+        credentials.caFile().ifPresent(f -> p.setProperty("mqtt.ca-file", f.toString()));
+        credentials.certFile().ifPresent(f -> p.setProperty("mqtt.cert-file", f.toString()));
+        credentials.keyFile().ifPresent(f -> p.setProperty("mqtt.key-file", f.toString()));
         p.setProperty("mqtt.keep-alive", t.keepAlive().toSeconds() + "s");
         p.setProperty("data.dir", terminalDir().toString());
         p.setProperty("vin.mode", t.machine().vinMode().name());
@@ -398,16 +410,20 @@ public final class Bench implements AutoCloseable {
     }
 
     /**
-     * Replaces the whole terminal (a new TBOX with its own modem): the old one is stopped, the new one
-     * starts with an empty state directory and {@code newModem} (registered at the factory first).
+     * Replaces the whole terminal (a new TBOX with its own modem and certificate): the old one is stopped, the new
+     * one starts with an empty state directory, a new terminal id and {@code newModem} (registered at the factory
+     * first).
      */
     public synchronized void replaceTerminal(Identity newModem) {
         stopTerminal();
         server.registerAtFactory(newModem);
         modemIdentity = newModem;
         modem.setIdentity(newModem);
+        String old = terminalId;
+        terminalId = spec.ids.terminalId();
         terminalDir = workDir.resolve("terminal-" + (++terminalGeneration));
-        Logger.info("{}: terminal replaced: new state directory {}, IMSI {}", name, terminalDir, newModem.imsi());
+        Logger.info("{}: terminal {} replaced by {}: new state directory {}, IMSI {}", name, old, terminalId,
+                terminalDir, newModem.imsi());
         startTerminal();
     }
 
@@ -546,6 +562,7 @@ public final class Bench implements AutoCloseable {
         private Identities ids;
         private String vin;
         private Identity modemIdentity;
+        private String terminalId;
         private boolean registerModem = true;
         private CanTransport can = CanTransport.SLCAN_PTY;
         private ModemTransport modem = ModemTransport.PTY;
@@ -588,6 +605,12 @@ public final class Bench implements AutoCloseable {
         /** The modem's identity (default: a fresh one). */
         public Builder modemIdentity(Identity id) {
             this.modemIdentity = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /** The terminal's id (default: a fresh one, {@code TBOX-} and 10 digits). */
+        public Builder terminalId(String id) {
+            this.terminalId = Objects.requireNonNull(id, "id");
             return this;
         }
 
@@ -676,6 +699,9 @@ public final class Bench implements AutoCloseable {
             }
             if (modemIdentity == null) {
                 modemIdentity = ids.modem();
+            }
+            if (terminalId == null) {
+                terminalId = ids.terminalId();
             }
             return new Bench(this);
         }

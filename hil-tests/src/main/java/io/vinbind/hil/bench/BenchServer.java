@@ -5,6 +5,8 @@ import io.vinbind.server.BindingServer;
 import io.vinbind.server.ServerConfig;
 import io.vinbind.server.ServerStartException;
 import io.vinbind.server.registry.ImportStatus;
+import io.vinbind.server.pki.PkiException;
+import io.vinbind.server.pki.TestPki;
 import io.vinbind.server.registry.Modem;
 import io.vinbind.server.store.DbSettings;
 import io.vinbind.server.store.StoreException;
@@ -40,6 +42,26 @@ public final class BenchServer implements AutoCloseable {
     private ServerConfig config;
     private BindingServer server;
     private ServerApi api;
+    private String adminToken;
+
+    /**
+     * What a terminal needs to reach this server's broker: with TLS its certificate, key and the CA the broker's
+     * certificate chains to ({@code mqtt.ca-file}, {@code mqtt.cert-file}, {@code mqtt.key-file}); without TLS (a
+     * plaintext loopback broker) none of them, and the terminal names itself with {@code terminal.id}.
+     */
+    public record TerminalCredentials(String terminalId, Optional<Path> caFile, Optional<Path> certFile,
+            Optional<Path> keyFile) {
+        public TerminalCredentials {
+            Objects.requireNonNull(terminalId, "terminalId");
+            Objects.requireNonNull(caFile, "caFile");
+            Objects.requireNonNull(certFile, "certFile");
+            Objects.requireNonNull(keyFile, "keyFile");
+        }
+
+        public boolean tls() {
+            return certFile.isPresent();
+        }
+    }
 
     private BenchServer(ServerBackend backend, Path dataDir, ServerConfig config, Optional<String> pgSchema) {
         this.backend = backend;
@@ -95,9 +117,43 @@ public final class BenchServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + config.httpPort());
     }
 
-    /** The HTTP API. */
+    /** The HTTP API, with the server's first admin token. */
     public ServerApi api() {
         return api;
+    }
+
+    /** The admin bearer token the server created on its first start (data directory's admin.token). */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /** True when terminals reach the broker over TLS with client certificates (the embedded broker). */
+    public boolean tls() {
+        return config.externalBroker().map(u -> "ssl".equals(u.getScheme())).orElse(!config.insecurePlaintext());
+    }
+
+    /**
+     * A terminal's credentials for this server's broker: with TLS a certificate for {@code terminalId}, issued by
+     * the server's terminal CA as the terminal factory would (once; later calls return the same files).
+     *
+     * @throws BenchException when the PKI cannot issue it
+     */
+    public TerminalCredentials credentialsFor(String terminalId) {
+        if (!tls()) {
+            return new TerminalCredentials(terminalId, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        try {
+            TestPki pki = server().pki().pki();
+            TestPki.Issued issued = pki.issued(io.vinbind.server.pki.Identity.Kind.TERMINAL, terminalId).orElse(null);
+            if (issued == null) {
+                issued = pki.issueTerminal(terminalId);
+                Logger.info("issued terminal certificate {} for {}", issued.certificateFile(), terminalId);
+            }
+            return new TerminalCredentials(terminalId, Optional.of(pki.serviceCaFile()),
+                    Optional.of(issued.certificateFile()), Optional.of(issued.keyFile()));
+        } catch (PkiException e) {
+            throw new BenchException("cannot issue a certificate for terminal " + terminalId + ": " + e.getMessage(), e);
+        }
     }
 
     public synchronized boolean isRunning() {
@@ -165,7 +221,16 @@ public final class BenchServer implements AutoCloseable {
         } catch (ServerStartException e) {
             throw new BenchException("binding server on " + backend + " did not start: " + e.getMessage(), e);
         }
-        api = new ServerApi(server.httpBaseUri());
+        if (adminToken == null) {
+            try {
+                adminToken = java.nio.file.Files.readString(server.adminTokenFile()).trim();
+            } catch (java.io.IOException e) {
+                server.close();
+                server = null;
+                throw new BenchException("the server wrote no admin token to " + dataDir + ": " + e.getMessage(), e);
+            }
+        }
+        api = new ServerApi(server.httpBaseUri(), adminToken);
         Logger.info("bench server up: {} mqtt {} http {}", backend, server.mqttUri(), server.httpBaseUri());
     }
 
@@ -185,6 +250,7 @@ public final class BenchServer implements AutoCloseable {
     }
 
     private static URI mqttUriOf(ServerConfig c) {
-        return c.externalBroker().orElse(URI.create("tcp://127.0.0.1:" + c.embeddedMqttPort()));
+        return c.externalBroker().orElse(URI.create((c.insecurePlaintext() ? "tcp" : "ssl") + "://127.0.0.1:"
+                + c.embeddedMqttPort()));
     }
 }

@@ -34,8 +34,6 @@ public final class BenchTerminal implements AutoCloseable {
 
     /** The APN the bench's modem is given (China Mobile's public APN; the simulator accepts any). */
     public static final Apn APN = Apn.of("cmnet");
-    /** MQTT client id prefix (client id = prefix + IMSI). */
-    public static final String CLIENT_ID_PREFIX = "vinbind-tbox-";
 
     private final String name;
     private final TerminalDaemon daemon;

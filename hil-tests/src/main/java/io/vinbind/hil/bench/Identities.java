@@ -12,6 +12,7 @@ import java.util.random.RandomGenerator;
  * other's bindings.
  *
  * <ul>
+ *   <li>terminal id: {@code TBOX-} + 10 digits;</li>
  *   <li>VIN: ISO 3779 alphabet, check digit at position 9 computed by the protocol module's {@link Vin}
  *       (FMVSS 115 / GB 16735), model year letter at position 10 never U, Z or 0;</li>
  *   <li>IMSI: MCC 460 (China) + MNC 00 + 10-digit MSIN (3GPP TS 23.003, 15 digits);</li>
@@ -56,6 +57,14 @@ public final class Identities {
     /** A random modem identity: IMSI, ICCID and IMEI of one new modem with its SIM. */
     public synchronized Identity modem() {
         return Identity.of(imsi(), iccid(), imei());
+    }
+
+    /**
+     * A random terminal id, {@code TBOX-} and 10 digits: the CN of the terminal's certificate and the topic level
+     * of protocol v2 (docs/protocol.md), fixed for the head unit's life whatever modem it holds.
+     */
+    public synchronized String terminalId() {
+        return "TBOX-" + digits(10);
     }
 
     synchronized String imsi() {

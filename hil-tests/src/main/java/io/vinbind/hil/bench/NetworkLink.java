@@ -77,6 +77,14 @@ public final class NetworkLink implements AutoCloseable {
         return URI.create("tcp://127.0.0.1:" + port);
     }
 
+    /**
+     * Where the terminal connects, as {@code ssl://127.0.0.1:<port>}: the link relays bytes, so TLS runs end to
+     * end between terminal and broker through it (the broker's certificate covers 127.0.0.1).
+     */
+    public URI tlsUri() {
+        return URI.create("ssl://127.0.0.1:" + port);
+    }
+
     public Mode mode() {
         return mode;
     }

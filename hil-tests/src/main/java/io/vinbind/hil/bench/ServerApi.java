@@ -23,10 +23,16 @@ public final class ServerApi {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final URI base;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    public ServerApi(URI base) {
+    /**
+     * @param base  the API's base URI
+     * @param token the bearer token sent with every request (an API token of the server, {@code vbt_...})
+     */
+    public ServerApi(URI base, String token) {
         this.base = Objects.requireNonNull(base, "base");
+        this.token = Objects.requireNonNull(token, "token");
     }
 
     public URI base() {
@@ -47,7 +53,7 @@ public final class ServerApi {
     /** One history row as {@code GET /history/...} returns it. */
     public record HistoryRow(long id, String at, String event, Optional<String> imsi, Optional<String> vin,
             Optional<String> previousImsi, Optional<String> previousVin, Optional<String> reason, String source,
-            Optional<String> requestId) {
+            Optional<String> requestId, Optional<String> terminalId, Optional<String> previousTerminalId) {
         public HistoryRow {
             Objects.requireNonNull(at, "at");
             Objects.requireNonNull(event, "event");
@@ -92,6 +98,21 @@ public final class ServerApi {
 
     /** Any GET, for display. */
     public Reply get(String path) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + token).GET().build();
+        try {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new BenchException("HTTP GET " + base.resolve(path) + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted during HTTP GET " + base.resolve(path), e);
+        }
+    }
+
+    /** Any GET without credentials (what a stranger on the network gets). */
+    public Reply getAnonymous(String path) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -123,7 +144,8 @@ public final class ServerApi {
         for (JsonNode e : n) {
             rows.add(new HistoryRow(e.path("id").asLong(), text(e, "at", path), text(e, "event", path),
                     optional(e, "imsi"), optional(e, "vin"), optional(e, "previousImsi"), optional(e, "previousVin"),
-                    optional(e, "reason"), text(e, "source", path), optional(e, "requestId")));
+                    optional(e, "reason"), text(e, "source", path), optional(e, "requestId"), optional(e, "terminalId"),
+                    optional(e, "previousTerminalId")));
         }
         rows.sort((a, b) -> Long.compare(a.id(), b.id()));
         return rows;

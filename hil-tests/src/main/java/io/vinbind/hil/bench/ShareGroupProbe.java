@@ -55,13 +55,14 @@ public final class ShareGroupProbe {
         Objects.requireNonNull(server, "server");
         server.registerAtFactory(probe);
         String imsi = probe.imsi().value();
+        String terminalId = "probe-" + UUID.randomUUID().toString().substring(0, 8);
+        BenchServer.TerminalCredentials credentials = server.credentialsFor(terminalId);
         URI broker = server.mqttUri();
         Map<String, LoginAck> answers = new ConcurrentHashMap<>();
         CountDownLatch all = new CountDownLatch(LOGINS);
         MqttClient client;
         try {
-            client = new MqttClient(broker.toString(), "vinbind-hil-probe-" + UUID.randomUUID().toString()
-                    .substring(0, 8), new MemoryPersistence());
+            client = new MqttClient(broker.toString(), terminalId, new MemoryPersistence());
         } catch (MqttException e) {
             return Optional.of("cannot create an MQTT client for " + broker + ": " + e.getMessage());
         }
@@ -108,15 +109,21 @@ public final class ShareGroupProbe {
             options.setCleanStart(true);
             options.setSessionExpiryInterval(0L);
             options.setConnectionTimeout(5);
+            if (credentials.tls()) {
+                options.setSocketFactory(io.vinbind.server.pki.TlsMaterial.clientContext(credentials.caFile().get(),
+                        credentials.certFile().get(), credentials.keyFile().get()).getSocketFactory());
+            } else {
+                options.setUserName(terminalId); // a plaintext broker knows the terminal by user name at most
+            }
             client.connect(options);
-            client.subscribe(Topics.loginAck(imsi), Protocol.QOS);
+            client.subscribe(Topics.loginAck(terminalId), Protocol.QOS);
             for (int i = 0; i < LOGINS; i++) {
-                LoginRequest login = LoginRequest.of("probe-" + i + "-" + UUID.randomUUID(), imsi,
+                LoginRequest login = LoginRequest.of("probe-" + i + "-" + UUID.randomUUID(), terminalId, imsi,
                         probe.iccid().value(), probe.imei().value());
-                client.publish(Topics.login(imsi), JsonCodec.encode(login), Protocol.QOS, false);
+                client.publish(Topics.login(terminalId), JsonCodec.encode(login), Protocol.QOS, false);
             }
             all.await(ANSWER_BOUND_MS, TimeUnit.MILLISECONDS);
-        } catch (MqttException e) {
+        } catch (MqttException | io.vinbind.server.pki.PkiException e) {
             return Optional.of("probe logins on " + broker + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -7,6 +7,7 @@ import io.vinbind.hil.bench.Bench;
 import io.vinbind.hil.bench.BenchException;
 import io.vinbind.hil.bench.CanTransport;
 import io.vinbind.hil.bench.Identities;
+import io.vinbind.hil.bench.Impostor;
 import io.vinbind.hil.bench.ModemTransport;
 import io.vinbind.hil.bench.ServerApi;
 import io.vinbind.hil.bench.ServerBackend;
@@ -55,6 +56,10 @@ import picocli.CommandLine.Spec;
             "  2. the modem is replaced (a new IMSI/ICCID/IMEI, registered at the factory) and the ignition "
                 + "turned again: the terminal notices, uploads again, the server answers REBOUND; the history "
                 + "is shown.",
+            "  3. an impostor with a genuine terminal certificate of its own tries to speak for this terminal: "
+                + "publish a bind on its topics, read its acks, take its client id, connect without a "
+                + "certificate, read the HTTP API without a token; every attempt is refused and the binding "
+                + "stays as it was.",
             "Every step is printed with the milliseconds since the ignition. At the end every process, "
                 + "thread and temporary file the demo made is removed (unless --keep-running).",
             ""},
@@ -173,6 +178,7 @@ public final class DemoCli implements Callable<Integer> {
             describeSetup(bench, pty);
             firstIgnition(bench);
             modemReplaced(bench, ids.modem());
+            impostor(bench, ids);
             if (keepRunning) {
                 keepRunning(bench);
             }
@@ -187,9 +193,13 @@ public final class DemoCli implements Callable<Integer> {
     private void describeSetup(Bench bench, boolean pty) {
         out.println();
         out.println("bench:");
-        out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + ", H2 database in "
-                + bench.server().dataDir() + ", HTTP API " + bench.server().httpBaseUri());
-        out.println("  network   terminal -> " + bench.link().uri() + " -> broker (a relay standing for the cellular data path)");
+        out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + " (TLS, client certificates"
+                + " required), H2 database in " + bench.server().dataDir() + ", HTTP API " + bench.server().httpBaseUri()
+                + " (bearer tokens; the first admin token is in " + bench.server().dataDir().resolve("admin.token") + ")");
+        out.println("  PKI       test PKI made on first start in " + bench.server().dataDir().resolve("pki")
+                + ": terminal CA, service CA, the server's certificate");
+        out.println("  network   terminal -> " + bench.link().tlsUri() + " -> broker (a relay standing for the cellular data"
+                + " path; TLS runs end to end through it)");
         out.println("  CAN       " + (pty ? CanTransport.SLCAN_PTY.description() + ": terminal opens " + bench.terminalCanSpec()
                 : CanTransport.IN_JVM.description()));
         out.println("  ECU       smart-key ECU simulator, UDS 0x740/0x748, VIN " + bench.vin());
@@ -198,7 +208,8 @@ public final class DemoCli implements Callable<Integer> {
         Identity id = bench.modemIdentity();
         out.println("            IMSI " + id.imsi() + "  ICCID " + id.iccid() + "  IMEI " + id.imei()
                 + "  (registered at the factory)");
-        out.println("  terminal  terminal-core daemon, state file " + bench.stateFile());
+        out.println("  terminal  terminal-core daemon, terminal id " + bench.terminalId() + " (certificate CN=" + bench.terminalId()
+                + " from the terminal CA), state file " + bench.stateFile());
     }
 
     private void firstIgnition(Bench bench) throws IOException {
@@ -238,6 +249,53 @@ public final class DemoCli implements Callable<Integer> {
         }
     }
 
+    private void impostor(Bench bench, Identities ids) {
+        out.println();
+        out.println("== 3. an impostor tries to speak for terminal " + bench.terminalId());
+        Impostor impostor = new Impostor(bench.server(), ids.terminalId());
+        String victim = bench.terminalId();
+        String imsi = bench.modemIdentity().imsi().value();
+        ServerApi.BindingView before = bench.api().bindingOfVin(bench.vin()).orElseThrow();
+        out.println("  impostor " + impostor.ownId() + " holds a genuine terminal certificate of its own (say, from a"
+                + " scrapped head unit)");
+        String otherVin = ids.vin();
+        int puback = impostor.publishBindAs(victim, imsi, otherVin);
+        out.println("  publish a bind of VIN " + otherVin + " on " + io.vinbind.protocol.Topics.bind(victim) + " -> "
+                + mqttCode(puback));
+        expect(puback != 0, "the broker accepted a bind published on another terminal's topic");
+        int suback = impostor.subscribeToAcksOf(victim);
+        out.println("  subscribe to " + io.vinbind.protocol.Topics.bindAck(victim) + " -> " + mqttCode(suback));
+        expect(suback > 2 || suback == Impostor.CONNECTION_CLOSED,
+                "the broker let a terminal subscribe to another terminal's acks");
+        int connack = impostor.connectWithClientIdOf(victim);
+        out.println("  connect with client id " + victim + " (to take over its session) -> " + mqttCode(connack));
+        expect(connack != 0, "the broker let a terminal connect under another terminal's client id");
+        String noCert = impostor.connectWithoutCertificate();
+        out.println("  connect without a client certificate -> " + (noCert == null ? "ACCEPTED" : "refused (" + noCert + ")"));
+        expect(noCert != null, "the broker accepted a TLS connection without a client certificate");
+        ServerApi.Reply anonymous = bench.api().getAnonymous("/bindings/vin/" + bench.vin());
+        out.println("  HTTP GET /bindings/vin/" + bench.vin() + " without a token -> HTTP " + anonymous.status());
+        expect(anonymous.status() == 401, "the HTTP API answered a request without credentials: " + anonymous.status());
+        ServerApi.BindingView after = bench.api().bindingOfVin(bench.vin()).orElseThrow();
+        expect(after.imsi().equals(before.imsi()) && after.boundAt().equals(before.boundAt()),
+                "the binding changed during the impostor's attempts: " + after.json());
+        expect(bench.api().bindingOfVin(otherVin).isEmpty(), "the forged VIN " + otherVin + " got bound");
+        out.println("  server:   binding unchanged: VIN " + after.vin() + " <-> IMSI " + after.imsi() + " (bound "
+                + after.boundAt() + "); VIN " + otherVin + " unbound");
+    }
+
+    private static String mqttCode(int code) {
+        return switch (code) {
+            case 0 -> "ACCEPTED (0x00)";
+            case 1, 2 -> "granted (QoS " + code + ")";
+            case 0x85 -> "refused: 0x85 client identifier not valid";
+            case 0x86 -> "refused: 0x86 bad user name or password";
+            case 0x87 -> "refused: 0x87 not authorized";
+            case Impostor.CONNECTION_CLOSED -> "refused: the broker closed the connection";
+            default -> "refused: 0x" + Integer.toHexString(code);
+        };
+    }
+
     private TransitionLog.Bound ignite(Bench bench) {
         int mark = bench.log().mark();
         long t0 = System.nanoTime();
@@ -264,8 +322,10 @@ public final class DemoCli implements Callable<Integer> {
     private void keepRunning(Bench bench) throws InterruptedException {
         out.println();
         out.println("keeping everything running; press Ctrl-C to stop and clean up. Try:");
-        out.println("  curl " + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
-        out.println("  curl " + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
+        String auth = "-H \"Authorization: Bearer $(cat " + bench.server().dataDir().resolve("admin.token") + ")\" ";
+        out.println("  curl " + auth + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
+        out.println("  curl " + auth + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
+        out.println("  curl " + auth + bench.server().httpBaseUri() + "/terminals/" + bench.terminalId());
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {

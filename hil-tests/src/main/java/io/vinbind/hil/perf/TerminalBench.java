@@ -239,8 +239,7 @@ public final class TerminalBench {
             opened.add(modem);
             AtModemPort port = new AtModemPort(modem, BenchTerminal.APN, config.simReady(), config.registration());
             opened.add(port);
-            MqttBindingUplink uplink = new MqttBindingUplink(config.mqttBroker().toString(), config.clientIdPrefix(),
-                    Optional.empty(), Optional.empty(), config.keepAlive(), Duration.ofSeconds(1));
+            MqttBindingUplink uplink = MqttBindingUplink.fromConfig(config, Duration.ofSeconds(1));
             opened.add(uplink);
             daemon = TerminalDaemon.builder(config).listener(log).vinReader(timed.vinReader(reader))
                     .modem(timed.modem(port)).uplink(timed.uplink(uplink)).powerSource(new FedPowerSource()).build();
@@ -255,7 +254,8 @@ public final class TerminalBench {
                 }
             }
             return runs;
-        } catch (CanException | io.vinbind.modem.at.AtException | TerminalStartException e) {
+        } catch (CanException | io.vinbind.modem.at.AtException | TerminalStartException
+                | java.security.GeneralSecurityException | io.vinbind.terminal.tls.CredentialException e) {
             throw new BenchException("terminal bench: cannot wire the daemon: " + e.getMessage(), e);
         } finally {
             if (daemon != null) {

@@ -92,9 +92,14 @@ final class TimedPorts {
             private volatile long bindSent;
 
             @Override
-            public CompletableFuture<Void> connect(String imsi) {
+            public String terminalId() {
+                return delegate.terminalId();
+            }
+
+            @Override
+            public CompletableFuture<Void> connect() {
                 long t = System.nanoTime();
-                return timed(Party.BROKER, "connect", delegate.connect(imsi), t);
+                return timed(Party.BROKER, "connect", delegate.connect(), t);
             }
 
             @Override

@@ -97,8 +97,18 @@ class NetworkLinkTest {
     @Test
     void down_refuses_connections_and_up_listens_again_on_the_same_port() throws IOException {
         int port = link.uri().getPort();
+        long before = link.connections();
         link.setMode(NetworkLink.Mode.DOWN);
-        assertThrows(ConnectException.class, this::connect);
+        try (Socket s = connect()) {
+            // not refused: the freed port was taken by another process on this machine, or the kernel joined the
+            // socket to itself (a loopback connect whose ephemeral source port equals the closed port); either
+            // way the link itself must not have accepted it
+            assertEquals(before, link.connections(), "the link accepted a connection while DOWN");
+            org.junit.jupiter.api.Assumptions.assumeTrue(s.getLocalPort() == s.getPort(),
+                    "skipped: port " + port + " was taken by another process while the link was DOWN");
+        } catch (ConnectException expected) {
+            // nothing listens: what a terminal out of coverage sees
+        }
         link.setMode(NetworkLink.Mode.PASS);
         assertEquals(port, link.uri().getPort());
         try (Socket s = connect()) {

@@ -20,7 +20,7 @@ import picocli.CommandLine;
 class DemoCliIT {
 
     @Test
-    void demo_binds_rebinds_after_a_modem_swap_and_cleans_up() {
+    void demo_binds_rebinds_after_a_modem_swap_refuses_an_impostor_and_cleans_up() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         int exit = new CommandLine(new DemoCli(out)).execute("--seed", "20261122");
@@ -31,6 +31,13 @@ class DemoCliIT {
         assertTrue(text.contains("flag SET, reason MODEM_REPLACED"), text);
         assertTrue(text.contains("flag CLEARED: server says REBOUND"), text);
         assertTrue(text.matches("(?s).*RELEASED.*REBOUND.*"), "history shows the released and the new pair");
+        // the impostor step: every attempt refused by the broker or the API, the binding untouched
+        assertTrue(text.contains("/bind -> refused"), text);
+        assertTrue(text.contains("/bind/ack -> refused: 0x87 not authorized"), text);
+        assertTrue(text.contains("(to take over its session) -> refused: 0x85"), text);
+        assertTrue(text.contains("connect without a client certificate -> refused"), text);
+        assertTrue(text.contains("without a token -> HTTP 401"), text);
+        assertTrue(text.contains("binding unchanged"), text);
         Matcher cleaned = Pattern.compile("cleaned up: (\\S+) removed").matcher(text);
         assertTrue(cleaned.find(), text);
         assertFalse(Files.exists(Path.of(cleaned.group(1))), "the demo's temporary directory is gone");

@@ -137,6 +137,7 @@ class RebindingIT {
         try (Bench bench = ScenarioSupport.bench(backend, servers).build()) {
             firstBinding(bench);
             String oldImsi = imsi(bench.modemIdentity());
+            String oldTerminal = bench.terminalId();
             Identity newTerminalModem = IDS.modem();
 
             int off = bench.log().mark();
@@ -151,10 +152,13 @@ class RebindingIT {
             assertEquals(imsi(newTerminalModem), bench.api().bindingOfVin(bench.vin()).orElseThrow().imsi());
             assertTrue(bench.api().bindingOfImsi(oldImsi).isEmpty(), "the old terminal's IMSI is unbound");
             List<HistoryRow> history = bench.api().historyOfVin(bench.vin());
-            assertEquals(List.of("BOUND", "RELEASED", "REBOUND"), history.stream().map(HistoryRow::event).toList(),
-                    () -> "history " + history);
+            assertEquals(List.of("BOUND", "RELEASED", "TERMINAL_REPLACED", "REBOUND"),
+                    history.stream().map(HistoryRow::event).toList(), () -> "history " + history);
             assertEquals(oldImsi, history.get(1).imsi().orElseThrow());
-            assertEquals("ASSEMBLY", history.get(2).reason().orElseThrow(), "a new terminal uploads as assembled");
+            HistoryRow replaced = history.get(2);
+            assertEquals(bench.terminalId(), replaced.terminalId().orElseThrow(), "the new terminal made the binding");
+            assertEquals(oldTerminal, replaced.previousTerminalId().orElseThrow(), "the old terminal is named");
+            assertEquals("ASSEMBLY", history.get(3).reason().orElseThrow(), "a new terminal uploads as assembled");
         }
     }
 
@@ -180,9 +184,12 @@ class RebindingIT {
                     "the later upload holds the VIN");
             assertTrue(api.bindingOfImsi(imsi(loser.modemIdentity())).isEmpty(), "one VIN, one live binding");
             List<HistoryRow> history = api.historyOfVin(vin);
-            assertEquals(List.of("BOUND", "RELEASED", "REBOUND"), history.stream().map(HistoryRow::event).toList(),
-                    () -> "history " + history);
+            assertEquals(List.of("BOUND", "RELEASED", "TERMINAL_REPLACED", "REBOUND"),
+                    history.stream().map(HistoryRow::event).toList(), () -> "history " + history);
             assertEquals(imsi(loser.modemIdentity()), history.get(0).imsi().orElseThrow());
+            assertEquals(loser.terminalId(), history.get(2).previousTerminalId().orElseThrow(),
+                    "the history names the terminal that lost the VIN");
+            assertEquals(winner.terminalId(), history.get(3).terminalId().orElseThrow());
         }
     }
 
