@@ -64,9 +64,15 @@ public final class BenchCli implements Callable<Integer> {
         boolean large;
 
         @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "both",
-                description = "embedded (broker + H2 in this JVM), external (--mqtt + --db) or both "
-                        + "(default; external only when both services answer)")
+                description = "embedded (broker with TLS and client certificates + H2 in this JVM), external (--mqtt + "
+                        + "--db) or both (default; external only when both services answer)")
         String backend;
+
+        @Option(names = "--plaintext", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "after the embedded TLS run, run the embedded broker again in insecure plaintext mode "
+                        + "(loopback, identities by user name) to show what TLS with client certificates costs "
+                        + "(default on; --no-plaintext skips it)")
+        boolean plaintext;
 
         @Option(names = "--mqtt", paramLabel = "URI", defaultValue = "tcp://127.0.0.1:1883",
                 description = "external broker (default ${DEFAULT-VALUE})")
@@ -124,7 +130,11 @@ public final class BenchCli implements Callable<Integer> {
                         return EXIT_CANNOT_RUN;
                     }
                 } else {
-                    results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s, false), err::println));
+                    results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s, false, false), err::println));
+                    if (plaintext) {
+                        results.add(ServerBench.run(settings(Optional.empty(), Optional.empty(), s, false, true),
+                                err::println));
+                    }
                 }
             }
             if (external) {
@@ -135,8 +145,8 @@ public final class BenchCli implements Callable<Integer> {
                     err.println("bench server: " + why);
                     return EXIT_CANNOT_RUN;
                 } else {
-                    results.add(ServerBench.run(privateMosquitto ? settings(Optional.empty(), Optional.of(db), s, true)
-                            : settings(Optional.of(mqtt), Optional.of(db), s, false), err::println));
+                    results.add(ServerBench.run(privateMosquitto ? settings(Optional.empty(), Optional.of(db), s, true, false)
+                            : settings(Optional.of(mqtt), Optional.of(db), s, false, false), err::println));
                 }
             }
             for (ServerBench.Result r : results) {
@@ -144,10 +154,27 @@ public final class BenchCli implements Callable<Integer> {
                 out.println("## " + r.target() + ", " + r.terminals() + " terminals");
                 out.printf("factory CSV import: %.0f ms%n", r.registerNanos() / 1e6);
                 r.phases().forEach(p -> out.println(p));
-                out.printf("binds/s %.0f = %.2f x the warm echo rate %.0f/s on the same broker; missing answers: %d%n",
-                        r.phase("bind").ratePerSecond(), r.bindToEchoRatio(), r.phase("echo-warm").ratePerSecond(),
-                        r.missingAcks());
+                if (r.bindToEchoRatio().isPresent()) {
+                    out.printf("binds/s %.0f = %.2f x the warm echo rate %.0f/s on the same broker; missing answers: %d%n",
+                            r.phase("bind").ratePerSecond(), r.bindToEchoRatio().get(),
+                            r.phase("echo-warm").ratePerSecond(), r.missingAcks());
+                } else {
+                    out.printf("connects/s %.0f, binds/s %.0f (no echo: the broker's permissions allow terminals only"
+                            + " their own topics); missing answers: %d%n", r.phase("connect").ratePerSecond(),
+                            r.phase("bind").ratePerSecond(), r.missingAcks());
+                }
                 missing += r.missingAcks();
+            }
+            Optional<ServerBench.Result> tls = results.stream().filter(r -> r.target().contains("TLS")).findFirst();
+            Optional<ServerBench.Result> plain = results.stream().filter(r -> r.target().contains("plaintext")).findFirst();
+            if (tls.isPresent() && plain.isPresent()) {
+                out.println();
+                out.printf("TLS + client certificates vs plaintext, embedded broker, %d terminals: connects/s %.0f vs %.0f"
+                        + " (%.2f x), binds/s %.0f vs %.0f (%.2f x)%n", tls.get().terminals(),
+                        tls.get().phase("connect").ratePerSecond(), plain.get().phase("connect").ratePerSecond(),
+                        tls.get().phase("connect").ratePerSecond() / plain.get().phase("connect").ratePerSecond(),
+                        tls.get().phase("bind").ratePerSecond(), plain.get().phase("bind").ratePerSecond(),
+                        tls.get().phase("bind").ratePerSecond() / plain.get().phase("bind").ratePerSecond());
             }
             out.flush();
             return missing == 0 ? 0 : EXIT_INCOMPLETE;
@@ -171,8 +198,9 @@ public final class BenchCli implements Callable<Integer> {
             return Long.MAX_VALUE;
         }
 
-        private ServerBench.Settings settings(Optional<URI> m, Optional<String> d, long s, boolean own) {
-            return new ServerBench.Settings(terminals, m, d, dbUser, connectWindow, Duration.ofSeconds(quietSeconds), s, own);
+        private ServerBench.Settings settings(Optional<URI> m, Optional<String> d, long s, boolean own, boolean plain) {
+            return new ServerBench.Settings(terminals, m, d, dbUser, connectWindow, Duration.ofSeconds(quietSeconds), s, own,
+                    plain);
         }
 
         private String externalUnavailable() {

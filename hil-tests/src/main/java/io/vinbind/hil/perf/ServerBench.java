@@ -61,9 +61,10 @@ import org.tinylog.Logger;
  *
  * <p>Phases, each started for all terminals at once and timed from its first send to its last answer:
  * <ol>
- *   <li>connect: TCP + MQTT CONNECT/CONNACK + SUBSCRIBE to {@code login/ack}, {@code bind/ack} and the echo
- *       reply topic (at most {@code connectWindow} handshakes in flight, as a listen backlog allows);</li>
- *   <li>echo (cold): every terminal publishes one request to {@code vinbind-perf/echo/{imsi}/req}; the
+ *   <li>connect: TCP (+ TLS 1.3 with the terminal's own certificate on a TLS broker) + MQTT CONNECT/CONNACK +
+ *       SUBSCRIBE to {@code login/ack}, {@code bind/ack} and the echo reply topic (at most {@code connectWindow}
+ *       handshakes in flight, as a listen backlog allows);</li>
+ *   <li>echo (cold): every terminal publishes one request to {@code vinbind-perf/echo/{terminalId}/req}; the
  *       responder, one connection on a shared subscription like the server's, republishes it to
  *       {@code …/resp};</li>
  *   <li>login: every terminal publishes a {@code LoginRequest} and waits for its {@code LoginAck};</li>
@@ -72,10 +73,15 @@ import org.tinylog.Logger;
  *   <li>echo (warm): the echo round again, after the broker has carried the whole run.</li>
  * </ol>
  * A request without its answer when a phase ends (no answer for {@code quietBound}) is counted as missing.
+ *
+ * <p>The echo phases run only on brokers without vinbind's topic permissions (Mosquitto as the bench starts it):
+ * the embedded broker lets a terminal publish nothing but its own login and bind, so there the run has no echo
+ * and no ratio. Comparing the embedded broker with TLS and in insecure plaintext mode is what shows the cost of
+ * the trusted channel.
  */
 public final class ServerBench {
 
-    /** The echo round trip's topic root (outside {@code vinbind/v1}, so the server never sees it). */
+    /** The echo round trip's topic root (outside {@code vinbind/v2}, so the server never sees it). */
     static final String ECHO_ROOT = "vinbind-perf/echo";
     /** Shared-subscription group of the echo responder (the server's is {@code vinbind}). */
     static final String ECHO_GROUP = "vinbind-perf";
@@ -93,10 +99,15 @@ public final class ServerBench {
      * @param seed          seed of the generated identities
      * @param privateMosquitto instead of {@code externalMqtt}, a Mosquitto process of the run's own
      *                      ({@link PrivateMosquitto}: no other server in the share group, fleet-sized queues)
+     * @param insecurePlaintext the embedded broker without TLS (identities by user name, the server's
+     *                      {@code --insecure-plaintext}), to measure what TLS with client certificates costs
      */
     public record Settings(int terminals, Optional<URI> externalMqtt, Optional<String> externalDb, String dbUser,
-            int connectWindow, Duration quietBound, long seed, boolean privateMosquitto) {
+            int connectWindow, Duration quietBound, long seed, boolean privateMosquitto, boolean insecurePlaintext) {
         public Settings {
+            if (insecurePlaintext && (privateMosquitto || externalMqtt.isPresent())) {
+                throw new IllegalArgumentException("insecure plaintext is a mode of the embedded broker only");
+            }
             if (terminals < 1 || terminals > 10_000) {
                 throw new IllegalArgumentException("terminals must be 1..10000, got " + terminals);
             }
@@ -117,7 +128,9 @@ public final class ServerBench {
 
         public String target() {
             return (privateMosquitto ? "private mosquitto (" + PrivateMosquitto.SETTINGS + ")"
-                    : externalMqtt.map(u -> "broker " + u).orElse("embedded broker")) + " + "
+                    : externalMqtt.map(u -> "broker " + u).orElse(insecurePlaintext
+                            ? "embedded broker, INSECURE plaintext (identities by user name)"
+                            : "embedded broker, TLS 1.3 + client certificates")) + " + "
                     + externalDb.map(d -> "PostgreSQL " + d).orElse("H2");
         }
     }
@@ -167,9 +180,16 @@ public final class ServerBench {
                     .orElseThrow(() -> new IllegalArgumentException("no phase " + name));
         }
 
-        /** Binds/s as a fraction of the warm echo rate on the same broker. */
-        public double bindToEchoRatio() {
-            return phase("bind").ratePerSecond() / phase("echo-warm").ratePerSecond();
+        public Optional<Phase> findPhase(String name) {
+            return phases.stream().filter(p -> p.name().equals(name)).findFirst();
+        }
+
+        /**
+         * Binds/s as a fraction of the warm echo rate on the same broker; empty on the embedded broker, whose
+         * topic permissions let a terminal publish only its own login and bind (there is no echo to compare with).
+         */
+        public Optional<Double> bindToEchoRatio() {
+            return findPhase("echo-warm").map(e -> phase("bind").ratePerSecond() / e.ratePerSecond());
         }
 
         public int missingAcks() {
@@ -186,10 +206,14 @@ public final class ServerBench {
     private final Consumer<String> progress;
     private final int n;
     private final String[] imsi;
+    /** Terminal ids: the client id, the certificate's CN and the topic level of each simulated terminal. */
+    private final String[] tid;
     private final Identity[] modems;
     private final String[] vin;
     private final Map<String, Integer> index = new HashMap<>();
     private final RawMqtt.Connection[] conns;
+    /** How each terminal connects (its own TLS context and certificate, or its user name). */
+    private final RawMqtt.ConnectOptions[] connectOptions;
     /** Whose login was accepted: only they upload, as a terminal does. */
     private final boolean[] loggedIn;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -203,15 +227,19 @@ public final class ServerBench {
     private volatile long lastAnswer;
     private volatile MessageType expecting;
     private volatile boolean echoPhase;
+    /** Whether the broker carries the echo round trip (not the embedded broker: its permissions forbid it). */
+    private volatile boolean echo;
 
     private ServerBench(Settings settings, Consumer<String> progress) {
         this.settings = settings;
         this.progress = progress;
         this.n = settings.terminals();
         this.imsi = new String[n];
+        this.tid = new String[n];
         this.modems = new Identity[n];
         this.vin = new String[n];
         this.conns = new RawMqtt.Connection[n];
+        this.connectOptions = new RawMqtt.ConnectOptions[n];
         this.loggedIn = new boolean[n];
         Identities ids = new Identities(settings.seed());
         Set<String> vins = new HashSet<>();
@@ -222,7 +250,8 @@ public final class ServerBench {
             } while (index.containsKey(m.imsi().value()));
             modems[i] = m;
             imsi[i] = m.imsi().value();
-            index.put(imsi[i], i);
+            tid[i] = "PERF-" + runId + "-" + i;
+            index.put(tid[i], i);
             String v;
             do {
                 v = ids.vin();
@@ -256,6 +285,8 @@ public final class ServerBench {
             config = config.withExternalBroker(mosquitto.uri()).withInstanceId("vinbind-perf-" + runId);
         } else if (settings.externalMqtt().isPresent()) {
             config = config.withExternalBroker(settings.externalMqtt().get()).withInstanceId("vinbind-perf-" + runId);
+        } else {
+            config = config.withInsecurePlaintext(settings.insecurePlaintext());
         }
         if (settings.externalDb().isPresent()) {
             config = config.withDatabase(new DbSettings(settings.externalDb().get(), Optional.of(settings.dbUser()),
@@ -274,28 +305,43 @@ public final class ServerBench {
         try {
             long registerNanos = register(server);
             URI broker = server.mqttUri();
+            credentials(server);
+            // the embedded broker lets a terminal publish only its own login and bind: no echo topics there
+            echo = !server.embeddedBroker();
             try (RawMqtt crowd = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "perf-terminals");
                  RawMqtt echoSide = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "perf-echo")) {
-                startEcho(echoSide);
+                List<Phase> phases = new java.util.ArrayList<>();
+                if (echo) {
+                    startEcho(echoSide);
+                }
                 Phase connect = connectAll(crowd);
                 progress.accept(connect.toString());
-                Phase echoCold = echo("echo-cold");
-                progress.accept(echoCold.toString());
+                phases.add(connect);
+                if (echo) {
+                    Phase echoCold = echo("echo-cold");
+                    progress.accept(echoCold.toString());
+                    phases.add(echoCold);
+                }
                 Phase login = login();
                 progress.accept(login.toString());
                 for (int k = 0; k < n; k++) {
                     loggedIn[k] = "ACCEPTED".equals(outcome[k]);
                 }
+                phases.add(login);
                 Phase bind = bind();
                 progress.accept(bind.toString());
-                Phase echoWarm = echo("echo-warm");
-                progress.accept(echoWarm.toString());
+                phases.add(bind);
+                if (echo) {
+                    Phase echoWarm = echo("echo-warm");
+                    progress.accept(echoWarm.toString());
+                    phases.add(echoWarm);
+                }
                 for (RawMqtt.Connection c : conns) {
                     if (c != null) {
                         c.disconnect();
                     }
                 }
-                return new Result(settings.target(), n, registerNanos, List.of(connect, echoCold, login, bind, echoWarm));
+                return new Result(settings.target(), n, registerNanos, phases);
             } catch (IOException e) {
                 throw new BenchException("cannot open the bench's MQTT selector: " + e.getMessage(), e);
             }
@@ -331,6 +377,36 @@ public final class ServerBench {
         return took;
     }
 
+    /**
+     * Each terminal's connect options: on a TLS broker a certificate of its own, issued by the server's terminal
+     * CA as the terminal factory would (before the connect phase: issuing is the factory's time, not the fleet's),
+     * on the insecure plaintext embedded broker its id as user name, elsewhere nothing.
+     */
+    private void credentials(BindingServer server) {
+        URI broker = server.mqttUri();
+        if ("ssl".equals(broker.getScheme())) {
+            long t0 = System.nanoTime();
+            try {
+                io.vinbind.server.pki.TestPki pki = server.pki().pki();
+                for (int k = 0; k < n; k++) {
+                    io.vinbind.server.pki.TestPki.Issued issued = pki.issueTerminal(tid[k]);
+                    javax.net.ssl.SSLContext ctx = io.vinbind.server.pki.TlsMaterial.clientContext(pki.serviceCaFile(),
+                            issued.certificateFile(), issued.keyFile());
+                    connectOptions[k] = RawMqtt.ConnectOptions.tls(ctx, broker.getHost());
+                }
+            } catch (io.vinbind.server.pki.PkiException e) {
+                throw new BenchException("cannot issue the simulated terminals' certificates: " + e.getMessage(), e);
+            }
+            progress.accept(String.format("terminal certificates: %d issued (P-256) in %.0f ms", n,
+                    (System.nanoTime() - t0) / 1e6));
+        } else {
+            for (int k = 0; k < n; k++) {
+                connectOptions[k] = server.embeddedBroker() ? RawMqtt.ConnectOptions.plaintext().withUserName(tid[k])
+                        : RawMqtt.ConnectOptions.plaintext();
+            }
+        }
+    }
+
     private void startEcho(RawMqtt echoSide) {
         RawMqtt.Connection responder = await(echoSide.connect("vinbind-perf-echo-" + runId, (c, topic, payload) -> {
             String reply = topic.substring(0, topic.length() - "/req".length()) + "/resp";
@@ -351,11 +427,11 @@ public final class ServerBench {
             acquire(window);
             int k = i;
             sent[k] = System.nanoTime();
-            crowd.connect("vinbind-perf-" + runId + "-" + k, this::message)
+            crowd.connect(tid[k], this::message, connectOptions[k])
                     .thenCompose(c -> {
                         conns[k] = c;
-                        return c.subscribe(List.of(Topics.loginAck(imsi[k]), Topics.bindAck(imsi[k]),
-                                ECHO_ROOT + "/" + imsi[k] + "/resp"));
+                        return c.subscribe(echo ? List.of(Topics.loginAck(tid[k]), Topics.bindAck(tid[k]),
+                                ECHO_ROOT + "/" + tid[k] + "/resp") : List.of(Topics.loginAck(tid[k]), Topics.bindAck(tid[k])));
                     })
                     .whenComplete((ok, err) -> {
                         window.release();
@@ -372,8 +448,8 @@ public final class ServerBench {
     private Phase echo(String name) {
         beginPhase(null);
         echoPhase = true;
-        return sendAll(name, k -> true, k -> conns[k].publish(ECHO_ROOT + "/" + imsi[k] + "/req",
-                ("{\"seq\":" + k + ",\"imsi\":\"" + imsi[k] + "\"}").getBytes(StandardCharsets.UTF_8)));
+        return sendAll(name, k -> true, k -> conns[k].publish(ECHO_ROOT + "/" + tid[k] + "/req",
+                ("{\"seq\":" + k + ",\"terminalId\":\"" + tid[k] + "\"}").getBytes(StandardCharsets.UTF_8)));
     }
 
     private Phase login() {
@@ -382,7 +458,7 @@ public final class ServerBench {
             String id = "perf-login-" + k + "-" + runId;
             expectedRequestId[k] = id;
             Identity m = modems[k];
-            return conns[k].publish(Topics.login(imsi[k]), JsonCodec.encode(LoginRequest.of(id, imsi[k],
+            return conns[k].publish(Topics.login(tid[k]), JsonCodec.encode(LoginRequest.of(id, tid[k], imsi[k],
                     m.iccid().value(), m.imei().value())));
         });
     }
@@ -393,7 +469,7 @@ public final class ServerBench {
             String id = "perf-bind-" + k + "-" + runId;
             expectedRequestId[k] = id;
             Identity m = modems[k];
-            return conns[k].publish(Topics.bind(imsi[k]), JsonCodec.encode(BindRequest.of(id, imsi[k],
+            return conns[k].publish(Topics.bind(tid[k]), JsonCodec.encode(BindRequest.of(id, tid[k], imsi[k],
                     m.iccid().value(), m.imei().value(), vin[k], UploadReason.ASSEMBLY)));
         });
     }
@@ -430,7 +506,7 @@ public final class ServerBench {
                 return;
             }
             TopicAddress a = Topics.parse(topic);
-            Integer k = index.get(a.imsi());
+            Integer k = index.get(a.terminalId());
             if (k == null || a.type() != expecting) {
                 Logger.warn("unexpected {} on {} during the {} phase", a.type(), topic, expecting);
                 return;
