@@ -69,7 +69,9 @@ import org.tinylog.Logger;
  *
  * <p>A round: N terminals (a third of them new ones off the line each round) each log in and then upload 2–4 VINs
  * of their own, one request at a time, each with a unique requestId (the first upload of a new terminal is answered
- * BOUND, a change of VIN REBOUND, the same VIN again ALREADY_BOUND: the run predicts every answer). Every answer is
+ * BOUND, a change of VIN REBOUND, the same VIN again ALREADY_BOUND: the run predicts every answer). Some new
+ * terminals are fitted to the vehicle of a terminal that left the run: their first upload takes its VIN (REBOUND,
+ * the old IMSI's pair released in the same transaction). Every answer is
  * recorded with the moment it arrived. The server is killed at a point the round aims for ({@link Aim}): before the
  * first answers, when a random share of the burst is answered, 0–1.5 s after the burst's last answer, or 0.1–1.2 s
  * after a single bind answered alone after the burst. Then, on the restarted server:
@@ -114,7 +116,7 @@ public final class ServerCrashRun {
 
     /** Where in the burst a kill is aimed. */
     public enum Aim {
-        /** A random moment between the burst's first request and the expected first answer. */
+        /** A random moment in the first 70 % of the time the first answer took in earlier rounds. */
         BEFORE_ANSWERS,
         /** When a random share (10–90 %) of the burst's requests are answered. */
         MID_BURST,
@@ -254,7 +256,7 @@ public final class ServerCrashRun {
      * @param outcomes   first answers by outcome, over the run
      */
     public record Report(Backend backend, long seed, int terminals, List<KillPoint> points, List<String> violations,
-            Map<String, Integer> outcomes, int terminalsUsed, Duration elapsed) {
+            Map<String, Integer> outcomes, int terminalsUsed, int takeovers, Duration elapsed) {
         public Report {
             points = List.copyOf(points);
             violations = List.copyOf(violations);
@@ -292,10 +294,11 @@ public final class ServerCrashRun {
 
         public String summary() {
             return String.format("server crash test [%s] seed %d: %d of %d kill points survived, %d violations, "
-                            + "%d answers found lost; %d terminals per round (%d in all); kills aimed %s, landed %s; %d answers received before "
-                            + "the kills, %d answers replayed and compared; first answers by outcome %s; %.1f s",
+                            + "%d answers found lost; %d terminals per round (%d in all, %d of them fitted to the vehicle of "
+                            + "one that left); kills aimed %s, landed %s; %d answers received before the kills, %d answers "
+                            + "replayed and compared; first answers by outcome %s; %.1f s",
                     backend, seed, survived(), points.size(), violations.size(), lostAnswers(), terminals, terminalsUsed,
-                    aims(),
+                    takeovers, aims(),
                     landed(), answeredBeforeKills(), answersChecked(), new TreeMap<>(outcomes),
                     elapsed.toMillis() / 1000.0);
         }
@@ -375,7 +378,8 @@ public final class ServerCrashRun {
             } else {
                 this.topic = Topics.bind(term.imsi);
                 this.payload = JsonCodec.encode(BindRequest.of(id, term.imsi, m.iccid().value(), m.imei().value(), vin,
-                        term.everBound ? UploadReason.VIN_CHANGED : UploadReason.ASSEMBLY));
+                        term.everBound ? UploadReason.VIN_CHANGED
+                                : term.inherited ? UploadReason.TERMINAL_REPLACED : UploadReason.ASSEMBLY));
             }
         }
 
@@ -394,12 +398,15 @@ public final class ServerCrashRun {
         final int index;
         final Identity modem;
         final String imsi;
+        /** Its own VINs; the first may be inherited from a terminal it replaced in that vehicle. */
         final List<String> vins;
         /** The VIN the server must hold for this IMSI after every answered bind; null for none. */
         String currentVin;
         boolean everBound;
         boolean loginAccepted;
         boolean loginAcceptedBeforeKill;
+        /** Took over the vehicle (first VIN) of a terminal that left: its first upload releases that pair. */
+        boolean inherited;
         /** Every bind answered BOUND or REBOUND, over all rounds: each has one history row. */
         final List<Req> boundAnswers = new ArrayList<>();
         final List<Req> sent = new ArrayList<>();
@@ -414,7 +421,7 @@ public final class ServerCrashRun {
             this.index = index;
             this.modem = modem;
             this.imsi = modem.imsi().value();
-            this.vins = List.copyOf(vins);
+            this.vins = new ArrayList<>(vins);
         }
 
         boolean done() {
@@ -437,6 +444,9 @@ public final class ServerCrashRun {
     private final String runId;
     private final List<Term> pool = new ArrayList<>();
     private final Map<String, Term> byImsi = new HashMap<>();
+    private final Set<String> allVins = new HashSet<>();
+    /** The model's live bindings from the VIN side: which terminal holds each VIN. */
+    private final Map<String, Term> vinHolder = new HashMap<>(); // guarded by this
     private final Map<String, Req> requests = new HashMap<>(); // guarded by this
     private final List<KillPoint> points = new ArrayList<>();
     private final List<String> violations = new ArrayList<>(); // guarded by this
@@ -444,6 +454,7 @@ public final class ServerCrashRun {
     private final List<Aim> deck = new ArrayList<>();
     private List<Term> active = new ArrayList<>();
     private int used; // terminals of the pool taken into rounds so far
+    private int takeovers; // new terminals fitted to the vehicle of one that left
     private int round;
     private boolean frozen = true; // guarded by this: no request leaves while set
     private long killNanos; // guarded by this
@@ -528,7 +539,7 @@ public final class ServerCrashRun {
         Report r;
         synchronized (this) {
             r = new Report(settings.backend(), settings.seed(), settings.terminals(), points, violations, outcomes, used,
-                    Duration.ofNanos(System.nanoTime() - t0));
+                    takeovers, Duration.ofNanos(System.nanoTime() - t0));
         }
         progress.accept(r.summary());
         return r;
@@ -541,7 +552,6 @@ public final class ServerCrashRun {
         int n = settings.terminals();
         int fresh = Math.max(1, n / 3);
         long size = Math.min(n + (long) fresh * settings.killPoints(), Math.max(n, 20_000));
-        Set<String> vins = new HashSet<>();
         for (int i = 0; i < size; i++) {
             Identity m;
             do {
@@ -549,15 +559,20 @@ public final class ServerCrashRun {
             } while (byImsi.containsKey(m.imsi().value()));
             List<String> own = new ArrayList<>();
             while (own.size() < 3) {
-                String v = ids.vin();
-                if (vins.add(v)) {
-                    own.add(v);
-                }
+                own.add(newVin());
             }
             Term t = new Term(i, m, own);
             pool.add(t);
             byImsi.put(t.imsi, t);
         }
+    }
+
+    private String newVin() {
+        String v;
+        do {
+            v = ids.vin();
+        } while (!allVins.add(v));
+        return v;
     }
 
     /** Factory registration of the whole pool, before the first start: {@code server import-modems}. */
@@ -681,7 +696,7 @@ public final class ServerCrashRun {
             for (int b = 0; b < binds; b++) {
                 String vin;
                 if (last == null) {
-                    vin = t.vins.get(random.nextInt(t.vins.size()));
+                    vin = t.inherited && b == 0 ? t.vins.get(0) : t.vins.get(random.nextInt(t.vins.size()));
                 } else if (random.nextDouble() < 0.3) {
                     vin = last; // the same VIN again: ALREADY_BOUND
                 } else {
@@ -712,7 +727,7 @@ public final class ServerCrashRun {
         }
         long lastAnswerBeforeKill = 0;
         switch (aim) {
-            case BEFORE_ANSWERS -> sleepMillis((long) (early * firstAnswerEstimateMs));
+            case BEFORE_ANSWERS -> sleepMillis((long) (early * 0.7 * firstAnswerEstimateMs));
             case MID_BURST -> awaitAnswers(burst, (int) Math.max(1, Math.ceil(share * burst.size())),
                     "a share of the burst answered");
             case AFTER_BURST -> {
@@ -860,22 +875,40 @@ public final class ServerCrashRun {
         return deck.remove(deck.size() - 1);
     }
 
-    /** The round's terminals: last round's, a third of them replaced by new ones from the pool while it lasts. */
+    /**
+     * The round's terminals: last round's, a third of them replaced by new ones from the pool while it lasts. Some
+     * new ones are fitted to the vehicle of a terminal that left: their first upload takes that VIN from the old IMSI
+     * (rule 4: REBOUND, the old pair released); the old terminal, out of the run from then on, gets another VIN in
+     * its place.
+     */
     private void chooseTerminals() {
         int n = settings.terminals();
         List<Term> kept = new ArrayList<>(active);
         Collections.shuffle(kept, random);
         int replace = Math.min(kept.size(), Math.max(1, n / 3));
-        List<Term> dropped = new ArrayList<>(kept.subList(kept.size() - replace, kept.size()));
+        List<Term> leaving = new ArrayList<>(kept.subList(kept.size() - replace, kept.size()));
         List<Term> next = new ArrayList<>(kept.subList(0, kept.size() - replace));
+        List<Term> replacedInVehicle = new ArrayList<>();
         while (next.size() < n && used < pool.size()) {
-            next.add(pool.get(used++));
+            Term fresh = pool.get(used++);
+            next.add(fresh);
+            Term old = leaving.size() > replacedInVehicle.size() && random.nextDouble() < 0.4
+                    ? leaving.get(replacedInVehicle.size()) : null;
+            synchronized (this) {
+                if (old != null && old.currentVin != null && old.vins.contains(old.currentVin)) {
+                    String v = old.currentVin;
+                    old.vins.set(old.vins.indexOf(v), newVin());
+                    fresh.vins.set(0, v);
+                    fresh.inherited = true;
+                    replacedInVehicle.add(old);
+                    takeovers++;
+                }
+            }
         }
-        while (next.size() < n && !dropped.isEmpty()) {
-            next.add(dropped.remove(dropped.size() - 1)); // the pool is used up: keep veterans instead
-        }
-        for (Term t : dropped) {
-            if (t.conn != null) {
+        for (Term t : leaving) {
+            if (next.size() < n && !replacedInVehicle.contains(t)) {
+                next.add(t); // the pool is used up: keep veterans instead
+            } else if (t.conn != null) {
                 t.conn.disconnect();
                 t.conn = null;
             }
@@ -950,8 +983,9 @@ public final class ServerCrashRun {
         Req r = t.program.get(t.next++);
         if (r.expectedOutcome == null) {
             r.expectedOutcome = r.kind == Kind.LOGIN ? LoginOutcome.ACCEPTED.name()
-                    : t.currentVin == null ? BindOutcome.BOUND.name()
-                    : t.currentVin.equals(r.vin) ? BindOutcome.ALREADY_BOUND.name() : BindOutcome.REBOUND.name();
+                    : r.vin.equals(t.currentVin) ? BindOutcome.ALREADY_BOUND.name()
+                    : t.currentVin == null && vinHolder.get(r.vin) == null ? BindOutcome.BOUND.name()
+                    : BindOutcome.REBOUND.name();
         }
         t.outstanding = r;
         send(r);
@@ -1062,7 +1096,7 @@ public final class ServerCrashRun {
             t.loginAccepted = true;
         }
         if (r.kind == Kind.BIND && BindOutcome.valueOf(a.outcome).isBound()) {
-            t.currentVin = a.vin;
+            hold(t, a.vin);
             t.everBound = true;
             if (!a.outcome.equals(BindOutcome.ALREADY_BOUND.name())) {
                 t.boundAnswers.add(r);
@@ -1082,6 +1116,18 @@ public final class ServerCrashRun {
             }
             sendNext(t);
         }
+    }
+
+    /** The model after a bind answered bound: {@code t} holds {@code vin}; whoever held it (rule 4) holds nothing. */
+    private void hold(Term t, String vin) {
+        if (t.currentVin != null && !t.currentVin.equals(vin)) {
+            vinHolder.remove(t.currentVin);
+        }
+        Term previous = vinHolder.put(vin, t);
+        if (previous != null && previous != t) {
+            previous.currentVin = null;
+        }
+        t.currentVin = vin;
     }
 
     private static Optional<Req> lastAnsweredBind(Term t, Req before) {
@@ -1363,7 +1409,9 @@ public final class ServerCrashRun {
             boolean login = api.modem(t.imsi).map(e -> e.get("lastLoginAt") != null && !e.get("lastLoginAt").isNull())
                     .orElse(false);
             synchronized (this) {
-                t.currentVin = live.orElse(null);
+                vinHolder.values().removeIf(h -> h == t);
+                t.currentVin = null;
+                live.ifPresent(v -> hold(t, v));
                 t.boundAnswers.removeIf(r -> rows.stream().filter(h -> h.requestId().map(r.id::equals).orElse(false)
                         && h.event().equals(r.first.outcome)).count() != 1);
                 t.loginAccepted = login;
