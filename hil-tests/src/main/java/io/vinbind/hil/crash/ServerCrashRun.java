@@ -463,6 +463,7 @@ public final class ServerCrashRun {
     private final Map<Stage, Integer> answersByStage = new EnumMap<>(Stage.class); // guarded by this
     private List<String> roundViolations = new ArrayList<>(); // guarded by this
     private Set<String> roundLost = new HashSet<>(); // guarded by this: requestIds of answers found lost
+    private int roundLostLogins; // guarded by this: login replays decided anew beyond those in roundLost
     private double firstAnswerEstimateMs = 25;
 
     private Path runDir;
@@ -677,6 +678,7 @@ public final class ServerCrashRun {
         synchronized (this) {
             roundViolations = new ArrayList<>();
             roundLost = new HashSet<>();
+            roundLostLogins = 0;
             answersByStage.clear();
             stage = Stage.RUNNING;
             killNanos = 0;
@@ -862,7 +864,7 @@ public final class ServerCrashRun {
                     answeredBefore, lastAnswerBeforeKill == 0 ? OptionalLong.empty()
                     : OptionalLong.of((killAt - lastAnswerBeforeKill) / 1_000_000),
                     answersByStage.getOrDefault(Stage.DYING, 0), answersByStage.getOrDefault(Stage.RESTARTED, 0),
-                    unanswered, checked, roundLost.size(),
+                    unanswered, checked, roundLost.size() + roundLostLogins,
                     restartMillis, phases, roundViolations);
         }
     }
@@ -1269,6 +1271,11 @@ public final class ServerCrashRun {
         long logins = counter(after, "login.replayed") - counter(before, "login.replayed");
         long binds = counter(after, "bind.replayed") - counter(before, "bind.replayed");
         if (logins < sends[Kind.LOGIN.ordinal()]) {
+            synchronized (this) {
+                // which login replays were decided anew the server does not say; those not counted lost yet are
+                long known = replays.stream().filter(r -> r.kind == Kind.LOGIN && roundLost.contains(r.id)).count();
+                roundLostLogins += (int) Math.max(0, sends[Kind.LOGIN.ordinal()] - logins - known);
+            }
             roundViolation((sends[Kind.LOGIN.ordinal()] - logins) + " of " + sends[Kind.LOGIN.ordinal()]
                     + " login replays were decided anew (login.replayed grew by " + logins
                     + "): their stored answers were gone");
