@@ -32,10 +32,10 @@ import org.tinylog.Logger;
  * properties, and skips the properties of what it receives. The terminal daemon itself uses Paho; this is
  * only the bench's crowd.
  */
-final class RawMqtt implements AutoCloseable {
+public final class RawMqtt implements AutoCloseable {
 
     /** Receives PUBLISH packets (on the selector thread; must not block). */
-    interface Listener {
+    public interface Listener {
         void message(Connection connection, String topic, byte[] payload);
     }
 
@@ -58,7 +58,7 @@ final class RawMqtt implements AutoCloseable {
     private final Thread loop;
     private volatile boolean closed;
 
-    RawMqtt(InetSocketAddress broker, String name) throws IOException {
+    public RawMqtt(InetSocketAddress broker, String name) throws IOException {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.selector = Selector.open();
         this.loop = new Thread(this::run, name);
@@ -67,7 +67,7 @@ final class RawMqtt implements AutoCloseable {
     }
 
     /** One MQTT connection. Operations may be called from any thread; their futures complete on the loop. */
-    final class Connection {
+    public final class Connection {
         private final String clientId;
         private final Listener listener;
         private final SocketChannel channel;
@@ -81,8 +81,8 @@ final class RawMqtt implements AutoCloseable {
         private int sendQuota = 65_535;
         private int inflight;
         private final ArrayDeque<byte[]> held = new ArrayDeque<>();
-        private boolean open;
-        private boolean closing;
+        private volatile boolean open;
+        private volatile boolean closing;
 
         private Connection(String clientId, Listener listener, SocketChannel channel) {
             this.clientId = clientId;
@@ -95,12 +95,12 @@ final class RawMqtt implements AutoCloseable {
             return packetIds.updateAndGet(i -> i >= 65535 ? 1 : i + 1);
         }
 
-        String clientId() {
+        public String clientId() {
             return clientId;
         }
 
         /** SUBSCRIBE to the filters at QoS 1; completes on SUBACK granting them. */
-        CompletableFuture<Void> subscribe(List<String> filters) {
+        public CompletableFuture<Void> subscribe(List<String> filters) {
             int id = nextPacketId();
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             body.write(id >> 8);
@@ -114,7 +114,7 @@ final class RawMqtt implements AutoCloseable {
         }
 
         /** PUBLISH at QoS 1; completes on PUBACK. */
-        CompletableFuture<Void> publish(String topic, byte[] payload) {
+        public CompletableFuture<Void> publish(String topic, byte[] payload) {
             int id = nextPacketId();
             ByteArrayOutputStream body = new ByteArrayOutputStream(payload.length + topic.length() + 8);
             writeString(body, topic);
@@ -125,8 +125,21 @@ final class RawMqtt implements AutoCloseable {
             return send(PUBLISH | 0x02, body.toByteArray(), id, true);
         }
 
+        /** Connected (CONNACK received) and not failed or closed since. */
+        public boolean isOpen() {
+            return open;
+        }
+
+        /**
+         * The broker is about to go away on purpose (a crash test kills it): the connection's loss is then logged
+         * at debug, not as a warning.
+         */
+        public void expectLoss() {
+            closing = true;
+        }
+
         /** DISCONNECT (normal) and close. */
-        void disconnect() {
+        public void disconnect() {
             execute(() -> {
                 closing = true;
                 if (open) {
@@ -333,12 +346,14 @@ final class RawMqtt implements AutoCloseable {
             }
             if (wasOpen && !closing) {
                 Logger.warn("bench MQTT connection {} failed: {}", clientId, cause.getMessage());
+            } else if (wasOpen) {
+                Logger.debug("bench MQTT connection {} ended: {}", clientId, cause.getMessage());
             }
         }
     }
 
     /** Opens a TCP connection and sends CONNECT (clean start); completes on a successful CONNACK. */
-    CompletableFuture<Connection> connect(String clientId, Listener listener) {
+    public CompletableFuture<Connection> connect(String clientId, Listener listener) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         execute(() -> {
             try {
