@@ -85,6 +85,18 @@ public final class ServerApi {
         return history("/history/imsi/" + imsi);
     }
 
+    /** {@code GET /history/imsi/{imsi}?limit=n}, oldest first (the server caps {@code limit} at 1000). */
+    public List<HistoryRow> historyOfImsi(String imsi, int limit) {
+        return history("/history/imsi/" + imsi + "?limit=" + limit);
+    }
+
+    /** {@code GET /modems/{imsi}}: the registry entry as JSON, empty on 404. */
+    public Optional<JsonNode> modem(String imsi) {
+        String path = "/modems/" + imsi;
+        Reply r = get(path);
+        return r.status() == 404 ? Optional.empty() : Optional.of(json(r, path));
+    }
+
     /** {@code GET /metrics}: the server's counters. */
     public JsonNode metrics() {
         return json(get("/metrics"), "/metrics");

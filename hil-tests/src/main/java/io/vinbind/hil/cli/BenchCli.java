@@ -3,6 +3,7 @@ package io.vinbind.hil.cli;
 import io.vinbind.hil.bench.BenchException;
 import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.crash.CrashRun;
+import io.vinbind.hil.crash.ServerCrashRun;
 import io.vinbind.hil.fuzz.FuzzRun;
 import io.vinbind.hil.fuzz.FuzzTarget;
 import io.vinbind.hil.perf.ServerBench;
@@ -33,8 +34,8 @@ import picocli.CommandLine.Option;
                 + "logs to stderr; the recorded figures and how to read them are in docs/benchmarks.md.",
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
-        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.Fuzz.class,
-            BenchCli.All.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.ServerCrash.class,
+            BenchCli.Fuzz.class, BenchCli.All.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     static final int EXIT_INCOMPLETE = 1;
@@ -445,6 +446,97 @@ public final class BenchCli implements Callable<Integer> {
             return v.isPresent() ? Long.toString(v.getAsLong()) : "-";
         }
     }
+
+    @Command(name = "server-crash", mixinStandardHelpOptions = true,
+            description = {"The server crash test at length: the binding server as a separate process under a burst of "
+                    + "logins and binds from N simulated terminals, SIGKILLed before the first answers, mid-burst, or "
+                    + "just after the answers (of the burst, or of a single bind), restarted on the same data, and "
+                    + "checked: every answer a terminal received is still what the server holds (live binding, history, "
+                    + "login on record, identical replay from the stored answer), and every unanswered request "
+                    + "converges when sent again with its requestId. Backends: embedded (HiveMQ CE inside the server + "
+                    + "H2 file) and postgres (a private Mosquitto that outlives the kill + PostgreSQL, fresh schema). "
+                    + "Prints one line per kill point and a summary; --seed repeats a run's choices."})
+    static final class ServerCrash implements Callable<Integer> {
+        @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "both",
+                description = "embedded, postgres, or both (default; postgres only when mosquitto and PostgreSQL are there)")
+        String backend;
+
+        @Option(names = "--kills", paramLabel = "N", defaultValue = "100",
+                description = "SIGKILLs per backend (default ${DEFAULT-VALUE}, at most 10000)")
+        int kills;
+
+        @Option(names = {"-n", "--terminals"}, paramLabel = "N", defaultValue = "50",
+                description = "simulated terminals per round (default ${DEFAULT-VALUE}, at most 2000)")
+        int terminals;
+
+        @Option(names = "--seed", paramLabel = "SEED", description = "seed of every choice (default: random, printed)")
+        Long seed;
+
+        @Option(names = "--db", paramLabel = "JDBC", defaultValue = ServerCrashRun.POSTGRES_URL,
+                description = "PostgreSQL for the postgres backend, a fresh schema dropped afterwards (default ${DEFAULT-VALUE})")
+        String db;
+
+        @Option(names = "--db-user", paramLabel = "USER", defaultValue = ServerCrashRun.POSTGRES_USER,
+                description = "database user, trust authentication (default ${DEFAULT-VALUE})")
+        String dbUser;
+
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "target",
+                description = "where every server's output goes, server-crash-<backend>.log (default ${DEFAULT-VALUE})")
+        Path logDir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                List<ServerCrashRun.Backend> backends = switch (backend) {
+                    case "embedded" -> List.of(ServerCrashRun.Backend.EMBEDDED);
+                    case "postgres" -> List.of(ServerCrashRun.Backend.POSTGRES);
+                    case "both" -> List.of(ServerCrashRun.Backend.EMBEDDED, ServerCrashRun.Backend.POSTGRES);
+                    default -> null;
+                };
+                if (backends == null) {
+                    err.println("bench server-crash: --backend must be embedded, postgres or both, not '" + backend + "'");
+                    return EXIT_CANNOT_RUN;
+                }
+                long s = seed != null ? seed : System.nanoTime();
+                out.println("# server crash test: seed " + s + ", " + kills + " kills per backend, " + terminals
+                        + " terminals per round");
+                out.flush();
+                List<ServerCrashRun.Report> reports = new ArrayList<>();
+                for (ServerCrashRun.Backend b : backends) {
+                    if (b == ServerCrashRun.Backend.POSTGRES) {
+                        String why = ServerCrashRun.postgresUnavailableReason(db, dbUser);
+                        if (why != null && backend.equals("both")) {
+                            out.println("postgres backend " + why);
+                            continue;
+                        } else if (why != null) {
+                            err.println("bench server-crash: " + why);
+                            return EXIT_CANNOT_RUN;
+                        }
+                    }
+                    ServerCrashRun.Settings d = ServerCrashRun.Settings.of(b, kills, terminals, s, logDir.toAbsolutePath());
+                    ServerCrashRun.Settings settings = new ServerCrashRun.Settings(b, kills, terminals, s, d.logDir(),
+                            d.serverJvm(), db, dbUser, d.restartBound(), d.convergeBound());
+                    reports.add(ServerCrashRun.run(settings, line -> {
+                        out.println(line);
+                        out.flush();
+                    }));
+                }
+                if (reports.size() > 1) {
+                    out.println(ServerCrashRun.combined(reports));
+                }
+                out.flush();
+                boolean clean = reports.stream().allMatch(r -> r.violations().isEmpty()
+                        && r.survived() == r.points().size() && r.points().size() == kills);
+                return clean ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+    }
+
 
     @Command(name = "all", mixinStandardHelpOptions = true, description = "server, then terminal, with their defaults")
     static final class All implements Callable<Integer> {

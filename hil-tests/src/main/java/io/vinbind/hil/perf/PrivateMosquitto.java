@@ -27,9 +27,9 @@ import org.tinylog.Logger;
  *   <li>{@code set_tcp_nodelay true}: no delayed-ACK wait on small packets.</li>
  * </ul>
  */
-final class PrivateMosquitto implements AutoCloseable {
+public final class PrivateMosquitto implements AutoCloseable {
 
-    static final String SETTINGS = "max_inflight_messages 0, max_queued_messages 0, set_tcp_nodelay true";
+    public static final String SETTINGS = "max_inflight_messages 0, max_queued_messages 0, set_tcp_nodelay true";
     private static final Duration START_BOUND = Duration.ofSeconds(5);
 
     private final Process process;
@@ -41,7 +41,7 @@ final class PrivateMosquitto implements AutoCloseable {
     }
 
     /** The mosquitto binary on the PATH, if any. */
-    static Optional<Path> binary() {
+    public static Optional<Path> binary() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             for (String name : List.of("mosquitto")) {
                 Path p = Path.of(dir.isEmpty() ? "." : dir, name);
@@ -59,7 +59,7 @@ final class PrivateMosquitto implements AutoCloseable {
      *
      * @throws BenchException when mosquitto is missing or does not come up
      */
-    static PrivateMosquitto start(Path dir) {
+    public static PrivateMosquitto start(Path dir) {
         Path bin = binary().orElseThrow(() -> new BenchException("no mosquitto binary on the PATH or in /usr/sbin"));
         try {
             int port;
@@ -96,7 +96,7 @@ final class PrivateMosquitto implements AutoCloseable {
         }
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("tcp://127.0.0.1:" + port);
     }
 
