@@ -33,12 +33,14 @@ import org.tinylog.Logger;
  */
 public final class BenchServer implements AutoCloseable {
 
-    /** MQTT client id of the server on a shared external broker: fixed, so runs reuse one session. */
+    /** MQTT instance id of the server on the bench's Mosquitto: fixed, so restarts reuse one session. */
     static final String EXTERNAL_INSTANCE_ID = "vinbind-hil-bench";
 
     private final ServerBackend backend;
     private final Path dataDir;
     private final Optional<String> pgSchema;
+    /** The Mosquitto of {@link ServerBackend#MOSQUITTO_POSTGRES}: the bench's own, outlives server restarts. */
+    private io.vinbind.hil.perf.PrivateMosquitto mosquitto;
     private ServerConfig config;
     private BindingServer server;
     private ServerApi api;
@@ -81,16 +83,32 @@ public final class BenchServer implements AutoCloseable {
         Objects.requireNonNull(dataDir, "dataDir");
         ServerConfig config = ServerConfig.ephemeral(dataDir);
         Optional<String> schema = Optional.empty();
+        io.vinbind.hil.perf.PrivateMosquitto mosquitto = null;
         if (backend == ServerBackend.MOSQUITTO_POSTGRES) {
             String s = "hil_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
             schema = Optional.of(s);
             DbSettings db = new DbSettings(ServerBackend.POSTGRES_URL, Optional.of(ServerBackend.POSTGRES_USER),
                     Optional.empty(), Optional.of(s), 4);
-            config = config.withExternalBroker(ServerBackend.MOSQUITTO).withDatabase(db)
-                    .withInstanceId(EXTERNAL_INSTANCE_ID);
+            try {
+                // the PKI first: Mosquitto's listener needs the broker certificate and the CAs before the server starts
+                java.nio.file.Files.createDirectories(dataDir);
+                TestPki.openOrCreate(config.pki());
+                mosquitto = io.vinbind.hil.perf.PrivateMosquitto.startSecured(
+                        java.nio.file.Files.createDirectories(dataDir.resolve("mosquitto-run")), config.pki());
+            } catch (PkiException | java.io.IOException e) {
+                throw new BenchException("cannot prepare the PKI for the bench's Mosquitto in " + config.pki() + ": "
+                        + e.getMessage(), e);
+            }
+            config = config.withExternalBroker(mosquitto.uri()).withDatabase(db).withInstanceId(EXTERNAL_INSTANCE_ID);
         }
         BenchServer bench = new BenchServer(backend, dataDir, config, schema);
-        bench.startServer();
+        bench.mosquitto = mosquitto;
+        try {
+            bench.startServer();
+        } catch (RuntimeException e) {
+            bench.close();
+            throw e;
+        }
         // a restart must come back where terminals and clients expect it
         bench.config = bench.config.withHttpPort(bench.server.httpBaseUri().getPort());
         if (bench.server.embeddedBroker()) {
@@ -238,6 +256,10 @@ public final class BenchServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         stop();
+        if (mosquitto != null) {
+            mosquitto.close();
+            mosquitto = null;
+        }
         if (pgSchema.isPresent()) {
             try (Connection c = DriverManager.getConnection(ServerBackend.POSTGRES_URL, ServerBackend.POSTGRES_USER, "");
                  Statement st = c.createStatement()) {

@@ -3,7 +3,6 @@ package io.vinbind.hil.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 
 /**
  * Which broker and database the binding server runs on during a bench run.
@@ -11,17 +10,15 @@ import java.net.URI;
  * <ul>
  *   <li>{@link #EMBEDDED}: the server's own defaults, no setup: the embedded MQTT 5 broker on a free
  *       127.0.0.1 port and an H2 file database under the bench's temporary directory;</li>
- *   <li>{@link #MOSQUITTO_POSTGRES}: a real deployment's parts: Mosquitto on 127.0.0.1:1883 and PostgreSQL on
- *       127.0.0.1:5432 (database {@code test}, trust authentication), each bench server in a schema of its own
- *       that is dropped when it closes.</li>
+ *   <li>{@link #MOSQUITTO_POSTGRES}: a real deployment's parts: a Mosquitto of the bench server's own, configured
+ *       by {@code ./vinbind server mosquitto-config} (TLS with client certificates, vinbind's ACL plugin) on a free
+ *       127.0.0.1 port, and PostgreSQL on 127.0.0.1:5432 (database {@code test}, trust authentication), each
+ *       bench server in a schema of its own that is dropped when it closes.</li>
  * </ul>
  */
 public enum ServerBackend {
     EMBEDDED("embedded broker + H2"),
-    MOSQUITTO_POSTGRES("Mosquitto 127.0.0.1:1883 + PostgreSQL 127.0.0.1:5432/test");
-
-    /** The Mosquitto the CI machine runs (and developers usually do). */
-    public static final URI MOSQUITTO = URI.create("tcp://127.0.0.1:1883");
+    MOSQUITTO_POSTGRES("Mosquitto (TLS, vinbind ACL plugin) + PostgreSQL 127.0.0.1:5432/test");
     /** The PostgreSQL database the CI machine provides. */
     public static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     /** PostgreSQL user for trust authentication. */
@@ -45,8 +42,9 @@ public enum ServerBackend {
         if (this == EMBEDDED) {
             return null;
         }
-        if (!listening(1883)) {
-            return "skipped: no Mosquitto listening on 127.0.0.1:1883";
+        String mosquitto = io.vinbind.hil.perf.PrivateMosquitto.securedUnavailableReason();
+        if (mosquitto != null) {
+            return "skipped: " + mosquitto;
         }
         if (!listening(5432)) {
             return "skipped: no PostgreSQL listening on 127.0.0.1:5432";

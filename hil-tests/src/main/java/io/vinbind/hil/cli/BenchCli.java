@@ -80,8 +80,9 @@ public final class BenchCli implements Callable<Integer> {
         URI mqtt;
 
         @Option(names = "--private-mosquitto", description = "for the external run, start a mosquitto process of the "
-                + "bench's own on a free port (no other server on the shared broker takes requests; per-client queue "
-                + "and in-flight limits lifted, TCP_NODELAY) instead of using --mqtt")
+                + "bench's own on a free port as ./vinbind server mosquitto-config configures it (TLS with a "
+                + "certificate per terminal, vinbind's ACL plugin, fleet queue and in-flight limits, TCP_NODELAY; no "
+                + "other server on a shared broker takes requests) instead of using --mqtt")
         boolean privateMosquitto;
 
         @Option(names = "--db", paramLabel = "JDBC", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
@@ -206,8 +207,9 @@ public final class BenchCli implements Callable<Integer> {
 
         private String externalUnavailable() {
             if (privateMosquitto) {
-                if (io.vinbind.hil.perf.ServerBench.mosquittoBinary().isEmpty()) {
-                    return "no mosquitto binary for --private-mosquitto";
+                String why = io.vinbind.hil.perf.PrivateMosquitto.securedUnavailableReason();
+                if (why != null) {
+                    return why + " (needed for --private-mosquitto)";
                 }
             } else if (!listening(mqtt)) {
                 return "no broker listening at " + mqtt;
@@ -305,7 +307,8 @@ public final class BenchCli implements Callable<Integer> {
         Long seed;
 
         @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "embedded",
-                description = "embedded (default) or external (Mosquitto 127.0.0.1:1883 + PostgreSQL 127.0.0.1:5432/test)")
+                description = "embedded (default) or external (a private Mosquitto with TLS and vinbind's ACL plugin + "
+                        + "PostgreSQL 127.0.0.1:5432/test)")
         String backend;
 
         @Option(names = "--log", paramLabel = "FILE", defaultValue = "target/crash-daemon.log",
@@ -454,7 +457,8 @@ public final class BenchCli implements Callable<Integer> {
                     + "checked: every answer a terminal received is still what the server holds (live binding, history, "
                     + "login on record, identical replay from the stored answer), and every unanswered request "
                     + "converges when sent again with its requestId. Backends: embedded (HiveMQ CE inside the server + "
-                    + "H2 file) and postgres (a private Mosquitto that outlives the kill + PostgreSQL, fresh schema). "
+                    + "H2 file) and postgres (a private Mosquitto with TLS and vinbind's ACL plugin that outlives the kill + "
+                    + "PostgreSQL, fresh schema). "
                     + "Prints one line per kill point and a summary; --seed repeats a run's choices."})
     static final class ServerCrash implements Callable<Integer> {
         @Option(names = "--backend", paramLabel = "WHICH", defaultValue = "both",

@@ -306,9 +306,10 @@ public final class ServerCrashRun {
 
     /** Why the POSTGRES backend cannot run here (as a JUnit skip reason), or null when it can. */
     public static String postgresUnavailableReason(String url, String user) {
-        if (PrivateMosquitto.binary().isEmpty()) {
-            return "skipped: mosquitto is not installed (the PostgreSQL run needs a private Mosquitto that outlives "
-                    + "the killed server)";
+        String mosquitto = PrivateMosquitto.securedUnavailableReason();
+        if (mosquitto != null) {
+            return "skipped: " + mosquitto + " (the PostgreSQL run needs a private Mosquitto with vinbind's ACL plugin "
+                    + "that outlives the killed server)";
         }
         DriverManager.setLoginTimeout(5);
         try (Connection c = DriverManager.getConnection(url, user, "")) {
@@ -640,7 +641,13 @@ public final class ServerCrashRun {
         List<String> args = new ArrayList<>(storageArguments());
         args.addAll(List.of("--http-port", "0"));
         if (settings.backend() == Backend.POSTGRES) {
-            mosquitto = PrivateMosquitto.start(runDir);
+            try {
+                // the server's PKI first: the secured Mosquitto needs its CAs and broker certificate to listen
+                io.vinbind.server.pki.TestPki.openOrCreate(dataDir.resolve("pki"));
+            } catch (io.vinbind.server.pki.PkiException e) {
+                throw new BenchException("cannot create the PKI in " + dataDir.resolve("pki") + ": " + e.getMessage(), e);
+            }
+            mosquitto = PrivateMosquitto.startSecured(runDir, dataDir.resolve("pki"));
             args.addAll(List.of("--mqtt", mosquitto.uri().toString(), "--instance-id", "crash-" + runId));
         } else {
             args.addAll(List.of("--mqtt-port", "0"));

@@ -15,9 +15,14 @@ import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
- * A Mosquitto process of the benchmark's own on a free 127.0.0.1 port, so that no other binding server on the
- * machine's shared broker (same shared-subscription group {@code vinbind}) takes a share of the run's requests,
- * and with the per-client limits a single server instance facing a fleet needs:
+ * A Mosquitto process of the bench's own on a free 127.0.0.1 port, so that no other binding server on the
+ * machine's shared broker (same shared-subscription group {@code vinbind}) takes a share of the run's requests.
+ *
+ * <p>{@link #startSecured} runs it as a deployment would: the configuration {@code ./vinbind server
+ * mosquitto-config} writes (TLS listener with {@code require_certificate}, identity from the certificate's CN,
+ * vinbind's ACL plugin built by {@code ./vinbind server mosquitto-plugin}, the fleet limits), on the server's PKI.
+ * {@link #start} is the old plaintext broker without any ACL, for measuring what the broker alone does; it
+ * sets the per-client limits a single server instance facing a fleet needs:
  * <ul>
  *   <li>{@code max_inflight_messages 0}: no cap on QoS 1 messages in flight per client (default 20, which
  *       Mosquitto also announces as Receive Maximum, so a Paho publisher beyond 20 unacknowledged acks fails with
@@ -34,10 +39,118 @@ public final class PrivateMosquitto implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final boolean tls;
+    /** The plugin, built once per JVM (gcc takes a second or two). */
+    private static Path plugin;
 
-    private PrivateMosquitto(Process process, int port) {
+    private PrivateMosquitto(Process process, int port, boolean tls) {
         this.process = process;
         this.port = port;
+        this.tls = tls;
+    }
+
+    /**
+     * Why {@link #startSecured} cannot run here (no mosquitto, or the plugin does not build: gcc, mosquitto-dev,
+     * libmosquitto-dev), or null when it can. Builds the plugin on the first call.
+     */
+    public static synchronized String securedUnavailableReason() {
+        if (binary().isEmpty()) {
+            return "no mosquitto binary on the PATH or in /usr/sbin";
+        }
+        try {
+            builtPlugin();
+            return null;
+        } catch (BenchException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static synchronized Path builtPlugin() {
+        if (plugin != null && Files.isRegularFile(plugin)) {
+            return plugin;
+        }
+        try {
+            Path dir = Files.createTempDirectory("vinbind-mosquitto-plugin-");
+            Path so = dir.resolve("vinbind_acl.so");
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = io.vinbind.server.cli.ServerCli.commandLine();
+            cl.setErr(new java.io.PrintWriter(err, true));
+            cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+            if (cl.execute("mosquitto-plugin", "--out", so.toString()) != 0) {
+                throw new BenchException("cannot build vinbind's Mosquitto ACL plugin (gcc, mosquitto-dev, "
+                        + "libmosquitto-dev): " + err.toString().strip());
+            }
+            dir.toFile().deleteOnExit();
+            so.toFile().deleteOnExit();
+            plugin = so;
+            return so;
+        } catch (IOException e) {
+            throw new BenchException("cannot build vinbind's Mosquitto ACL plugin: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts mosquitto as {@code ./vinbind server mosquitto-config --pki pkiDir --plugin …} configures it, in
+     * {@code dir}, on a free 127.0.0.1 port: TLS with client certificates from {@code pkiDir}'s CAs, vinbind's ACL
+     * (terminals confined to their own topics, only the server's service identity in the share group).
+     *
+     * @throws BenchException when mosquitto or the plugin is missing, or the broker does not come up
+     */
+    public static PrivateMosquitto startSecured(Path dir, Path pkiDir) {
+        Path bin = binary().orElseThrow(() -> new BenchException("no mosquitto binary on the PATH or in /usr/sbin"));
+        Path so = builtPlugin();
+        try {
+            int port = freePort();
+            Path conf = dir.resolve("mosquitto");
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = io.vinbind.server.cli.ServerCli.commandLine();
+            cl.setErr(new java.io.PrintWriter(err, true));
+            cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+            int rc = cl.execute("mosquitto-config", "--pki", pkiDir.toString(), "--out", conf.toString(), "--port",
+                    Integer.toString(port), "--listen", "127.0.0.1", "--plugin", so.toString(),
+                    "--extra", "log_dest file " + dir.resolve("mosquitto.log"), "--extra", "persistence false",
+                    // run as root, Mosquitto would drop to its own user, which cannot read the bench's files
+                    "--extra", "user " + System.getProperty("user.name"));
+            if (rc != 0) {
+                throw new BenchException("server mosquitto-config failed (" + rc + "): " + err.toString().strip());
+            }
+            Process p = launch(bin, conf.resolve("mosquitto.conf"), dir, port);
+            Logger.info("private mosquitto {} on ssl://127.0.0.1:{} (TLS, client certificates, vinbind ACL plugin)",
+                    p.pid(), port);
+            return new PrivateMosquitto(p, port, true);
+        } catch (IOException e) {
+            throw new BenchException("cannot start a private mosquitto: " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process launch(Path bin, Path conf, Path dir, int port) throws IOException {
+        Process p = new ProcessBuilder(bin.toString(), "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
+        long deadline = System.nanoTime() + START_BOUND.toNanos();
+        try {
+            while (!listening(port)) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    String out = Files.exists(dir.resolve("mosquitto.out")) ? Files.readString(dir.resolve("mosquitto.out"))
+                            .strip() : "";
+                    throw new BenchException("private mosquitto on port " + port + " did not start within " + START_BOUND
+                            + (out.isEmpty() ? "" : ": " + io.vinbind.log.Untrusted.escape(out, 400)) + "; see "
+                            + dir.resolve("mosquitto.log"));
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new BenchException("interrupted while starting mosquitto", e);
+        }
+        return p;
     }
 
     /** The mosquitto binary on the PATH, if any. */
@@ -62,10 +175,7 @@ public final class PrivateMosquitto implements AutoCloseable {
     public static PrivateMosquitto start(Path dir) {
         Path bin = binary().orElseThrow(() -> new BenchException("no mosquitto binary on the PATH or in /usr/sbin"));
         try {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
+            int port = freePort();
             Path conf = dir.resolve("mosquitto.conf");
             Files.writeString(conf, String.join("\n",
                     "listener " + port + " 127.0.0.1",
@@ -75,29 +185,21 @@ public final class PrivateMosquitto implements AutoCloseable {
                     "max_inflight_messages 0",
                     "max_queued_messages 0",
                     "log_dest file " + dir.resolve("mosquitto.log"), ""));
-            Process p = new ProcessBuilder(bin.toString(), "-c", conf.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
-            long deadline = System.nanoTime() + START_BOUND.toNanos();
-            while (!listening(port)) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    throw new BenchException("private mosquitto on port " + port + " did not start within " + START_BOUND
-                            + "; see " + dir.resolve("mosquitto.out"));
-                }
-                Thread.sleep(20);
-            }
+            Process p = launch(bin, conf, dir, port);
             Logger.info("private mosquitto {} on 127.0.0.1:{} ({})", p.pid(), port, SETTINGS);
-            return new PrivateMosquitto(p, port);
+            return new PrivateMosquitto(p, port, false);
         } catch (IOException e) {
             throw new BenchException("cannot start a private mosquitto: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while starting mosquitto", e);
         }
     }
 
+    /** {@code ssl://127.0.0.1:<port>} when secured, else {@code tcp://…}. */
     public URI uri() {
-        return URI.create("tcp://127.0.0.1:" + port);
+        return URI.create((tls ? "ssl" : "tcp") + "://127.0.0.1:" + port);
+    }
+
+    public boolean tls() {
+        return tls;
     }
 
     private static boolean listening(int port) {

@@ -74,9 +74,9 @@ import org.tinylog.Logger;
  * </ol>
  * A request without its answer when a phase ends (no answer for {@code quietBound}) is counted as missing.
  *
- * <p>The echo phases run only on brokers without vinbind's topic permissions (Mosquitto as the bench starts it):
- * the embedded broker lets a terminal publish nothing but its own login and bind, so there the run has no echo
- * and no ratio. Comparing the embedded broker with TLS and in insecure plaintext mode is what shows the cost of
+ * <p>The echo phases run only on a plaintext external broker without vinbind's topic permissions ({@code --mqtt
+ * tcp://…}): the embedded broker and the private Mosquitto (with vinbind's ACL plugin) let a terminal publish
+ * nothing but its own login and bind, so there the run has no echo and no ratio. Comparing the embedded broker with TLS and in insecure plaintext mode is what shows the cost of
  * the trusted channel.
  */
 public final class ServerBench {
@@ -127,7 +127,7 @@ public final class ServerBench {
         }
 
         public String target() {
-            return (privateMosquitto ? "private mosquitto (" + PrivateMosquitto.SETTINGS + ")"
+            return (privateMosquitto ? "private mosquitto (TLS + client certificates, vinbind ACL plugin)"
                     : externalMqtt.map(u -> "broker " + u).orElse(insecurePlaintext
                             ? "embedded broker, INSECURE plaintext (identities by user name)"
                             : "embedded broker, TLS 1.3 + client certificates")) + " + "
@@ -280,7 +280,7 @@ public final class ServerBench {
         }
         Optional<String> schema = settings.externalDb().map(d -> "perf_" + runId);
         ServerConfig config = ServerConfig.ephemeral(dir.resolve("server"));
-        PrivateMosquitto mosquitto = settings.privateMosquitto() ? PrivateMosquitto.start(dir) : null;
+        PrivateMosquitto mosquitto = settings.privateMosquitto() ? securedMosquitto(dir, config.pki()) : null;
         if (mosquitto != null) {
             config = config.withExternalBroker(mosquitto.uri()).withInstanceId("vinbind-perf-" + runId);
         } else if (settings.externalMqtt().isPresent()) {
@@ -307,7 +307,7 @@ public final class ServerBench {
             URI broker = server.mqttUri();
             credentials(server);
             // the embedded broker lets a terminal publish only its own login and bind: no echo topics there
-            echo = !server.embeddedBroker();
+            echo = "tcp".equals(broker.getScheme()) && !server.embeddedBroker();
             try (RawMqtt crowd = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "perf-terminals");
                  RawMqtt echoSide = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "perf-echo")) {
                 List<Phase> phases = new java.util.ArrayList<>();
@@ -352,6 +352,17 @@ public final class ServerBench {
             }
             schema.ifPresent(this::dropSchema);
             Bench.deleteTree(dir);
+        }
+    }
+
+    /** The run's Mosquitto as a deployment runs it (TLS, vinbind's ACL plugin) on the server's PKI, made first. */
+    private static PrivateMosquitto securedMosquitto(Path dir, Path pki) {
+        try {
+            Files.createDirectories(pki);
+            io.vinbind.server.pki.TestPki.openOrCreate(pki);
+            return PrivateMosquitto.startSecured(Files.createDirectories(dir.resolve("mosquitto")), pki);
+        } catch (IOException | io.vinbind.server.pki.PkiException e) {
+            throw new BenchException("cannot prepare the PKI for the run's Mosquitto in " + pki + ": " + e.getMessage(), e);
         }
     }
 

@@ -38,21 +38,20 @@ class ServerBenchIT {
     }
 
     /**
-     * On a Mosquitto process of the test's own (another server on the machine's shared broker would take a share
-     * of the requests) and PostgreSQL.
+     * On a Mosquitto process of the test's own as mosquitto-config configures it (TLS, a certificate per terminal,
+     * vinbind's ACL plugin) and PostgreSQL.
      */
     @Test
     void every_simulated_terminal_gets_its_acks_on_mosquitto_and_postgresql() {
-        Assumptions.assumeTrue(ServerBench.mosquittoBinary().isPresent(), "skipped: mosquitto is not installed");
+        String mosquitto = io.vinbind.hil.perf.PrivateMosquitto.securedUnavailableReason();
+        Assumptions.assumeTrue(mosquitto == null, () -> "skipped: " + mosquitto);
         String why = ServerBackend.MOSQUITTO_POSTGRES.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         ServerBench.Result r = ServerBench.run(new ServerBench.Settings(TERMINALS, Optional.empty(),
                 Optional.of(ServerBackend.POSTGRES_URL), ServerBackend.POSTGRES_USER, 10, Duration.ofSeconds(20), 43, true,
                 false), line -> { });
-        assertAllAnswered(r, List.of("connect", "echo-cold", "login", "bind", "echo-warm"));
-        assertEquals(Map.of("OK", TERMINALS), r.phase("echo-cold").outcomes());
-        assertEquals(Map.of("OK", TERMINALS), r.phase("echo-warm").outcomes());
-        assertTrue(r.bindToEchoRatio().isPresent());
+        assertTrue(r.target().contains("private mosquitto"), r.target());
+        assertAllAnswered(r, List.of("connect", "login", "bind"));
     }
 
     private static void assertAllAnswered(ServerBench.Result r, List<String> phases) {
