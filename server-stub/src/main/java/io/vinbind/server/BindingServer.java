@@ -166,7 +166,8 @@ public final class BindingServer implements AutoCloseable {
                 try {
                     BrokerSecurity security = new BrokerSecurity(
                         config.insecurePlaintext() ? Optional.empty() : Optional.of(pki.brokerTls()),
-                        pki.anchors(), pki::revokedSerials, id -> terminalRevoked(terminals, id), servicePassword);
+                        pki.anchors(), pki::revokedSerials, id -> terminalRevoked(terminals, id), servicePassword,
+                        java.util.Set.of(ServerPki.SERVER_NAME));
                     if (config.insecurePlaintext()) {
                         Logger.warn("the embedded broker listens WITHOUT TLS on {} (identities are MQTT user names):"
                             + " for measurements only", config.mqttListen());
