@@ -305,10 +305,14 @@ public final class HttpApi implements AutoCloseable {
                     long id = longSegment(p.get(1), "hold id");
                     jsonBody(ex, Set.of());
                     try {
-                        BindAck ack = p.get(2).equals("approve") ? bindings.approve(id, operator.name())
-                            : bindings.deny(id, operator.name());
-                        decisionPublisher.accept(ack);
-                        return new Reply(200, Map.of("ack", ack));
+                        Optional<BindAck> ack = p.get(2).equals("approve")
+                            ? Optional.of(bindings.approve(id, operator.name())) : bindings.deny(id, operator.name());
+                        if (ack.isEmpty()) { // a hold made before protocol v2: rejected, nobody to tell
+                            return new Reply(200, Map.of("hold", id, "state", "DENIED", "note",
+                                "made before protocol v2: no terminal to tell; its next upload is decided afresh"));
+                        }
+                        decisionPublisher.accept(ack.get());
+                        return new Reply(200, Map.of("ack", ack.get()));
                     } catch (NotFoundException e) {
                         throw new HttpError(404, e.getMessage());
                     } catch (IllegalStateException e) {
