@@ -367,9 +367,9 @@ public final class HttpApi implements AutoCloseable {
                     try {
                         ApiTokens.NewToken t = tokens.create(text(b, "name", true), role, operator.name());
                         return new Reply(201, Map.of("name", t.name(), "role", t.role().label(), "token", t.token()));
-                    } catch (IllegalArgumentException e) {
+                    } catch (ApiTokens.NameTakenException e) {
                         throw new HttpError(409, e.getMessage());
-                    }
+                    } // a name breaking the rule is an IllegalArgumentException: 400 naming the rule
                 }
                 if (n == 1) {
                     expect(method, "GET", true);
