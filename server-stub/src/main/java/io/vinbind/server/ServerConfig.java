@@ -29,7 +29,7 @@ import java.util.Optional;
  * @param pkiDir the PKI directory (CAs, the server's certificate, CRLs); empty = {@code dataDir/pki}, where a
  *     test PKI is created on first start
  * @param insecurePlaintext the embedded broker without TLS, identities by MQTT user name: loopback only, for
- *     measuring what TLS costs
+ *     measuring what TLS costs; refused together with an external broker
  */
 public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
                            Optional<DbSettings> database, RebindPolicy rebindPolicy, VinPolicy vinPolicy,
@@ -72,6 +72,10 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         Objects.requireNonNull(mqttListen, "mqttListen");
         Objects.requireNonNull(httpListen, "httpListen");
         Objects.requireNonNull(pkiDir, "pkiDir");
+        if (insecurePlaintext && externalBroker.isPresent()) {
+            throw new IllegalArgumentException("--insecure-plaintext is for the embedded broker only and cannot be"
+                + " combined with --mqtt " + externalBroker.get() + " (an external broker): drop one of them");
+        }
         if (insecurePlaintext && !loopback(mqttListen)) {
             throw new IllegalArgumentException("the plaintext broker listener is for loopback only, not " + mqttListen);
         }
