@@ -47,8 +47,8 @@ import org.tinylog.Logger;
  * <pre>{@code
  * try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dataDir))) {
  *     server.registry().importCsv(reader);          // or register(modem)
- *     URI mqtt = server.mqttUri();                   // tcp://127.0.0.1:port for terminals
- *     URI http = server.httpBaseUri();               // http://127.0.0.1:port for the API
+ *     URI mqtt = server.mqttUri();                   // ssl://127.0.0.1:port for terminals (mutual TLS)
+ *     URI http = server.httpBaseUri();               // http://127.0.0.1:port for the API (https:// off loopback)
  * }
  * // restart on the same data: BindingServer.start(sameConfig.withMqttPort(oldMqttPort))
  * }</pre>
@@ -261,12 +261,19 @@ public final class BindingServer implements AutoCloseable {
     /** Name of the file the first admin token is written to, in the data directory. */
     public static final String ADMIN_TOKEN_FILE = "admin.token";
 
-    /** The broker terminals connect to, e.g. {@code tcp://127.0.0.1:18830}. */
+    /**
+     * The broker terminals connect to: the embedded one's {@code ssl://<listen address>:port} (e.g.
+     * {@code ssl://127.0.0.1:18830}; {@code 127.0.0.1} when it listens on every address; {@code tcp://} only in
+     * the insecure plaintext mode), or the external broker as configured.
+     */
     public URI mqttUri() {
         return mqttUri;
     }
 
-    /** The HTTP API's base, e.g. {@code http://127.0.0.1:18080}. */
+    /**
+     * The HTTP API's base: {@code http://127.0.0.1:18080} on loopback, {@code https://<listen address>:port}
+     * otherwise ({@code 127.0.0.1} when it listens on every address).
+     */
     public URI httpBaseUri() {
         return http.baseUri();
     }

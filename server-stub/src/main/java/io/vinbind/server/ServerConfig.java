@@ -14,9 +14,10 @@ import java.util.Optional;
  * {@link #ephemeral(Path)} (free ports, for tests and benches) and adjust with the {@code with…} methods.
  *
  * @param dataDir directory for the H2 database, the embedded broker's work files and the instance id
- * @param externalBroker {@code tcp://host:port} of an external MQTT 5 broker; empty = start the embedded one
- * @param embeddedMqttPort port of the embedded broker on 127.0.0.1 (0 = pick a free one)
- * @param httpPort port of the HTTP API on 127.0.0.1 (0 = pick a free one)
+ * @param externalBroker {@code ssl://host:port} of an external MQTT 5 broker (or {@code tcp://} on loopback
+ *     only); empty = start the embedded one
+ * @param embeddedMqttPort port of the embedded broker on {@code mqttListen} (0 = pick a free one)
+ * @param httpPort port of the HTTP API on {@code httpListen} (0 = pick a free one)
  * @param database the database; empty = H2 file {@code vinbind.mv.db} in {@code dataDir}
  * @param rebindPolicy auto, hold or reject
  * @param vinPolicy strict or lenient check digit

@@ -112,7 +112,8 @@ public final class HttpApi implements AutoCloseable {
     private final Map<String, Object> info;
 
     /**
-     * Binds 127.0.0.1:{@code port} (0 = a free port) and starts serving.
+     * Binds {@code listen}:{@code port} (0 = a free port) and starts serving: plain HTTP on loopback only,
+     * HTTPS with {@code tls} anywhere else.
      *
      * @param decisionPublisher receives the bind-ack of an approved or rejected hold, to publish to the terminal
      * @param info static facts shown by /health (instance id, broker, policy)
@@ -144,7 +145,10 @@ public final class HttpApi implements AutoCloseable {
         Logger.info("HTTP API listening on {}", baseUri());
     }
 
-    /** {@code http://127.0.0.1:port} on loopback, {@code https://<address>:port} otherwise. */
+    /**
+     * {@code http://<listen address>:port} on loopback, {@code https://<listen address>:port} otherwise;
+     * {@code 127.0.0.1} for a listener on every address.
+     */
     public URI baseUri() {
         return URI.create((https ? "https://" : "http://") + host + ":" + transport.port());
     }
