@@ -233,20 +233,37 @@ public final class BindingServer implements AutoCloseable {
     /**
      * Creates the first admin token when the database has none, writes it (owner-only) to
      * {@value #ADMIN_TOKEN_FILE} in the data directory and returns that file; with an admin already present it
-     * returns the file (it may not exist: another instance, or an administrator, holds the token).
+     * returns the file (it may not exist: another instance, or an administrator, holds the token). Instances
+     * starting at once on one empty database race for the name: the loser finds the winner's admin and starts
+     * without a token file of its own.
      */
     static Path bootstrapAdminToken(ApiTokens tokens, Path dataDir) throws StoreException, IOException {
         Path file = dataDir.resolve(ADMIN_TOKEN_FILE);
-        if (tokens.hasAdmin()) {
-            return file;
+        ApiTokens.NewToken t = null;
+        for (int attempt = 1; t == null; attempt++) {
+            if (tokens.hasAdmin()) {
+                return file;
+            }
+            java.util.Set<String> taken = new java.util.HashSet<>();
+            tokens.list().forEach(k -> taken.add(k.name()));
+            String name = "admin";
+            for (int i = 2; taken.contains(name); i++) {
+                name = "admin-" + i; // names of revoked tokens stay taken: they are history
+            }
+            try {
+                t = tokens.create(name, Role.ADMIN, "first start");
+            } catch (ApiTokens.NameTakenException e) {
+                if (tokens.hasAdmin()) {
+                    Logger.info("another instance created the first admin token ('{}') at the same time: this one"
+                        + " writes no token file", name);
+                    return file;
+                }
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
         }
-        java.util.Set<String> taken = new java.util.HashSet<>();
-        tokens.list().forEach(t -> taken.add(t.name()));
-        String name = "admin";
-        for (int i = 2; taken.contains(name); i++) {
-            name = "admin-" + i; // names of revoked tokens stay taken: they are history
-        }
-        ApiTokens.NewToken t = tokens.create(name, Role.ADMIN, "first start");
+        String name = t.name();
         Path tmp = Files.createTempFile(dataDir, ".admin-token", ".tmp",
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
