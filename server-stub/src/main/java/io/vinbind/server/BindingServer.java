@@ -47,8 +47,8 @@ import org.tinylog.Logger;
  * <pre>{@code
  * try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dataDir))) {
  *     server.registry().importCsv(reader);          // or register(modem)
- *     URI mqtt = server.mqttUri();                   // tcp://127.0.0.1:port for terminals
- *     URI http = server.httpBaseUri();               // http://127.0.0.1:port for the API
+ *     URI mqtt = server.mqttUri();                   // ssl://127.0.0.1:port for terminals (mutual TLS)
+ *     URI http = server.httpBaseUri();               // http://127.0.0.1:port for the API (https:// off loopback)
  * }
  * // restart on the same data: BindingServer.start(sameConfig.withMqttPort(oldMqttPort))
  * }</pre>
@@ -166,7 +166,8 @@ public final class BindingServer implements AutoCloseable {
                 try {
                     BrokerSecurity security = new BrokerSecurity(
                         config.insecurePlaintext() ? Optional.empty() : Optional.of(pki.brokerTls()),
-                        pki.anchors(), pki::revokedSerials, id -> terminalRevoked(terminals, id), servicePassword);
+                        pki.anchors(), pki::revokedSerials, id -> terminalRevoked(terminals, id), servicePassword,
+                        java.util.Set.of(ServerPki.SERVER_NAME));
                     if (config.insecurePlaintext()) {
                         Logger.warn("the embedded broker listens WITHOUT TLS on {} (identities are MQTT user names):"
                             + " for measurements only", config.mqttListen());
@@ -232,20 +233,37 @@ public final class BindingServer implements AutoCloseable {
     /**
      * Creates the first admin token when the database has none, writes it (owner-only) to
      * {@value #ADMIN_TOKEN_FILE} in the data directory and returns that file; with an admin already present it
-     * returns the file (it may not exist: another instance, or an administrator, holds the token).
+     * returns the file (it may not exist: another instance, or an administrator, holds the token). Instances
+     * starting at once on one empty database race for the name: the loser finds the winner's admin and starts
+     * without a token file of its own.
      */
     static Path bootstrapAdminToken(ApiTokens tokens, Path dataDir) throws StoreException, IOException {
         Path file = dataDir.resolve(ADMIN_TOKEN_FILE);
-        if (tokens.hasAdmin()) {
-            return file;
+        ApiTokens.NewToken t = null;
+        for (int attempt = 1; t == null; attempt++) {
+            if (tokens.hasAdmin()) {
+                return file;
+            }
+            java.util.Set<String> taken = new java.util.HashSet<>();
+            tokens.list().forEach(k -> taken.add(k.name()));
+            String name = "admin";
+            for (int i = 2; taken.contains(name); i++) {
+                name = "admin-" + i; // names of revoked tokens stay taken: they are history
+            }
+            try {
+                t = tokens.create(name, Role.ADMIN, "first start");
+            } catch (ApiTokens.NameTakenException e) {
+                if (tokens.hasAdmin()) {
+                    Logger.info("another instance created the first admin token ('{}') at the same time: this one"
+                        + " writes no token file", name);
+                    return file;
+                }
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
         }
-        java.util.Set<String> taken = new java.util.HashSet<>();
-        tokens.list().forEach(t -> taken.add(t.name()));
-        String name = "admin";
-        for (int i = 2; taken.contains(name); i++) {
-            name = "admin-" + i; // names of revoked tokens stay taken: they are history
-        }
-        ApiTokens.NewToken t = tokens.create(name, Role.ADMIN, "first start");
+        String name = t.name();
         Path tmp = Files.createTempFile(dataDir, ".admin-token", ".tmp",
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
@@ -260,12 +278,19 @@ public final class BindingServer implements AutoCloseable {
     /** Name of the file the first admin token is written to, in the data directory. */
     public static final String ADMIN_TOKEN_FILE = "admin.token";
 
-    /** The broker terminals connect to, e.g. {@code tcp://127.0.0.1:18830}. */
+    /**
+     * The broker terminals connect to: the embedded one's {@code ssl://<listen address>:port} (e.g.
+     * {@code ssl://127.0.0.1:18830}; {@code 127.0.0.1} when it listens on every address; {@code tcp://} only in
+     * the insecure plaintext mode), or the external broker as configured.
+     */
     public URI mqttUri() {
         return mqttUri;
     }
 
-    /** The HTTP API's base, e.g. {@code http://127.0.0.1:18080}. */
+    /**
+     * The HTTP API's base: {@code http://127.0.0.1:18080} on loopback, {@code https://<listen address>:port}
+     * otherwise ({@code 127.0.0.1} when it listens on every address).
+     */
     public URI httpBaseUri() {
         return http.baseUri();
     }

@@ -14,9 +14,10 @@ import java.util.Optional;
  * {@link #ephemeral(Path)} (free ports, for tests and benches) and adjust with the {@code with…} methods.
  *
  * @param dataDir directory for the H2 database, the embedded broker's work files and the instance id
- * @param externalBroker {@code tcp://host:port} of an external MQTT 5 broker; empty = start the embedded one
- * @param embeddedMqttPort port of the embedded broker on 127.0.0.1 (0 = pick a free one)
- * @param httpPort port of the HTTP API on 127.0.0.1 (0 = pick a free one)
+ * @param externalBroker {@code ssl://host:port} of an external MQTT 5 broker (or {@code tcp://} on loopback
+ *     only); empty = start the embedded one
+ * @param embeddedMqttPort port of the embedded broker on {@code mqttListen} (0 = pick a free one)
+ * @param httpPort port of the HTTP API on {@code httpListen} (0 = pick a free one)
  * @param database the database; empty = H2 file {@code vinbind.mv.db} in {@code dataDir}
  * @param rebindPolicy auto, hold or reject
  * @param vinPolicy strict or lenient check digit
@@ -29,7 +30,7 @@ import java.util.Optional;
  * @param pkiDir the PKI directory (CAs, the server's certificate, CRLs); empty = {@code dataDir/pki}, where a
  *     test PKI is created on first start
  * @param insecurePlaintext the embedded broker without TLS, identities by MQTT user name: loopback only, for
- *     measuring what TLS costs
+ *     measuring what TLS costs; refused together with an external broker
  */
 public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embeddedMqttPort, int httpPort,
                            Optional<DbSettings> database, RebindPolicy rebindPolicy, VinPolicy vinPolicy,
@@ -72,6 +73,10 @@ public record ServerConfig(Path dataDir, Optional<URI> externalBroker, int embed
         Objects.requireNonNull(mqttListen, "mqttListen");
         Objects.requireNonNull(httpListen, "httpListen");
         Objects.requireNonNull(pkiDir, "pkiDir");
+        if (insecurePlaintext && externalBroker.isPresent()) {
+            throw new IllegalArgumentException("--insecure-plaintext is for the embedded broker only and cannot be"
+                + " combined with --mqtt " + externalBroker.get() + " (an external broker): drop one of them");
+        }
         if (insecurePlaintext && !loopback(mqttListen)) {
             throw new IllegalArgumentException("the plaintext broker listener is for loopback only, not " + mqttListen);
         }

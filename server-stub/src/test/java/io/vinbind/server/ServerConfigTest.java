@@ -40,6 +40,22 @@ class ServerConfigTest {
         assertEquals(Optional.of("a-1"), c.withInstanceId("a-1").instanceId());
     }
 
+    /** The plaintext mode is the embedded broker's; with an external broker it used to be silently ignored. */
+    @Test
+    void insecure_plaintext_with_an_external_broker_is_refused_whichever_is_set_first() {
+        ServerConfig c = ServerConfig.defaults(dir);
+        URI external = URI.create("ssl://127.0.0.1:8883");
+        for (java.util.function.Supplier<ServerConfig> both : java.util.List.<java.util.function.Supplier<ServerConfig>>of(
+            () -> c.withExternalBroker(external).withInsecurePlaintext(true),
+            () -> c.withInsecurePlaintext(true).withExternalBroker(external))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, both::get);
+            assertTrue(e.getMessage().contains("--insecure-plaintext") && e.getMessage().contains("--mqtt"),
+                e.getMessage());
+        }
+        assertTrue(c.withInsecurePlaintext(true).insecurePlaintext(), "the embedded broker in plaintext is fine");
+        assertEquals(Optional.of(external), c.withExternalBroker(external).withInsecurePlaintext(false).externalBroker());
+    }
+
     @Test
     void rebind_policy_parses_any_case_and_names_the_choices_when_wrong() {
         assertEquals(RebindPolicy.HOLD, RebindPolicy.parse(" Hold "));

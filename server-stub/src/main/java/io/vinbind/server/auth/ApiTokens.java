@@ -35,6 +35,15 @@ public final class ApiTokens {
     public record TokenInfo(String name, Role role, Instant createdAt, String createdBy, Optional<Instant> revokedAt) {
     }
 
+    /** A token of that name exists already (revoked ones too: names are history). */
+    public static final class NameTakenException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NameTakenException(String name) {
+            super("a token named '" + name + "' exists already (names are kept when revoked)");
+        }
+    }
+
     /** A new token: its value, to hand over once. */
     public record NewToken(String name, Role role, String token) {
         @Override
@@ -54,7 +63,8 @@ public final class ApiTokens {
     /**
      * Creates a token.
      *
-     * @throws IllegalArgumentException when a token of that name exists (revoked ones too: names are history)
+     * @throws NameTakenException when a token of that name exists (revoked ones too: names are history)
+     * @throws IllegalArgumentException when the name breaks {@link Principal#NAME}
      */
     public NewToken create(String name, Role role, String createdBy) throws StoreException {
         new Principal(name, role); // checks the name
@@ -82,7 +92,7 @@ public final class ApiTokens {
             return true;
         });
         if (!created) {
-            throw new IllegalArgumentException("a token named '" + name + "' exists already (names are kept when revoked)");
+            throw new NameTakenException(name);
         }
         Logger.info("API token '{}' ({}) created by {}", name, role.label(), createdBy);
         return new NewToken(name, role, token);

@@ -1,5 +1,6 @@
 package io.vinbind.server.auth;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -21,7 +22,11 @@ public enum Role {
         return this == ADMIN || this == required || required == VIEWER;
     }
 
-    /** The name on the command line and in JSON: {@code viewer}, {@code after-sales}, {@code factory}, {@code admin}. */
+    /**
+     * The name on the command line and in JSON: {@code viewer}, {@code after-sales}, {@code factory}, {@code admin}
+     * (Jackson writes a role as this, so every answer of the HTTP API names roles the way requests do).
+     */
+    @JsonValue
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

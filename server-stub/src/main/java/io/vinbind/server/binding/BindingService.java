@@ -222,24 +222,36 @@ public final class BindingService {
      */
     public BindAck approve(long holdId, String operator) throws StoreException, NotFoundException {
         String by = requireOperator(operator);
-        return decideHold(holdId, true, by);
+        return decideHold(holdId, true, by).orElseThrow(
+            () -> new IllegalStateException("hold " + holdId + " approved without an ack to publish"));
     }
 
-    /** Rejects a held rebind; returns the REJECTED / REBIND_DENIED ack to publish. */
-    public BindAck deny(long holdId, String operator) throws StoreException, NotFoundException {
+    /**
+     * Rejects a held rebind; returns the REJECTED / REBIND_DENIED ack to publish, or nothing for a hold made
+     * before protocol v2, which names no terminal to tell (it is rejected all the same, and the terminal's
+     * next upload is decided afresh).
+     *
+     * @throws NotFoundException when there is no such hold
+     * @throws IllegalStateException when it was already decided or superseded
+     */
+    public Optional<BindAck> deny(long holdId, String operator) throws StoreException, NotFoundException {
         String by = requireOperator(operator);
         return decideHold(holdId, false, by);
     }
 
-    private BindAck decideHold(long holdId, boolean approve, String operator)
+    /**
+     * Decides a hold. A hold made before protocol v2 (no terminal) can only be rejected: its upload came on an
+     * IMSI-keyed v1 topic, which anyone knowing the IMSI could publish on, so nothing vouches for who asked.
+     */
+    private Optional<BindAck> decideHold(long holdId, boolean approve, String operator)
         throws StoreException, NotFoundException {
         String source = "http:" + operator;
-        Optional<BindAck> ack = store.inTransaction((approve ? "approve" : "deny") + " hold " + holdId, tx -> {
+        Optional<Optional<BindAck>> ack = store.inTransaction((approve ? "approve" : "deny") + " hold " + holdId, tx -> {
             // lock order as in bind (IMSI's registry row, then the hold), or an approval racing a newer upload
             // of the same terminal, which supersedes the hold, would deadlock until a timeout and a retry
             Optional<PendingRebind> seen = tx.peekPending(holdId);
             if (seen.isEmpty()) {
-                return Optional.<BindAck>empty();
+                return Optional.<Optional<BindAck>>empty();
             }
             if (seen.get().terminalId().isPresent()) {
                 tx.lockTerminal(seen.get().terminalId().get());
@@ -253,9 +265,12 @@ public final class BindingService {
             Instant now = clock.instant();
             BindOutcome outcome;
             ReasonCode reason = ReasonCode.NONE;
-            String terminal = hold.terminalId().orElseThrow(() -> new IllegalStateException("hold " + holdId
-                + " was made before protocol v2 and names no terminal to tell: reject it and let the terminal"
-                + " upload again"));
+            if (approve && hold.terminalId().isEmpty()) {
+                throw new IllegalStateException("hold " + holdId + " was made before protocol v2, when nothing"
+                    + " authenticated the terminal that uploaded: it cannot be approved; reject it and let the"
+                    + " terminal upload again");
+            }
+            String terminal = hold.terminalId().orElse(null);
             if (approve) {
                 tx.appendHistory(HistoryEntry.of(HistoryEvent.REBIND_APPROVED, now, source).terminalId(terminal)
                     .imsi(hold.imsi())
@@ -284,12 +299,13 @@ public final class BindingService {
             }
             tx.decidePending(holdId, approve ? PendingRebind.State.APPROVED : PendingRebind.State.DENIED, now,
                 operator);
-            tx.replaceAnswer(terminal, hold.imsi(), hold.requestId(), BindingStore.RequestKind.BIND,
-                new StoredAnswer(hold.vin(), outcome.name(), reason), now);
-            Logger.info("hold {} {} by {}: {} <-> {} {}", holdId, approve ? "approved" : "denied", operator,
-                hold.imsi(), hold.vin(), outcome);
-            return Optional.of(new BindAck(Protocol.VERSION, hold.requestId(), terminal, hold.imsi(), hold.vin(), outcome,
-                reason));
+            // answers stored before protocol v2 have terminal '' (V3)
+            tx.replaceAnswer(terminal == null ? "" : terminal, hold.imsi(), hold.requestId(),
+                BindingStore.RequestKind.BIND, new StoredAnswer(hold.vin(), outcome.name(), reason), now);
+            Logger.info("hold {} {} by {}: {} <-> {} {}{}", holdId, approve ? "approved" : "denied", operator,
+                hold.imsi(), hold.vin(), outcome, terminal == null ? " (made before protocol v2: no terminal to tell)" : "");
+            return Optional.of(terminal == null ? Optional.<BindAck>empty() : Optional.of(new BindAck(Protocol.VERSION,
+                hold.requestId(), terminal, hold.imsi(), hold.vin(), outcome, reason)));
         });
         return ack.orElseThrow(() -> new NotFoundException("no held rebind with id " + holdId));
     }

@@ -113,14 +113,18 @@ public final class LoginService {
                 .imsi(imsi).requestId(request.requestId()).build());
         }
         ReasonCode refusal = ReasonCode.NONE;
+        List<IdentityConflict> approved = new ArrayList<>();
         for (Contradiction c : contradictions) {
-            ReasonCode r = judge(tx, request, terminal, c, source, now);
+            ReasonCode r = judge(tx, request, terminal, c, source, now, approved);
             if (r != ReasonCode.NONE && refusal != ReasonCode.IDENTITY_CONFLICT) {
                 refusal = r; // a refusal outranks a hold: retrying cannot help while one part is refused
             }
         }
         if (refusal != ReasonCode.NONE) {
-            return refused(request, terminal, refusal);
+            return refused(request, terminal, refusal); // an approval stays APPROVED for the next login
+        }
+        for (IdentityConflict conflict : approved) { // consumed only by the login it let through
+            tx.decideConflict(conflict.id(), IdentityConflict.State.ACCEPTED, now, "login " + request.requestId());
         }
         for (Contradiction c : contradictions) {
             HistoryEvent event = switch (c.kind()) {
@@ -156,16 +160,18 @@ public final class LoginService {
     /**
      * What the policy (or an operator's earlier decision) makes of one contradiction: NONE to let it through,
      * otherwise the refusal. Each distinct contradiction is recorded once; a terminal trying again only counts.
+     * An approved conflict lets it through and is added to {@code approved}: the caller marks it ACCEPTED only
+     * when the whole login is accepted, so a login refused for another reason does not use the approval up.
      */
     private ReasonCode judge(BindingStore.Tx tx, LoginRequest request, String terminal, Contradiction c,
-                             String source, Instant now) throws SQLException {
+                             String source, Instant now, List<IdentityConflict> approved) throws SQLException {
         String imsi = request.imsi();
         Optional<IdentityConflict> earlier = tx.lockConflict(terminal, imsi, c.kind(), c.reported());
         if (earlier.isPresent()) {
             IdentityConflict conflict = earlier.get();
             switch (conflict.state()) {
                 case APPROVED -> {
-                    tx.decideConflict(conflict.id(), IdentityConflict.State.ACCEPTED, now, "login " + request.requestId());
+                    approved.add(conflict);
                     return ReasonCode.NONE;
                 }
                 case HELD -> {

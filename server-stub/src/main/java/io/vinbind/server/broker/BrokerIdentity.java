@@ -42,9 +42,12 @@ import org.tinylog.Logger;
  *       id (so nobody can take over another terminal's session), may publish only its own requests
  *       ({@code vinbind/v2/<id>/login}, {@code …/bind}) and subscribe only its own answers
  *       ({@code vinbind/v2/<id>/login/ack}, {@code …/bind/ack}), never a shared subscription;</li>
- *   <li>a <b>service</b> ({@code CN=svc:<name>} from a service CA, the server) uses client ids
- *       {@code svc:<name>[:<instance>]}, may take requests from every terminal only through the shared
- *       group {@value Topics#SHARE_GROUP}, and may publish answers;</li>
+ *   <li>a <b>service</b> ({@code CN=svc:<name>} from a service CA) uses client ids
+ *       {@code svc:<name>[:<instance>]}; only the binding server's own identity
+ *       ({@link BrokerSecurity#serverServices()}, {@code svc:vinbind-server}) may take requests from every
+ *       terminal, and only through the shared group {@value Topics#SHARE_GROUP}, and publish answers; any other
+ *       service (a factory or after-sales tool's certificate) gets no permission at all (tools use the HTTP
+ *       API), so it can neither read requests nor forge answers;</li>
  *   <li>a revoked certificate (by serial) or a revoked terminal (by id, from the server's database) is
  *       refused, and {@link #disconnect} drops a terminal that is revoked while connected.</li>
  * </ul>
@@ -114,7 +117,13 @@ final class BrokerIdentity implements ExtensionMain {
                     throw new Refusal(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "service " + who.name()
                         + " must use client id " + own + "[:<instance>], not '" + Untrusted.escape(clientId) + "'");
                 }
-                permit(out.getDefaultPermissions(), servicePermissions());
+                if (security.isServer(who.name())) {
+                    permit(out.getDefaultPermissions(), servicePermissions());
+                } else {
+                    permit(out.getDefaultPermissions(), List.of());
+                    Logger.info("service {} connected as '{}' with no MQTT permissions (only {} may take requests"
+                        + " and publish answers)", who.name(), Untrusted.escape(clientId), security.serverServices());
+                }
             }
         } catch (Refusal r) {
             refuse(out, r.code, clientId, r.getMessage());

@@ -1,5 +1,6 @@
 package io.vinbind.server.broker;
 
+import io.vinbind.server.pki.Identity;
 import io.vinbind.server.pki.TrustAnchors;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -19,9 +20,13 @@ import java.util.function.Supplier;
  * @param terminalRevoked whether a terminal id is revoked in the server's database, asked at every connect
  * @param servicePassword what a service must give as password on the plaintext listener (only the server
  *     knows it); unused with TLS
+ * @param serverServices the service names (without {@code svc:}) that are binding servers and get the server's
+ *     MQTT permissions (take requests through the shared group, publish answers), as Mosquitto's
+ *     {@code plugin_opt_service_users}; any other service (a factory or after-sales tool) is let in with no
+ *     permission at all: tools use the HTTP API
  */
 public record BrokerSecurity(Optional<Tls> tls, TrustAnchors anchors, Supplier<Set<BigInteger>> revokedSerials,
-                             Predicate<String> terminalRevoked, char[] servicePassword) {
+                             Predicate<String> terminalRevoked, char[] servicePassword, Set<String> serverServices) {
 
     /**
      * @param certificateChain the broker's certificate (a service certificate with serverAuth) and its chain, PEM
@@ -45,6 +50,18 @@ public record BrokerSecurity(Optional<Tls> tls, TrustAnchors anchors, Supplier<S
         Objects.requireNonNull(revokedSerials, "revokedSerials");
         Objects.requireNonNull(terminalRevoked, "terminalRevoked");
         servicePassword = Objects.requireNonNull(servicePassword, "servicePassword").clone();
+        serverServices = Set.copyOf(serverServices);
+        if (serverServices.isEmpty()) {
+            throw new IllegalArgumentException("no service is named as the binding server");
+        }
+        for (String name : serverServices) {
+            Identity.requireName(Identity.Kind.SERVICE, name);
+        }
+    }
+
+    /** True when the service {@code name} (without {@code svc:}) is a binding server. */
+    public boolean isServer(String name) {
+        return serverServices.contains(name);
     }
 
     public boolean plaintext() {

@@ -23,7 +23,8 @@ import org.tinylog.Logger;
 
 /**
  * The MQTT 5 broker the server starts when no external broker is given: HiveMQ Community Edition,
- * embedded, listening on 127.0.0.1 only, with in-memory persistence and usage statistics off.
+ * embedded, listening on the address it is given (TLS with client certificates; plaintext only on loopback),
+ * with in-memory persistence and usage statistics off.
  *
  * <p>HiveMQ CE is started with {@code withoutLoggingBootstrap()}: its logging bootstrap assumes logback is the
  * SLF4J backend, but vinbind routes SLF4J to tinylog (slf4j-tinylog) so that every module logs the same way.
@@ -152,12 +153,13 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new BrokerStartException("interrupted while starting the embedded broker", e);
         } catch (ExecutionException | TimeoutException e) {
             closeQuietly(hivemq);
-            throw new BrokerStartException("embedded broker did not start on 127.0.0.1:" + port + " within "
+            throw new BrokerStartException("embedded broker did not start on " + bindAddress + ":" + port + " within "
                 + START_TIMEOUT.toSeconds() + " s: " + e, e);
         }
         if (portFree(port)) {
             closeQuietly(hivemq);
-            throw new BrokerStartException("embedded broker reported started but nothing listens on 127.0.0.1:" + port);
+            throw new BrokerStartException("embedded broker reported started but nothing listens on " + bindAddress
+                + ":" + port + " (checked on 127.0.0.1)");
         }
         Logger.info("embedded MQTT 5 broker (HiveMQ CE) listening on {}:{} ({}) after {} ms", bindAddress, port,
             tls.isPresent() ? "TLS, client certificates required" : security.isPresent()
@@ -189,7 +191,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         try {
             hivemq.stop().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             hivemq.close();
-            Logger.info("embedded broker on 127.0.0.1:{} stopped", port);
+            Logger.info("embedded broker on {}:{} stopped", bindAddress, port);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             Logger.warn("interrupted while stopping the embedded broker on port {}", port);
@@ -207,7 +209,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * Loopback listener only; no usage statistics (no traffic leaves the machine); nothing persisted to disk.
+     * No usage statistics (no traffic leaves the machine); nothing persisted to disk.
      * The per-client limits are raised from HiveMQ's defaults because one server instance is ONE subscriber for
      * the whole fleet: a default queue of 1,000 messages discards the rest of a power-up burst (a fleet coming
      * back after a network outage), and a Receive Maximum of 10 throttles the server's acks (MQTT 5 §4.9).

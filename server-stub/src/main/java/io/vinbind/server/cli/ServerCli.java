@@ -53,7 +53,7 @@ import picocli.CommandLine.Parameters;
         "  ./vinbind server",
         "  ./vinbind server --mqtt-port 0 --http-port 0 --data /tmp/vb",
         "  ./vinbind server --mqtt-listen 0.0.0.0 --http-listen 0.0.0.0",
-        "  ./vinbind server mosquitto-config --out /etc/mosquitto/conf.d/vinbind",
+        "  ./vinbind server mosquitto-config --pki data/pki --out /etc/mosquitto/conf.d/vinbind",
         "  ./vinbind server --mqtt ssl://127.0.0.1:8883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
         "  ./vinbind server import-modems modems.csv",
         "  ./vinbind server token create --name workshop-7 --role after-sales",
@@ -188,21 +188,12 @@ public final class ServerCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerConfig config = ServerConfig.defaults(storage.dataDir).withMqttPort(mqttPort).withHttpPort(httpPort)
-            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck).withIdentityPolicy(identityPolicy)
-            .withMqttListen(mqttListen).withHttpListen(httpListen).withInsecurePlaintext(insecurePlaintext);
-        if (pkiDir != null) {
-            config = config.withPkiDir(pkiDir);
-        }
-        if (mqtt != null) {
-            config = config.withExternalBroker(mqtt);
-        }
-        Optional<DbSettings> db = storage.settings();
-        if (db.isPresent()) {
-            config = config.withDatabase(db.get());
-        }
-        if (instanceId != null) {
-            config = config.withInstanceId(instanceId);
+        ServerConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) { // options that do not go together, or a value ServerConfig refuses
+            spec.commandLine().getErr().println("vinbind server: " + e.getMessage());
+            return 2;
         }
         PrintWriter out = spec.commandLine().getOut();
         BindingServer server;
@@ -234,6 +225,28 @@ public final class ServerCli implements Callable<Integer> {
         out.flush();
         stop.await();
         return 0;
+    }
+
+    /** The configuration the options describe; IllegalArgumentException for a bad combination. */
+    private ServerConfig config() {
+        ServerConfig config = ServerConfig.defaults(storage.dataDir).withMqttPort(mqttPort).withHttpPort(httpPort)
+            .withRebindPolicy(rebindPolicy).withVinPolicy(vinCheck).withIdentityPolicy(identityPolicy)
+            .withMqttListen(mqttListen).withHttpListen(httpListen);
+        if (pkiDir != null) {
+            config = config.withPkiDir(pkiDir);
+        }
+        if (mqtt != null) {
+            config = config.withExternalBroker(mqtt);
+        }
+        config = config.withInsecurePlaintext(insecurePlaintext); // after --mqtt: the two are refused together
+        Optional<DbSettings> db = storage.settings();
+        if (db.isPresent()) {
+            config = config.withDatabase(db.get());
+        }
+        if (instanceId != null) {
+            config = config.withInstanceId(instanceId);
+        }
+        return config;
     }
 
     /** {@code ./vinbind server import-modems file.csv} */

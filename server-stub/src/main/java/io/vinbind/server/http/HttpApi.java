@@ -112,7 +112,8 @@ public final class HttpApi implements AutoCloseable {
     private final Map<String, Object> info;
 
     /**
-     * Binds 127.0.0.1:{@code port} (0 = a free port) and starts serving.
+     * Binds {@code listen}:{@code port} (0 = a free port) and starts serving: plain HTTP on loopback only,
+     * HTTPS with {@code tls} anywhere else.
      *
      * @param decisionPublisher receives the bind-ack of an approved or rejected hold, to publish to the terminal
      * @param info static facts shown by /health (instance id, broker, policy)
@@ -144,7 +145,10 @@ public final class HttpApi implements AutoCloseable {
         Logger.info("HTTP API listening on {}", baseUri());
     }
 
-    /** {@code http://127.0.0.1:port} on loopback, {@code https://<address>:port} otherwise. */
+    /**
+     * {@code http://<listen address>:port} on loopback, {@code https://<listen address>:port} otherwise;
+     * {@code 127.0.0.1} for a listener on every address.
+     */
     public URI baseUri() {
         return URI.create((https ? "https://" : "http://") + host + ":" + transport.port());
     }
@@ -305,10 +309,14 @@ public final class HttpApi implements AutoCloseable {
                     long id = longSegment(p.get(1), "hold id");
                     jsonBody(ex, Set.of());
                     try {
-                        BindAck ack = p.get(2).equals("approve") ? bindings.approve(id, operator.name())
-                            : bindings.deny(id, operator.name());
-                        decisionPublisher.accept(ack);
-                        return new Reply(200, Map.of("ack", ack));
+                        Optional<BindAck> ack = p.get(2).equals("approve")
+                            ? Optional.of(bindings.approve(id, operator.name())) : bindings.deny(id, operator.name());
+                        if (ack.isEmpty()) { // a hold made before protocol v2: rejected, nobody to tell
+                            return new Reply(200, Map.of("hold", id, "state", "DENIED", "note",
+                                "made before protocol v2: no terminal to tell; its next upload is decided afresh"));
+                        }
+                        decisionPublisher.accept(ack.get());
+                        return new Reply(200, Map.of("ack", ack.get()));
                     } catch (NotFoundException e) {
                         throw new HttpError(404, e.getMessage());
                     } catch (IllegalStateException e) {
@@ -363,9 +371,9 @@ public final class HttpApi implements AutoCloseable {
                     try {
                         ApiTokens.NewToken t = tokens.create(text(b, "name", true), role, operator.name());
                         return new Reply(201, Map.of("name", t.name(), "role", t.role().label(), "token", t.token()));
-                    } catch (IllegalArgumentException e) {
+                    } catch (ApiTokens.NameTakenException e) {
                         throw new HttpError(409, e.getMessage());
-                    }
+                    } // a name breaking the rule is an IllegalArgumentException: 400 naming the rule
                 }
                 if (n == 1) {
                     expect(method, "GET", true);

@@ -95,7 +95,7 @@ public final class MqttFrontEnd implements AutoCloseable {
     private volatile boolean subscribed;
 
     /**
-     * @param broker {@code tcp://host:port}
+     * @param broker {@code ssl://host:port} (or {@code tcp://host:port} on loopback)
      * @param clientId stable per server instance (its persistent session)
      * @param workerThreads threads deciding requests concurrently
      */

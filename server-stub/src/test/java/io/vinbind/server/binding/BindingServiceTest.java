@@ -325,7 +325,7 @@ class BindingServiceTest {
         bind(s, IMSI_A, VIN_1);
         bind(s, IMSI_B, VIN_1);
         long id = s.pending(10).get(0).id();
-        BindAck denied = s.deny(id, "alice");
+        BindAck denied = s.deny(id, "alice").orElseThrow();
         assertEquals(BindOutcome.REJECTED, denied.outcome());
         assertEquals(ReasonCode.REBIND_DENIED, denied.reason());
         assertEquals(IMSI_B, denied.imsi());
@@ -334,6 +334,51 @@ class BindingServiceTest {
         assertEquals(HistoryEvent.REBIND_DENIED, events().get(2));
         assertThrows(NotFoundException.class, () -> s.deny(id + 100, "alice"));
         assertThrows(IllegalArgumentException.class, () -> s.approve(id, "not an operator!"));
+    }
+
+    /**
+     * A hold left by a server before protocol v2 names no terminal (V3 added the column). It used to be refused
+     * both ways (409 over HTTP) while the refusal said "reject it", so it stayed PENDING for ever; now it can be
+     * rejected (nobody to tell: no ack), and approving it is refused, since nothing authenticated who uploaded.
+     */
+    @Test
+    void a_hold_made_before_protocol_v2_can_be_rejected_but_not_approved() throws Exception {
+        BindingService s = service(RebindPolicy.HOLD);
+        bind(s, IMSI_A, VIN_1);
+        long[] ids = new long[2];
+        for (int i = 0; i < 2; i++) {
+            String requestId = "v1-upload-" + i;
+            ids[i] = db.transaction("a v1 hold", c -> {
+                try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO pending_rebind (imsi, vin,"
+                    + " request_id, upload_reason, requested_at, state) VALUES (?, ?, ?, 'ASSEMBLY', ?, 'PENDING')",
+                    java.sql.Statement.RETURN_GENERATED_KEYS)) {
+                    ps.setString(1, IMSI_A);
+                    ps.setString(2, VIN_2);
+                    ps.setString(3, requestId);
+                    ps.setObject(4, java.time.OffsetDateTime.parse("2026-01-01T00:00:00Z"));
+                    ps.executeUpdate();
+                    try (java.sql.ResultSet keys = ps.getGeneratedKeys()) {
+                        keys.next();
+                        return keys.getLong(1);
+                    }
+                }
+            });
+        }
+        assertEquals(2, s.pending(10).size());
+        assertTrue(s.pending(10).get(0).terminalId().isEmpty(), "a v1 hold names no terminal");
+
+        IllegalStateException approve = assertThrows(IllegalStateException.class, () -> s.approve(ids[0], "alice"));
+        assertTrue(approve.getMessage().contains("reject it"), approve.getMessage());
+        assertEquals(Optional.of(VIN_1), s.bindingOfImsi(IMSI_A).map(Binding::vin), "nothing approved");
+
+        s.deny(ids[0], "alice"); // what the refusal above advises must work
+        assertEquals(List.of(ids[1]), s.pending(10).stream().map(PendingRebind::id).toList(), "the first is decided");
+        assertEquals(Optional.of(VIN_1), s.bindingOfImsi(IMSI_A).map(Binding::vin));
+        HistoryEntry denied = bindingRows().get(bindingRows().size() - 1);
+        assertEquals(HistoryEvent.REBIND_DENIED, denied.event());
+        assertEquals("http:alice", denied.source());
+        assertEquals(Optional.of("v1-upload-0"), denied.requestId());
+        assertThrows(IllegalStateException.class, () -> s.deny(ids[0], "alice"), "decided once");
     }
 
     @Test

@@ -144,6 +144,46 @@ class LoginServiceTest {
         assertTrue(terminals.openConflicts(10).isEmpty());
     }
 
+    /**
+     * An operator approves one of two conflicts of a login; the next login is still held for the other. The
+     * approval must survive that refusal: it used to be marked ACCEPTED by the refused login, and the login
+     * after raised the same conflict again as a new HELD one, so approving both never let the terminal in.
+     */
+    @Test
+    void an_approval_is_used_up_only_by_a_login_that_is_accepted() throws Exception {
+        LoginService s = logins(IdentityPolicy.HOLD);
+        String newSim = "89860000000000000099";
+        s.login(login("l-1", T1, IMSI_A, ICCID_A, IMEI_A), T1, "mqtt:t");
+        assertEquals(ReasonCode.IDENTITY_HELD, s.login(login("l-2", T2, IMSI_A, newSim, IMEI_A), T2, "mqtt:t")
+            .ack().reason());
+        List<IdentityConflict> open = terminals.openConflicts(10);
+        assertEquals(List.of(IdentityConflict.Kind.IMSI_HELD_BY_OTHER_TERMINAL, IdentityConflict.Kind.ICCID_MISMATCH),
+            open.stream().map(IdentityConflict::kind).toList());
+        IdentityConflict imsiHeld = open.get(0);
+        IdentityConflict iccid = open.get(1);
+
+        terminals.approve(imsiHeld.id(), "workshop-7");
+        assertEquals(ReasonCode.IDENTITY_HELD, s.login(login("l-3", T2, IMSI_A, newSim, IMEI_A), T2, "mqtt:t")
+            .ack().reason(), "still held for the ICCID");
+        assertEquals(IdentityConflict.State.APPROVED, conflict(imsiHeld.id()).state(), "the approval is not used up");
+        assertEquals(ReasonCode.IDENTITY_HELD, s.login(login("l-4", T2, IMSI_A, newSim, IMEI_A), T2, "mqtt:t")
+            .ack().reason());
+        assertEquals(List.of(iccid.id()), terminals.openConflicts(10).stream().map(IdentityConflict::id).toList(),
+            "the approved conflict is not raised again");
+
+        terminals.approve(iccid.id(), "workshop-7");
+        LoginResult in = s.login(login("l-5", T2, IMSI_A, newSim, IMEI_A), T2, "mqtt:t");
+        assertEquals(LoginOutcome.ACCEPTED, in.ack().outcome(), in.ack().toString());
+        assertEquals(IdentityConflict.State.ACCEPTED, conflict(imsiHeld.id()).state());
+        assertEquals(IdentityConflict.State.ACCEPTED, conflict(iccid.id()).state());
+        assertEquals(Optional.of(IMSI_A), terminals.terminal(T2).orElseThrow().imsi());
+        assertTrue(terminals.openConflicts(10).isEmpty());
+    }
+
+    private IdentityConflict conflict(long id) throws Exception {
+        return store.read("conflict " + id, tx -> tx.lockConflict(id)).orElseThrow();
+    }
+
     @Test
     void hold_refuses_a_made_up_iccid_or_imei_for_a_registered_imsi() throws Exception {
         LoginService s = logins(IdentityPolicy.HOLD);

@@ -148,6 +148,35 @@ class EmbeddedBrokerSecurityIT {
         }
     }
 
+    /**
+     * A factory tool's service certificate ({@code ./vinbind pki service}) is genuine and chains to the service CA,
+     * but it is not the binding server: it may neither join the servers' share group (and take requests away
+     * from them) nor publish an answer to a terminal.
+     */
+    @Test
+    void a_tool_certificate_gets_no_server_permissions_and_cannot_forge_an_ack() throws Exception {
+        TestPki.Issued tool = pki.issueService("factory-line-3");
+        MqttException takeover = assertThrows(MqttException.class,
+            () -> new TestMqttClient(server.mqttUri(), "svc:vinbind-server:x", credentialsOf(tool)));
+        assertEquals(0x85, takeover.getReasonCode(), "a tool cannot use the server's client id");
+        try (TestTerminal victim = terminal(6);
+             TestMqttClient factory = new TestMqttClient(server.mqttUri(), "svc:factory-line-3", credentialsOf(tool))) {
+            for (String filter : new String[] {Topics.sharedSubscription(io.vinbind.protocol.MessageType.LOGIN),
+                Topics.sharedSubscription(io.vinbind.protocol.MessageType.BIND), "vinbind/v2/+/login",
+                Topics.bindAck(victim.terminalId)}) {
+                assertEquals(0x87, factory.trySubscribe(filter), "SUBACK Not authorized for " + filter);
+            }
+            assertEquals(LoginOutcome.ACCEPTED, victim.login().outcome(), "the server still gets every request");
+            String forged = new String(JsonCodec.encode(new BindAck(2, "r-forged", victim.terminalId, victim.imsi,
+                Fixtures.vin(7), BindOutcome.BOUND, ReasonCode.NONE)), StandardCharsets.UTF_8);
+            assertEquals(0x87, factory.tryPublish(Topics.bindAck(victim.terminalId),
+                forged.getBytes(StandardCharsets.UTF_8)), "PUBACK Not authorized for a forged bind ack");
+            assertNull(victim.mqtt.poll(Topics.bindAck(victim.terminalId), Duration.ofMillis(500)),
+                "the forged BOUND never reached the terminal");
+            assertTrue(factory.arrivals().isEmpty(), "nothing reached the tool: " + factory.arrivals());
+        }
+    }
+
     private static boolean disconnectedWithin(TestMqttClient c, Duration d) throws InterruptedException {
         long deadline = System.nanoTime() + d.toNanos();
         while (c.isConnected() && System.nanoTime() < deadline) {

@@ -45,6 +45,27 @@ class ServerCliTest {
         assertTrue(err.toString().contains("not auto, hold or reject"), err.toString());
     }
 
+    /** Used to start on the external broker as if the option were not there (or fail later, with exit 1). */
+    @Test
+    void insecure_plaintext_with_an_external_broker_is_a_bad_command_line() throws Exception {
+        Path data = dir.resolve("data");
+        assertEquals(2, run("--insecure-plaintext", "--mqtt", "tcp://127.0.0.1:1", "--data", data.toString(),
+            "--http-port", "0"), err.toString());
+        assertTrue(err.toString().contains("--insecure-plaintext") && err.toString().contains("--mqtt"), err.toString());
+        assertTrue(!Files.exists(data.resolve("pki")), "refused before anything was set up");
+    }
+
+    @Test
+    void every_mosquitto_config_example_in_the_help_gives_the_required_pki_directory() {
+        assertEquals(0, run("--help"));
+        java.util.List<String> examples = out.toString().lines().filter(l -> l.contains("mosquitto-config")
+            && l.trim().startsWith("./vinbind")).toList();
+        assertTrue(!examples.isEmpty(), out.toString());
+        for (String example : examples) {
+            assertTrue(example.contains("--pki ") && example.contains("--out "), example);
+        }
+    }
+
     @Test
     void import_modems_reports_every_line_and_exits_3_when_some_were_rejected() throws Exception {
         String imsi = Fixtures.imsi(1);

@@ -339,7 +339,7 @@ class HttpApiIT {
             String w9 = issued.body().get("token").asText();
             assertTrue(w9.startsWith("vbt_"));
             assertEquals(200, call(w9, "GET", "/holds", null).status());
-            assertEquals(409, call("POST", "/tokens", "{\"name\":\"workshop-9\",\"role\":\"viewer\"}").status());
+            assertError(call("POST", "/tokens", "{\"name\":\"workshop-9\",\"role\":\"viewer\"}"), 409, "exists already");
             assertTrue(call("GET", "/tokens", null).body().toString().contains("workshop-9"));
             assertTrue(!call("GET", "/tokens", null).body().toString().contains(w9), "values never listed");
             assertEquals(200, call("DELETE", "/tokens/workshop-9", null).status());
@@ -350,6 +350,46 @@ class HttpApiIT {
             assertEquals("UP", open.body().get("status").asText());
             assertTrue(open.body().get("counters") == null, open.body().toString());
             assertTrue(call(viewer, "GET", "/health", null).body().get("counters") != null);
+        }
+    }
+
+    /** GET /tokens used to name roles by the enum's constants ("AFTER_SALES") where POST /tokens says after-sales. */
+    @Test
+    void tokens_are_listed_with_the_role_names_that_creating_one_takes_and_answers() throws Exception {
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
+            startedWith(server);
+            Response issued = call("POST", "/tokens", "{\"name\":\"workshop-9\",\"role\":\"after-sales\"}");
+            assertEquals(201, issued.status(), issued.body().toString());
+            assertEquals("after-sales", issued.body().get("role").asText());
+            Fixtures.token(server, Role.FACTORY);
+            Fixtures.token(server, Role.VIEWER);
+            JsonNode listed = null;
+            List<String> roles = new ArrayList<>();
+            for (JsonNode t : call("GET", "/tokens", null).body()) {
+                roles.add(t.get("role").asText());
+                if (t.get("name").asText().equals("workshop-9")) {
+                    listed = t;
+                }
+            }
+            assertTrue(listed != null, roles.toString());
+            assertEquals("after-sales", listed.get("role").asText(), listed.toString());
+            assertTrue(List.of("viewer", "after-sales", "factory", "admin").containsAll(roles), roles.toString());
+            assertTrue(roles.containsAll(List.of("admin", "factory", "viewer")), roles.toString());
+        }
+    }
+
+    /** A name breaking the rule used to be answered 409, as if it were taken. */
+    @Test
+    void a_token_name_that_breaks_the_rule_is_a_bad_request_naming_the_rule() throws Exception {
+        try (BindingServer server = BindingServer.start(ServerConfig.ephemeral(dir))) {
+            startedWith(server);
+            assertError(call("POST", "/tokens", "{\"name\":\"work shop/9\",\"role\":\"viewer\"}"), 400,
+                "must be 1-64 characters A-Z a-z 0-9 . _ @ + -");
+            assertError(call("POST", "/tokens", "{\"name\":\"" + "w".repeat(65) + "\",\"role\":\"viewer\"}"), 400,
+                "must be 1-64 characters");
+            assertError(call("POST", "/tokens", "{\"name\":\"\",\"role\":\"viewer\"}"), 400, "must be 1-64 characters");
+            assertEquals(201, call("POST", "/tokens", "{\"name\":\"w-9\",\"role\":\"viewer\"}").status());
+            assertError(call("POST", "/tokens", "{\"name\":\"w-9\",\"role\":\"admin\"}"), 409, "exists already");
         }
     }
 
