@@ -31,9 +31,9 @@ final class Refusals {
             case IDENTITY_HELD -> "held for an operator: this modem's identities (IMSI, ICCID or IMEI) differ from "
                     + "the server's records for terminal " + terminalId + " (a replaced modem or SIM?); the "
                     + "terminal retries until an operator approves";
-            case TERMINAL_REVOKED -> "refused: the server has revoked the credential of terminal " + terminalId
-                    + " (its certificate); it needs a new certificate from the terminal factory or after-sales, "
-                    + "retrying cannot help";
+            case TERMINAL_REVOKED -> "refused: the server has revoked terminal " + terminalId + " (revocation is by"
+                    + " terminal id, so a new certificate for the same id is refused too); the head unit needs a new"
+                    + " terminal id and certificate from the terminal factory or after-sales, retrying cannot help";
             case UNKNOWN_IMSI -> "the SIM's IMSI is not in the server's factory registry";
             case NOT_LOGGED_IN -> "the server has no accepted login for this IMSI; the next attempt logs in again";
             case INVALID_VIN -> "the server judged the VIN read from the vehicle invalid";

@@ -640,8 +640,9 @@ class BindingMachineTest {
         server.listener.loginAck(LoginAck.rejected("req-1", TID, ID.imsi(), ReasonCode.TERMINAL_REVOKED));
         clock.runDue();
         assertEquals(SUSPENDED, machine.state());
-        assertTrue(last().cause().contains("TERMINAL_REVOKED (refused: the server has revoked the credential of "
-                + "terminal TBOX-0001 (its certificate); it needs a new certificate"), last().cause());
+        assertTrue(last().cause().contains("TERMINAL_REVOKED (refused: the server has revoked terminal TBOX-0001 "
+                + "(revocation is by terminal id"), last().cause());
+        assertTrue(last().cause().contains("needs a new terminal id and certificate"), last().cause());
         assertTrue(server.binds.isEmpty());
         assertTrue(flagSet());
     }
