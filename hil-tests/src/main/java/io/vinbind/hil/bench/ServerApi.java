@@ -110,24 +110,21 @@ public final class ServerApi {
 
     /** Any GET, for display. */
     public Reply get(String path) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
-                .header("Authorization", "Bearer " + token).GET().build();
-        try {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new BenchException("HTTP GET " + base.resolve(path) + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted during HTTP GET " + base.resolve(path), e);
-        }
+        return send(path, true);
     }
 
     /** Any GET without credentials (what a stranger on the network gets). */
     public Reply getAnonymous(String path) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+        return send(path, false);
+    }
+
+    private Reply send(String path, boolean authorized) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET();
+        if (authorized) {
+            b.header("Authorization", "Bearer " + token);
+        }
         try {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new BenchException("HTTP GET " + base.resolve(path) + " failed: " + e.getMessage(), e);
