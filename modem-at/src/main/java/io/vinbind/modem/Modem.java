@@ -481,16 +481,25 @@ public final class Modem implements AutoCloseable {
         Optional<SimState> last = Optional.empty();
         AtException lastFailure = null;
         while (true) {
+            SimState state = null;
             try {
-                SimState s = simState();
-                last = Optional.of(s);
-                if (s == SimState.READY) {
-                    SimIdentity id = new SimIdentity(imsi(), iccid());
-                    Logger.info("{}: after the SIM refresh: IMSI {} ICCID {}", engine.linkName(), id.imsi().value(), id.iccid().value());
-                    return id;
-                }
+                state = simState();
+                last = Optional.of(state);
             } catch (AtErrorException | AtResetException | io.vinbind.modem.at.AtTimeoutException e) {
-                lastFailure = e; // the card (or modem) still booting: ask again until the bound
+                lastFailure = e; // the card (or the modem) still booting: ask again until the bound
+            }
+            if (state == SimState.READY) {
+                try {
+                    SimIdentity id = new SimIdentity(imsi(), iccid());
+                    Logger.info("{}: after the SIM refresh: IMSI {} ICCID {}", engine.linkName(), id.imsi().value(),
+                            id.iccid().value());
+                    return id;
+                } catch (AtErrorException e) {
+                    if (!e.isCme(CmeErrorCode.SIM_BUSY)) {
+                        throw e; // e.g. +CME ERROR: 10 from an eUICC with no profile enabled: that is the answer
+                    }
+                    lastFailure = e;
+                }
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new SimRefreshException(what, "SIM not ready after " + what, last, bound, lastFailure);

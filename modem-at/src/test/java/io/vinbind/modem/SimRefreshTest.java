@@ -109,4 +109,14 @@ class SimRefreshTest {
         assertEquals(SimState.FAILURE, e.lastState().orElseThrow());
         assertTrue(sim.receivedCommands().contains("AT+CFUN=0"));
     }
+
+    @Test
+    void a_card_without_a_subscription_is_answered_at_once_not_waited_for() throws Exception {
+        start(SimulatorConfig.DEFAULT.withCard(new ScriptedCard(ScriptedCard.ISD_R, null, null)));
+        long t0 = System.nanoTime();
+        io.vinbind.modem.at.AtErrorException e = assertThrows(io.vinbind.modem.at.AtErrorException.class,
+                () -> modem.refreshSim(SimRefresh.cfunCycle(), Duration.ofSeconds(20)));
+        assertTrue(e.getMessage().startsWith("AT+CIMI: modem answered +CME ERROR: 10"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(), "not waited to the bound");
+    }
 }
