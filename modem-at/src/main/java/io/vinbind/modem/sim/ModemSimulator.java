@@ -689,7 +689,7 @@ public final class ModemSimulator implements AutoCloseable {
         }, SIM_BOOT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** AT+CCHO / AT+CGLA / AT+CCHC / AT+CSIM and their test commands (27.007 §8.17, §8.43-§8.45). */
+    /** AT+CCHO / AT+CGLA / AT+CCHC / AT+CSIM and their test commands (27.007 §8.17, §8.43, §8.45, §8.46). */
     private Answer uiccCommand(String line, String upper) {
         UiccFaults uf = faults.uicc();
         if (uf.noLogicalChannels() && !upper.startsWith("AT+CSIM")) {

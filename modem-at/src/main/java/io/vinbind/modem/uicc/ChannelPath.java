@@ -8,7 +8,7 @@ public enum ChannelPath {
      * relies on {@code =?} test commands, which some modems do not answer at all.
      */
     AUTO,
-    /** {@code AT+CCHO="<AID>"}, {@code AT+CGLA=<session>,<length>,"<APDU>"}, {@code AT+CCHC=<session>} (27.007 §8.43-§8.45). */
+    /** {@code AT+CCHO="<AID>"}, {@code AT+CGLA=<session>,<length>,"<APDU>"}, {@code AT+CCHC=<session>} (27.007 §8.43, §8.45, §8.46). */
     LOGICAL_CHANNEL,
     /**
      * {@code AT+CSIM=<length>,"<APDU>"} (27.007 §8.17) carrying MANAGE CHANNEL {@code 00 70 00 00 01}, a SELECT

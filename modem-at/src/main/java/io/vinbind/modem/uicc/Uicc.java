@@ -20,7 +20,7 @@ import org.tinylog.Logger;
 /**
  * The card behind the modem, reached through logical channels: {@link #open} a channel to an application by
  * AID, {@link UiccChannel#transmit} APDUs on it, {@link UiccChannel#close} it. Over {@code AT+CCHO} /
- * {@code AT+CGLA} / {@code AT+CCHC} (3GPP TS 27.007 §8.43-§8.45) or, for modems without them, {@code AT+CSIM}
+ * {@code AT+CGLA} / {@code AT+CCHC} (3GPP TS 27.007 §8.43, §8.45, §8.46) or, for modems without them, {@code AT+CSIM}
  * (§8.17) carrying MANAGE CHANNEL and SELECT; {@link ChannelPath#AUTO} finds out which by trying — it never sends
  * {@code =?} test commands, which some modems leave unanswered.
  *

@@ -1,5 +1,5 @@
 /**
- * UICC logical channels through the modem (3GPP TS 27.007 §8.17, §8.43-§8.45): open a channel to an
+ * UICC logical channels through the modem (3GPP TS 27.007 §8.17, §8.43, §8.45, §8.46): open a channel to an
  * application by AID, transmit APDUs on it, close it; over {@code AT+CCHO}/{@code AT+CGLA}/{@code AT+CCHC} or,
  * for modems without them, over {@code AT+CSIM} with MANAGE CHANNEL and SELECT (ETSI TS 102 221 §11.1.17,
  * §11.1.1). APDUs are carried, not understood: only the channel bits of CLA, MANAGE CHANNEL, SELECT and GET

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The simulator's card commands on the wire, byte for byte: AT+CCHO/CGLA/CCHC/CSIM in the formats of real modems
- * (3GPP TS 27.007 §8.17, §8.43-§8.45), the plain USIM by default and a card from outside, each UICC fault, and
+ * (3GPP TS 27.007 §8.17, §8.43, §8.45, §8.46), the plain USIM by default and a card from outside, each UICC fault, and
  * AT+CFUN powering the card down and up.
  */
 class UiccSimulatorTest {
