@@ -19,6 +19,7 @@ import io.vinbind.modem.at.Urc;
 import io.vinbind.modem.at.UrcKind;
 import io.vinbind.modem.link.JSerialCommLink;
 import io.vinbind.modem.link.SerialConfig;
+import io.vinbind.modem.uicc.Uicc;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.tinylog.Logger;
@@ -53,6 +56,7 @@ public final class Modem implements AutoCloseable {
     /** URCs arrive at the modem's pace; one that keeps repeating unparseable gives a few lines, then a count. */
     private final RateLimitedWarnings urcWarnings = RateLimitedWarnings.standard();
     private long registrationUrcs; // guarded by registrationSignal
+    private volatile Uicc uicc;
 
     private Modem(AtEngine engine, ModemConfig config, Dialect dialect) {
         this.engine = engine;
@@ -421,6 +425,136 @@ public final class Modem implements AutoCloseable {
             engine.execute(AtCommand.action("AT+QIDEACT=" + cid).withTimeout(QIDEACT_TIMEOUT));
         } else {
             engine.execute(AtCommand.action("AT+CGACT=0," + cid).withTimeout(config.dataTimeout()));
+        }
+    }
+
+    /**
+     * The card's logical channels ({@code AT+CCHO}/{@code AT+CGLA}/{@code AT+CCHC}, or {@code AT+CSIM}) with
+     * {@link ModemConfig#uicc()}; one instance per modem, so the path found once is kept.
+     */
+    public Uicc uicc() {
+        Uicc u = uicc;
+        if (u == null) {
+            synchronized (this) {
+                u = uicc;
+                if (u == null) {
+                    u = Uicc.on(engine, config.uicc());
+                    uicc = u;
+                }
+            }
+        }
+        return u;
+    }
+
+    /** Pause between SIM state polls while waiting for the card after a refresh. */
+    private static final Duration REFRESH_POLL = Duration.ofMillis(200);
+
+    /**
+     * Makes the modem read its card again and returns the IMSI and ICCID it sees then: the step after an eUICC
+     * switched its enabled profile (SGP.22 EnableProfile), since many eUICCs only switch after a REFRESH or a modem
+     * restart, and a terminal must not keep the old IMSI. Runs {@code how} ({@link SimRefresh.CfunCycle},
+     * {@link SimRefresh.Restart} — then it waits for the modem's reset and {@link #initialise()}s it again — or a
+     * vendor command), waits for {@code +CPIN: READY} (polling {@code AT+CPIN?}; the card answers busy or failed
+     * while it boots), then reads {@link #imsi()} and {@link #iccid()}. Logical channels do not survive it.
+     *
+     * @param bound the whole refresh, at most
+     * @throws SimRefreshException the modem did not reset, or the SIM not become ready, within {@code bound}
+     */
+    public SimIdentity refreshSim(SimRefresh how, Duration bound) throws AtException {
+        Objects.requireNonNull(how, "how");
+        Objects.requireNonNull(bound, "bound");
+        long deadline = System.nanoTime() + bound.toNanos();
+        String what;
+        if (how instanceof SimRefresh.CfunCycle) {
+            what = "AT+CFUN=0/1";
+            engine.execute(AtCommand.action("AT+CFUN=0").withTimeout(SimRefresh.CFUN_TIMEOUT));
+            engine.execute(AtCommand.action("AT+CFUN=1").withTimeout(SimRefresh.CFUN_TIMEOUT));
+        } else if (how instanceof SimRefresh.Restart) {
+            what = "AT+CFUN=1,1";
+            restartAndWait(deadline, bound);
+        } else {
+            AtCommand c = ((SimRefresh.Vendor) how).command();
+            what = c.text();
+            engine.execute(c);
+        }
+        Logger.info("{}: SIM refresh by {}; waiting for the card", engine.linkName(), what);
+        Optional<SimState> last = Optional.empty();
+        AtException lastFailure = null;
+        while (true) {
+            SimState state = null;
+            try {
+                state = simState();
+                last = Optional.of(state);
+            } catch (AtErrorException | AtResetException | io.vinbind.modem.at.AtTimeoutException e) {
+                lastFailure = e; // the card (or the modem) still booting: ask again until the bound
+            }
+            if (state == SimState.READY) {
+                try {
+                    SimIdentity id = new SimIdentity(imsi(), iccid());
+                    Logger.info("{}: after the SIM refresh: IMSI {} ICCID {}", engine.linkName(), id.imsi().value(),
+                            id.iccid().value());
+                    return id;
+                } catch (AtErrorException e) {
+                    if (!e.isCme(CmeErrorCode.SIM_BUSY)) {
+                        throw e; // e.g. +CME ERROR: 10 from an eUICC with no profile enabled: that is the answer
+                    }
+                    lastFailure = e;
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new SimRefreshException(what, "SIM not ready after " + what, last, bound, lastFailure);
+            }
+            sleep(REFRESH_POLL, what);
+        }
+    }
+
+    private void restartAndWait(long deadline, Duration bound) throws AtException {
+        CountDownLatch reset = new CountDownLatch(1);
+        Subscription s = engine.onEvent(e -> {
+            if (e instanceof AtEvent.ModemReset) {
+                reset.countDown();
+            }
+        });
+        try {
+            try {
+                engine.execute(AtCommand.action("AT+CFUN=1,1").withTimeout(SimRefresh.CFUN_TIMEOUT));
+            } catch (AtResetException e) {
+                reset.countDown(); // RDY came before the OK
+            }
+            long left = deadline - System.nanoTime();
+            boolean came;
+            try {
+                came = left > 0 && reset.await(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AtLinkException("AT+CFUN=1,1", List.of(), "interrupted while waiting for the restart", e);
+            }
+            if (!came) {
+                throw new SimRefreshException("AT+CFUN=1,1", "no reset (RDY or the port returning) after AT+CFUN=1,1",
+                        Optional.empty(), bound, null);
+            }
+        } finally {
+            s.close();
+        }
+        AtException last = null;
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                initialise();
+                return;
+            } catch (AtException e) {
+                last = e; // still booting
+                sleep(REFRESH_POLL, "AT+CFUN=1,1");
+            }
+        }
+        throw new SimRefreshException("AT+CFUN=1,1", "modem not answering after AT+CFUN=1,1", Optional.empty(), bound, last);
+    }
+
+    private static void sleep(Duration d, String what) throws AtLinkException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AtLinkException(what, List.of(), "interrupted during the SIM refresh", e);
         }
     }
 

@@ -16,9 +16,11 @@ public enum CmeErrorCode {
     SIM_WRONG(15, "SIM wrong"),
     INCORRECT_PASSWORD(16, "incorrect password"),
     MEMORY_FULL(20, "memory full"),
+    INVALID_INDEX(21, "invalid index"),
     NOT_FOUND(22, "not found"),
     NO_NETWORK_SERVICE(30, "no network service"),
     NETWORK_TIMEOUT(31, "network timeout"),
+    INCORRECT_PARAMETERS(50, "incorrect parameters"),
     UNKNOWN(100, "unknown");
 
     private final int number;

@@ -26,8 +26,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./vinbind modem …}: modem tools. */
-@Command(name = "modem", mixinStandardHelpOptions = true, subcommands = {ModemCli.ProbeCommand.class},
-        description = "Tools for the cellular modem's AT port (3GPP TS 27.007 with Quectel/SIMCom dialects).")
+@Command(name = "modem", mixinStandardHelpOptions = true, subcommands = {ModemCli.ProbeCommand.class, ApduCommand.class},
+        description = {"Tools for the cellular modem's AT port (3GPP TS 27.007 with Quectel/SIMCom dialects).",
+            "'modem euicc info|profiles' (the eUICC behind the modem) is dispatched by ./vinbind to hil-tests."})
 public final class ModemCli implements Runnable {
 
     @CommandLine.Spec
@@ -35,7 +36,7 @@ public final class ModemCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed, e.g. probe");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: probe or apdu");
     }
 
     public static void main(String[] args) {

@@ -11,6 +11,8 @@ import io.vinbind.modem.sim.Persona;
 import io.vinbind.modem.sim.SimCard;
 import io.vinbind.modem.sim.SimulatorConfig;
 import io.vinbind.modem.sim.SimulatorControl;
+import io.vinbind.modem.sim.UiccCard;
+import io.vinbind.modem.sim.UiccFaults;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,8 +21,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +49,9 @@ import picocli.CommandLine.Option;
             "  sim ready|pin|absent              network home|roaming|denied|none [search-ms]",
             "  reset   drop-data   mute on|off   echo on|off",
             "  urc-rate <0..1>   garbage-rate <0..1>   delay <ms>   status",
+            "",
+            "The card behind AT+CCHO/CGLA/CCHC/CSIM is a plain USIM with --imsi/--iccid;",
+            "./vinbind sim modem --euicc DIR puts an eUICC simulator in instead (hil-tests).",
             ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "2:bad command line", "3:the serial device could not be opened"})
@@ -117,15 +125,53 @@ public final class ModemSimCli implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed for the faults")
     long seed;
 
+    @Option(names = "--no-logical-channels",
+            description = "fault: AT+CCHO/CGLA/CCHC answer ERROR (a modem with AT+CSIM only)")
+    boolean noLogicalChannels;
+
+    @Option(names = "--silent-test-commands", description = "fault: no answer at all to =? test commands")
+    boolean silentTestCommands;
+
+    @Option(names = "--bare-ccho", description = "quirk: AT+CCHO answers the bare session id, without +CCHO:")
+    boolean bareCcho;
+
+    @Option(names = "--refuse-aid", paramLabel = "<AID hex>",
+            description = "fault: the card has no such application (AT+CCHO: +CME ERROR: 13, SELECT: 6A82); repeatable")
+    List<String> refusedAids = new java.util.ArrayList<>();
+
+    @Option(names = "--apdu-error-at", defaultValue = "0", paramLabel = "<n>",
+            description = "fault: the n-th APDU (AT+CGLA/AT+CSIM) reaches the card but is answered ERROR; 0 never")
+    int apduErrorAt;
+
+    @Option(names = "--apdu-delay", defaultValue = "0ms", paramLabel = "<duration>",
+            description = "fault: delay before every AT+CGLA/AT+CSIM answer")
+    Duration apduDelay;
+
+    private final Optional<UiccCard> card;
+
+    /** With the simulator's plain USIM. */
+    public ModemSimCli() {
+        this(Optional.empty());
+    }
+
+    /** With a card from outside (the eUICC wiring in hil-tests uses this). */
+    public ModemSimCli(Optional<UiccCard> card) {
+        this.card = card;
+    }
+
+    /** The command line with this module's converters, for running an instance. */
+    public static CommandLine commandLine(ModemSimCli cli) {
+        return new CommandLine(cli)
+                .registerConverter(Duration.class, new DurationConverter())
+                .setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         NonBlockingStderr.install(); // a stderr nobody reads must not stall the tool
-        System.exit(new CommandLine(new ModemSimCli())
-                .registerConverter(Duration.class, new DurationConverter())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args));
+        System.exit(commandLine(new ModemSimCli()).execute(args));
     }
 
     @Override
@@ -136,9 +182,11 @@ public final class ModemSimCli implements Callable<Integer> {
         try {
             Map<String, Integer> cmeUpper = new LinkedHashMap<>();
             cme.forEach((k, v) -> cmeUpper.put(k.toUpperCase(Locale.ROOT), v));
-            Faults faults = new Faults(echo, urcRate, delay, mute, garbageRate, cmeUpper, resetAfter, seed);
+            UiccFaults uicc = new UiccFaults(noLogicalChannels, silentTestCommands, bareCcho,
+                    new LinkedHashSet<>(refusedAids), apduErrorAt, apduDelay);
+            Faults faults = new Faults(echo, urcRate, delay, mute, garbageRate, cmeUpper, resetAfter, seed, uicc);
             config = new SimulatorConfig(persona, Identity.of(imsi, iccid, imei), simCard(sim), pin, searchTime,
-                    SimulatorControl.networkOutcome(network), operator, rssi, faults);
+                    SimulatorControl.networkOutcome(network), operator, rssi, faults, card);
         } catch (IllegalArgumentException e) {
             err.println("sim modem: " + e.getMessage());
             return 2;

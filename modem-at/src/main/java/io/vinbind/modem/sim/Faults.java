@@ -16,12 +16,14 @@ import java.util.Objects;
  *                            {@code +CME ERROR} number instead of their normal answer
  * @param resetAfterCommands  reset ({@code RDY}) in the middle of the n-th command's answer; 0 never
  * @param seed                random seed, so a failing run can be repeated
+ * @param uicc                the card-access pitfalls ({@code AT+CCHO}/{@code AT+CGLA}/{@code AT+CSIM})
  */
 public record Faults(boolean echo, double urcProbability, Duration responseDelay, boolean mute,
-                     double garbageProbability, Map<String, Integer> cmeErrors, int resetAfterCommands, long seed) {
+                     double garbageProbability, Map<String, Integer> cmeErrors, int resetAfterCommands, long seed,
+                     UiccFaults uicc) {
 
     /** A well-behaved modem. */
-    public static final Faults NONE = new Faults(false, 0, Duration.ZERO, false, 0, Map.of(), 0, 1);
+    public static final Faults NONE = new Faults(false, 0, Duration.ZERO, false, 0, Map.of(), 0, 1, UiccFaults.NONE);
 
     public Faults {
         Objects.requireNonNull(responseDelay, "responseDelay");
@@ -36,37 +38,48 @@ public record Faults(boolean echo, double urcProbability, Duration responseDelay
             throw new IllegalArgumentException("resetAfterCommands must be >= 0: " + resetAfterCommands);
         }
         cmeErrors = Map.copyOf(cmeErrors);
+        Objects.requireNonNull(uicc, "uicc");
+    }
+
+    /** Without card-access faults. */
+    public Faults(boolean echo, double urcProbability, Duration responseDelay, boolean mute, double garbageProbability,
+                  Map<String, Integer> cmeErrors, int resetAfterCommands, long seed) {
+        this(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed, UiccFaults.NONE);
     }
 
     public Faults withEcho(boolean on) {
-        return new Faults(on, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed);
+        return new Faults(on, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withUrcProbability(double p) {
-        return new Faults(echo, p, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed);
+        return new Faults(echo, p, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withResponseDelay(Duration d) {
-        return new Faults(echo, urcProbability, d, mute, garbageProbability, cmeErrors, resetAfterCommands, seed);
+        return new Faults(echo, urcProbability, d, mute, garbageProbability, cmeErrors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withMute(boolean on) {
-        return new Faults(echo, urcProbability, responseDelay, on, garbageProbability, cmeErrors, resetAfterCommands, seed);
+        return new Faults(echo, urcProbability, responseDelay, on, garbageProbability, cmeErrors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withGarbageProbability(double p) {
-        return new Faults(echo, urcProbability, responseDelay, mute, p, cmeErrors, resetAfterCommands, seed);
+        return new Faults(echo, urcProbability, responseDelay, mute, p, cmeErrors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withCmeErrors(Map<String, Integer> errors) {
-        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, errors, resetAfterCommands, seed);
+        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, errors, resetAfterCommands, seed, uicc);
     }
 
     public Faults withResetAfterCommands(int n) {
-        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, n, seed);
+        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, n, seed, uicc);
     }
 
     public Faults withSeed(long s) {
-        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, s);
+        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, s, uicc);
+    }
+
+    public Faults withUicc(UiccFaults u) {
+        return new Faults(echo, urcProbability, responseDelay, mute, garbageProbability, cmeErrors, resetAfterCommands, seed, u);
     }
 }

@@ -1,9 +1,11 @@
 package io.vinbind.modem.sim;
 
+import io.vinbind.modem.Iccid;
 import io.vinbind.modem.RegistrationDomain;
 import io.vinbind.modem.RegistrationState;
 import io.vinbind.modem.link.LinkPump;
 import io.vinbind.modem.link.SerialLink;
+import io.vinbind.modem.uicc.Cla;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +13,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -40,6 +46,12 @@ import org.tinylog.Logger;
  * while it runs ({@link #setIdentity}, {@link #setSimCard}, {@link #setNetwork}, {@link #reset},
  * {@link #dropDataContext}, {@link #setFaults}) and it injects the {@link Faults} configured.
  *
+ * <p>The card behind {@code AT+CCHO}/{@code AT+CGLA}/{@code AT+CCHC}/{@code AT+CSIM} and the identity commands is
+ * a {@link UiccCard}: the simulator's plain USIM unless {@link SimulatorConfig#card()} supplies another (an eUICC),
+ * answered in the formats real modems use ({@code +CCHO: <n>} or bare, {@code +CGLA: <len>,"<hex>"},
+ * {@code +CSIM: <len>,"<hex>"}, {@code +CME ERROR}s) with the {@link UiccFaults} configured.
+ * {@code AT+CFUN=0}/{@code 1} powers the card down and up again (as does a reset), which is an eUICC's REFRESH.
+ *
  * <p>All state lives on one scheduler thread; the public methods hand work to it and wait (bounded) for it.
  */
 public final class ModemSimulator implements AutoCloseable {
@@ -55,6 +67,14 @@ public final class ModemSimulator implements AutoCloseable {
     private static final Pattern QICSGP = Pattern.compile("AT\\+QICSGP=([0-9]+),([123]),\"([^\"]*)\".*", Pattern.CASE_INSENSITIVE);
     private static final Pattern CGACT = Pattern.compile("AT\\+CGACT=([01]),([0-9]+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern QIACT = Pattern.compile("AT\\+QI(DE)?ACT=([0-9]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CFUN_SET = Pattern.compile("AT\\+CFUN=([014])(,0)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CCHO = Pattern.compile("AT\\+CCHO=\"?([0-9A-F]*)\"?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CGLA = Pattern.compile("AT\\+CGLA=([0-9]{1,9}),([0-9]{1,6}),\"?([0-9A-F]*)\"?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CCHC = Pattern.compile("AT\\+CCHC=([0-9]{1,9})", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CSIM = Pattern.compile("AT\\+CSIM=([0-9]{1,6}),\"?([0-9A-F]*)\"?", Pattern.CASE_INSENSITIVE);
+    /** How long the card takes to come up after {@code AT+CFUN=1} (answers {@code +CME ERROR: 14} meanwhile). */
+    private static final Duration SIM_BOOT = Duration.ofMillis(300);
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     private final SerialLink link;
     private final ScheduledExecutorService exec;
@@ -78,6 +98,15 @@ public final class ModemSimulator implements AutoCloseable {
     private String apn = "";
     private boolean dataActive;
     private int commandCount;
+    private final UiccCard card;
+    /** 27.007 §8.2 functionality: 1 full, 4 radio off, 0 minimum (SIM powered down). */
+    private int cfun = 1;
+    /** The card is powering up after AT+CFUN=1 and not ready yet. */
+    private boolean simBooting;
+    /** Sessions (= logical channels) opened by AT+CCHO and not closed. */
+    private final Set<Integer> sessions = new TreeSet<>();
+    /** APDUs carried (AT+CGLA, AT+CSIM) since the faults were set. */
+    private int apduCount;
     private volatile boolean closed;
 
     private ModemSimulator(SerialLink link, SimulatorConfig config) {
@@ -87,6 +116,7 @@ public final class ModemSimulator implements AutoCloseable {
         this.random = new Random(faults.seed());
         this.identity = config.identity();
         this.simCard = config.simCard();
+        this.card = config.card().orElseGet(() -> new PlainUsim(() -> identity));
         this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "modem-sim-" + link.name());
             t.setDaemon(true);
@@ -115,8 +145,9 @@ public final class ModemSimulator implements AutoCloseable {
             sim.powerOnState();
             return null;
         });
-        Logger.info("modem simulator on {}: {} IMSI {} ICCID {} IMEI {}, SIM {}, network {} after {} ms",
-                link.name(), config.persona(), config.identity().imsi(), config.identity().iccid(),
+        Logger.info("modem simulator on {}: {} with {}, IMEI {}, SIM {}, network {} after {} ms",
+                link.name(), config.persona(), config.card().map(UiccCard::description)
+                        .orElse("plain USIM (IMSI " + config.identity().imsi() + " ICCID " + config.identity().iccid() + ")"),
                 config.identity().imei(), config.simCard(), config.network(), config.searchTime().toMillis());
         return sim;
     }
@@ -176,6 +207,7 @@ public final class ModemSimulator implements AutoCloseable {
         onSim(() -> {
             faults = f;
             random = new Random(f.seed());
+            apduCount = 0;
             return null;
         });
     }
@@ -201,12 +233,23 @@ public final class ModemSimulator implements AutoCloseable {
 
     /** A snapshot of the simulated state, for tests and the bench's {@code status} command. */
     public Status status() {
-        return onSim(() -> new Status(config.persona(), identity, simCard, registration, dataActive, apn, echo, faults));
+        return onSim(() -> new Status(config.persona(), identity, simCard, registration, dataActive, apn, echo, faults,
+                card.description(), card.imsi(), card.iccid(), cfun, List.copyOf(sessions)));
     }
 
-    /** What {@link #status()} returns. */
+    /**
+     * What {@link #status()} returns.
+     *
+     * @param identity the configured identity (with a card from outside only its IMEI is reported)
+     * @param card     the card's description
+     * @param imsi     what {@code AT+CIMI} reports now (the card's)
+     * @param iccid    what the ICCID commands report now (the card's)
+     * @param cfun     the {@code AT+CFUN} level
+     * @param sessions logical channels open through {@code AT+CCHO}
+     */
     public record Status(Persona persona, Identity identity, SimCard simCard, RegistrationState registration,
-                         boolean dataActive, String apn, boolean echo, Faults faults) {
+                         boolean dataActive, String apn, boolean echo, Faults faults, String card,
+                         Optional<String> imsi, Optional<String> iccid, int cfun, List<Integer> sessions) {
     }
 
     /** The command lines received so far (last {@value #MAX_LOG}), oldest first. */
@@ -302,6 +345,10 @@ public final class ModemSimulator implements AutoCloseable {
         }
         dataActive = false;
         writeRaw("\r\nRDY\r\n");
+        cfun = 1;
+        simBooting = false;
+        sessions.clear();
+        card.powerUp();
         powerOnState();
         exec.schedule(() -> {
             urc("+CFUN: 1");
@@ -320,7 +367,7 @@ public final class ModemSimulator implements AutoCloseable {
         if (search != null) {
             search.cancel(false);
         }
-        if (simCard != SimCard.READY) {
+        if (simCard != SimCard.READY || cfun != 1 || simBooting) {
             setRegistration(RegistrationState.NOT_SEARCHING);
             return;
         }
@@ -386,10 +433,14 @@ public final class ModemSimulator implements AutoCloseable {
         }
         commandCount++;
         String upper = line.toUpperCase(Locale.ROOT);
+        if (faults.uicc().silentTestCommands() && upper.endsWith("=?")) {
+            Logger.debug("modem simulator (fault): no answer to the test command {}", line);
+            return;
+        }
         for (Map.Entry<String, Integer> e : faults.cmeErrors().entrySet()) {
             if (upper.startsWith(e.getKey().toUpperCase(Locale.ROOT))) {
                 // a fault: the CME error comes even if AT+CMEE=0 would have hidden it
-                respond(List.of(), cmee == 2 ? cme(e.getValue()).result() : "+CME ERROR: " + e.getValue());
+                respond(List.of(), cmee == 2 ? cme(e.getValue()).result() : "+CME ERROR: " + e.getValue(), Duration.ZERO);
                 return;
             }
         }
@@ -408,10 +459,14 @@ public final class ModemSimulator implements AutoCloseable {
             doReset("fault: reset during " + line);
             return;
         }
-        respond(a.lines(), a.result());
+        respond(a.lines(), a.result(), a.extraDelay());
     }
 
-    private record Answer(List<String> lines, String result) {
+    private record Answer(List<String> lines, String result, Duration extraDelay) {
+        Answer(List<String> lines, String result) {
+            this(lines, result, Duration.ZERO);
+        }
+
         static Answer ok(String... lines) {
             return new Answer(List.of(lines), "OK");
         }
@@ -439,26 +494,32 @@ public final class ModemSimulator implements AutoCloseable {
             case "AT+CGSN", "AT+GSN":
                 return Answer.ok(identity.imei().value());
             case "AT+CIMI":
-                return simReady() ? Answer.ok(identity.imsi().value()) : simError();
+                if (!simReady()) {
+                    return simError();
+                }
+                return card.imsi().map(Answer::ok).orElseGet(() -> cme(10));
             case "AT+CPIN?":
-                return simCard == SimCard.ABSENT ? cme(10) : Answer.ok("+CPIN: " + cpinCode());
+                if (simCard == SimCard.ABSENT || cfun == 0 || simBooting) {
+                    return simError();
+                }
+                return Answer.ok("+CPIN: " + cpinCode());
             case "AT+QCCID":
                 if (config.persona() != Persona.QUECTEL) {
                     return new Answer(List.of(), "ERROR");
                 }
-                return simReady() ? Answer.ok("+QCCID: " + paddedIccid()) : simError();
+                return iccidAnswer(i -> "+QCCID: " + padded(i));
             case "AT+CICCID":
                 if (config.persona() != Persona.SIMCOM) {
                     return new Answer(List.of(), "ERROR");
                 }
-                return simReady() ? Answer.ok("+ICCID: " + identity.iccid().value()) : simError();
+                return iccidAnswer(i -> "+ICCID: " + i.value());
             case "AT+CCID":
                 if (config.persona() != Persona.SIMCOM) {
                     return new Answer(List.of(), "ERROR");
                 }
-                return simReady() ? Answer.ok(paddedIccid()) : simError();
+                return iccidAnswer(ModemSimulator::padded);
             case "AT+CRSM=176,12258,0,0,10":
-                return simReady() ? Answer.ok("+CRSM: 144,0,\"" + efIccid() + "\"") : simError();
+                return iccidAnswer(i -> "+CRSM: 144,0,\"" + efIccid(i) + "\"");
             case "AT+CMEE?":
                 return Answer.ok("+CMEE: " + cmee);
             case "AT+COPS?":
@@ -475,12 +536,19 @@ public final class ModemSimulator implements AutoCloseable {
                 }
                 return dataActive ? Answer.ok("+QIACT: " + contextId + ",1,1,\"10.64.12.7\"") : Answer.ok();
             case "AT+CFUN?":
-                return Answer.ok("+CFUN: 1");
+                return Answer.ok("+CFUN: " + cfun);
             case "AT+CFUN=1,1":
                 exec.schedule(() -> doReset("AT+CFUN=1,1"), 100, TimeUnit.MILLISECONDS);
                 return Answer.ok();
             default:
                 break;
+        }
+        if ((m = CFUN_SET.matcher(line)).matches()) {
+            return functionality(Integer.parseInt(m.group(1)));
+        }
+        if (upper.startsWith("AT+CCHO") || upper.startsWith("AT+CCHC") || upper.startsWith("AT+CGLA")
+                || upper.startsWith("AT+CSIM")) {
+            return uiccCommand(line, upper);
         }
         if (upper.startsWith("AT+CMEE=")) {
             String v = upper.substring(8);
@@ -568,11 +636,189 @@ public final class ModemSimulator implements AutoCloseable {
     }
 
     private boolean simReady() {
-        return simCard == SimCard.READY;
+        return simCard == SimCard.READY && cfun != 0 && !simBooting;
     }
 
+    /** The error for an identity read while the SIM is not ready: absent 10, powered down 13, booting 14, locked 11. */
     private Answer simError() {
-        return cme(simCard == SimCard.ABSENT ? 10 : 11);
+        if (simCard == SimCard.ABSENT) {
+            return cme(10);
+        }
+        if (cfun == 0) {
+            return cme(13);
+        }
+        return cme(simBooting ? 14 : 11);
+    }
+
+    private Answer iccidAnswer(java.util.function.Function<Iccid, String> format) {
+        if (!simReady()) {
+            return simError();
+        }
+        return card.iccid().map(i -> Answer.ok(format.apply(Iccid.parse(i)))).orElseGet(() -> cme(10));
+    }
+
+    // ------------------------------------------------------------------ functionality and the card
+
+    /** {@code AT+CFUN=<n>}: 0 powers the SIM down (and the radio off), 4 the radio off, 1 everything up again. */
+    private Answer functionality(int n) {
+        int before = cfun;
+        cfun = n;
+        if (n == 0) {
+            sessions.clear();
+            simBooting = false;
+            Logger.info("modem simulator: AT+CFUN=0, SIM powered down");
+        } else if (n == 1 && before == 0) {
+            powerUpCard();
+        }
+        restartSearch();
+        return Answer.ok();
+    }
+
+    /** The card powers up (its REFRESH for an eUICC): channels gone, busy for {@link #SIM_BOOT}, then {@code +CPIN:}. */
+    private void powerUpCard() {
+        sessions.clear();
+        card.powerUp();
+        simBooting = true;
+        Logger.info("modem simulator: SIM powered up ({}); IMSI now {}", card.description(), card.imsi().orElse("none"));
+        exec.schedule(() -> {
+            simBooting = false;
+            if (simCard != SimCard.ABSENT && cfun != 0) {
+                urc("+CPIN: " + cpinCode());
+            }
+            restartSearch();
+        }, SIM_BOOT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** AT+CCHO / AT+CGLA / AT+CCHC / AT+CSIM and their test commands (27.007 §8.17, §8.43, §8.45, §8.46). */
+    private Answer uiccCommand(String line, String upper) {
+        UiccFaults uf = faults.uicc();
+        if (uf.noLogicalChannels() && !upper.startsWith("AT+CSIM")) {
+            return new Answer(List.of(), "ERROR");
+        }
+        if (upper.endsWith("=?")) {
+            return Answer.ok();
+        }
+        if (simCard == SimCard.ABSENT || cfun == 0 || simBooting) {
+            return simError();
+        }
+        Matcher m;
+        if ((m = CCHO.matcher(line)).matches()) {
+            return openChannel(m.group(1).toUpperCase(Locale.ROOT));
+        }
+        if ((m = CGLA.matcher(line)).matches()) {
+            long session = Long.parseLong(m.group(1));
+            if (!sessions.contains((int) Math.min(session, Integer.MAX_VALUE))) {
+                return cme(21); // invalid index: no such session
+            }
+            byte[] apdu = apdu(Integer.parseInt(m.group(2)), m.group(3));
+            if (apdu == null) {
+                return cme(50);
+            }
+            if (Cla.carriesChannel(apdu[0])) {
+                apdu[0] = (byte) Cla.withChannel(apdu[0], (int) session); // the modem sends on the session's channel
+            }
+            return carry("+CGLA: ", apdu);
+        }
+        if ((m = CCHC.matcher(line)).matches()) {
+            long session = Long.parseLong(m.group(1));
+            if (!sessions.remove((int) Math.min(session, Integer.MAX_VALUE))) {
+                return cme(21);
+            }
+            byte[] r = card.transmit(new byte[] {0x00, 0x70, (byte) 0x80, (byte) session, 0x00});
+            Logger.debug("modem simulator: session {} closed ({})", session, HEX.formatHex(r));
+            return Answer.ok();
+        }
+        if ((m = CSIM.matcher(line)).matches()) {
+            byte[] apdu = apdu(Integer.parseInt(m.group(1)), m.group(2));
+            return apdu == null ? cme(50) : carry("+CSIM: ", apdu);
+        }
+        return cme(50);
+    }
+
+    /** The APDU in {@code <length>,"<hex>"}, or null if the length does not count its hex or it is no APDU. */
+    private static byte[] apdu(int length, String hex) {
+        if (length != hex.length() || hex.length() % 2 != 0 || hex.length() < 8 || hex.length() > 2 * 261) {
+            return null;
+        }
+        return HEX.parseHex(hex);
+    }
+
+    /** AT+CCHO: MANAGE CHANNEL and SELECT by AID on the card, as a modem does. */
+    private Answer openChannel(String aid) {
+        if (aid.length() < 10 || aid.length() > 32 || aid.length() % 2 != 0) {
+            return cme(50);
+        }
+        if (faults.uicc().refusedAids().contains(aid)) {
+            Logger.info("modem simulator (fault): the card has no application {}", aid);
+            return cme(13);
+        }
+        byte[] r = transmitToCard(new byte[] {0x00, 0x70, 0x00, 0x00, 0x01});
+        if (sw(r) != 0x9000 || r.length != 3) {
+            Logger.info("modem simulator: MANAGE CHANNEL for AT+CCHO answered {}", HEX.formatHex(r));
+            return cme(100);
+        }
+        int ch = r[0] & 0xFF;
+        byte[] id = HEX.parseHex(aid);
+        byte[] select = new byte[5 + id.length];
+        select[0] = (byte) Cla.withChannel(0x00, ch);
+        select[1] = (byte) 0xA4;
+        select[2] = 0x04;
+        select[4] = (byte) id.length;
+        System.arraycopy(id, 0, select, 5, id.length);
+        byte[] s = transmitToCard(select);
+        for (int round = 0; (sw(s) >> 8) == 0x61 && round < 64; round++) {
+            s = transmitToCard(new byte[] {select[0], (byte) 0xC0, 0x00, 0x00, s[s.length - 1]});
+        }
+        int sw = sw(s);
+        if (sw == 0x9000 || (sw >> 8) == 0x62 || (sw >> 8) == 0x63) {
+            sessions.add(ch);
+            return Answer.ok(faults.uicc().bareChannelNumber() ? String.valueOf(ch) : "+CCHO: " + ch);
+        }
+        transmitToCard(new byte[] {0x00, 0x70, (byte) 0x80, (byte) ch, 0x00});
+        Logger.info("modem simulator: SELECT {} answered {}", aid, String.format("%04X", sw));
+        return cme(sw == 0x6A82 ? 13 : 100);
+    }
+
+    /** One APDU of AT+CGLA / AT+CSIM to the card and its answer line, with the APDU faults. */
+    private Answer carry(String prefix, byte[] apdu) {
+        apduCount++;
+        UiccFaults uf = faults.uicc();
+        byte[] r;
+        if (prefix.startsWith("+CSIM") && isRefusedSelect(apdu, uf)) {
+            r = new byte[] {0x6A, (byte) 0x82};
+        } else {
+            r = transmitToCard(apdu);
+        }
+        if (uf.apduErrorAt() > 0 && apduCount == uf.apduErrorAt()) {
+            Logger.info("modem simulator (fault): APDU {} answered ERROR after the card took it", apduCount);
+            return new Answer(List.of(), "ERROR", uf.apduDelay());
+        }
+        return new Answer(List.of(prefix + r.length * 2 + ",\"" + HEX.formatHex(r) + "\""), "OK", uf.apduDelay());
+    }
+
+    private static boolean isRefusedSelect(byte[] apdu, UiccFaults uf) {
+        if (uf.refusedAids().isEmpty() || apdu.length < 10 || (apdu[1] & 0xFF) != 0xA4 || apdu[2] != 0x04) {
+            return false;
+        }
+        int lc = apdu[4] & 0xFF;
+        if (apdu.length < 5 + lc) {
+            return false;
+        }
+        return uf.refusedAids().contains(HEX.formatHex(apdu, 5, 5 + lc));
+    }
+
+    private byte[] transmitToCard(byte[] apdu) {
+        byte[] r = card.transmit(apdu.clone());
+        if (r == null || r.length < 2) {
+            Logger.warn("modem simulator: {} answered {} to {}; passing on 6F00", card.description(),
+                    r == null ? "null" : r.length + " bytes", HEX.formatHex(apdu));
+            return new byte[] {0x6F, 0x00};
+        }
+        return r;
+    }
+
+    private static int sw(byte[] r) {
+        return ((r[r.length - 2] & 0xFF) << 8) | (r[r.length - 1] & 0xFF);
     }
 
     /** {@code +CME ERROR} in the format {@code AT+CMEE} selected (0: plain ERROR, 1: number, 2: text). */
@@ -585,14 +831,14 @@ public final class ModemSimulator implements AutoCloseable {
         });
     }
 
-    private String paddedIccid() {
-        String v = identity.iccid().value();
+    private static String padded(Iccid iccid) {
+        String v = iccid.value();
         return v.length() % 2 == 0 ? v : v + "F";
     }
 
     /** EF_ICCID as stored on the card: BCD with nibbles swapped, padded with F to 10 bytes. */
-    private String efIccid() {
-        StringBuilder v = new StringBuilder(identity.iccid().value());
+    private static String efIccid(Iccid iccid) {
+        StringBuilder v = new StringBuilder(iccid.value());
         while (v.length() < 20) {
             v.append('F');
         }
@@ -605,8 +851,8 @@ public final class ModemSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ writing (scheduler thread)
 
-    private void respond(List<String> lines, String result) {
-        long delay = faults.responseDelay().toMillis();
+    private void respond(List<String> lines, String result, Duration extraDelay) {
+        long delay = faults.responseDelay().toMillis() + extraDelay.toMillis();
         if (delay > 0) {
             exec.schedule(() -> write(lines, result), delay, TimeUnit.MILLISECONDS);
         } else {

@@ -128,9 +128,11 @@ public final class SimulatorControl {
     public static String statusJson(ModemSimulator.Status s) {
         ObjectNode o = JSON.createObjectNode();
         o.put("persona", s.persona().name());
-        o.put("imsi", s.identity().imsi().value());
-        o.put("iccid", s.identity().iccid().value());
+        o.put("imsi", s.imsi().orElse(null));
+        o.put("iccid", s.iccid().orElse(null));
         o.put("imei", s.identity().imei().value());
+        o.put("card", s.card());
+        o.put("cfun", s.cfun());
         o.put("sim", s.simCard().name());
         o.put("registration", s.registration().name());
         o.put("dataActive", s.dataActive());

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * of chunks, each written separately, so the engine sees exactly those reads (split lines, several lines
  * per read). Unexpected commands are recorded and fail the test through {@link #unexpected()}.
  */
-final class ScriptedModem implements AutoCloseable {
+public final class ScriptedModem implements AutoCloseable {
 
     private record Step(String command, List<String> chunks) {
     }
@@ -30,43 +30,43 @@ final class ScriptedModem implements AutoCloseable {
     private volatile boolean stop;
     private volatile Exception ended;
 
-    ScriptedModem() {
+    public ScriptedModem() {
         thread = new Thread(this::run, "scripted-modem");
         thread.setDaemon(true);
         thread.start();
     }
 
     /** The terminal's end, for the engine. */
-    SerialLink link() {
+    public SerialLink link() {
         return pair.a();
     }
 
     /** Answer {@code command} with these chunks, written one by one. Empty chunks list: no answer at all. */
-    ScriptedModem on(String command, String... chunks) {
+    public ScriptedModem on(String command, String... chunks) {
         steps.add(new Step(command, List.of(chunks)));
         return this;
     }
 
     /** Writes bytes unprompted (a URC while idle). */
-    void push(String chunk) throws IOException {
+    public void push(String chunk) throws IOException {
         pair.b().write(chunk.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** Makes the device vanish. */
-    void vanish() {
+    public void vanish() {
         pair.close();
     }
 
     /** Why the far end stopped answering, if it did (for assertion messages). */
-    Exception ended() {
+    public Exception ended() {
         return ended;
     }
 
-    List<String> unexpected() {
+    public List<String> unexpected() {
         return unexpected;
     }
 
-    List<String> received() {
+    public List<String> received() {
         return received;
     }
 
@@ -113,7 +113,7 @@ final class ScriptedModem implements AutoCloseable {
     }
 
     /** Splits {@code text} into pieces of the given sizes (last piece takes the rest). */
-    static String[] split(String text, int... sizes) {
+    public static String[] split(String text, int... sizes) {
         List<String> out = new ArrayList<>();
         int pos = 0;
         for (int s : sizes) {

@@ -70,4 +70,37 @@ class ModemCliTest {
         assertTrue(j.get("rssiDbm").isNull());
         assertEquals("EG25", j.get("model").asText());
     }
+
+    private static int apdu(StringWriter err, String... args) {
+        CommandLine cl = ModemCli.commandLine();
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void apdu_that_is_not_hex_is_a_usage_error_naming_it() {
+        StringWriter err = new StringWriter();
+        int exit = apdu(err, "apdu", "--port", "/dev/vinbind-no-such-tty", "--aid", "A0000005591010FFFFFFFF8900000100",
+                "80E2910003BF2D00", "80E29100ZZ");
+        assertEquals(2, exit);
+        assertTrue(err.toString().startsWith("modem apdu: APDU 2 is not hex: 'Z' at offset 8"), err.toString());
+    }
+
+    @Test
+    void apdu_with_a_short_aid_or_apdu_is_a_usage_error() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, apdu(err, "apdu", "--port", "/dev/x", "--aid", "A000", "80E29100"));
+        assertTrue(err.toString().contains("an AID has 5-16"), err.toString());
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, apdu(err2, "apdu", "--port", "/dev/x", "--aid", "A0000005591010FFFFFFFF8900000100", "80E2"));
+        assertTrue(err2.toString().contains("a short APDU has 4-261"), err2.toString());
+    }
+
+    @Test
+    void apdu_on_a_missing_device_exits_3() {
+        StringWriter err = new StringWriter();
+        assertEquals(Probe.EXIT_PORT, apdu(err, "apdu", "--port", "/dev/vinbind-no-such-tty", "--aid",
+                "A0000005591010FFFFFFFF8900000100", "80E2910003BF2D00"));
+        assertTrue(err.toString().startsWith("modem apdu: cannot open /dev/vinbind-no-such-tty"), err.toString());
+    }
 }

@@ -22,6 +22,8 @@ import io.vinbind.modem.sim.Identity;
 import io.vinbind.modem.sim.ModemSimulator;
 import io.vinbind.modem.sim.NetworkOutcome;
 import io.vinbind.modem.sim.Persona;
+import io.vinbind.modem.sim.ScriptedCard;
+import io.vinbind.modem.sim.UiccFaults;
 import io.vinbind.modem.sim.SimCard;
 import io.vinbind.modem.sim.SimulatorConfig;
 import java.io.BufferedReader;
@@ -44,8 +46,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code modem probe} against the simulator through a real pty pair made by socat, so the kernel tty
- * layer and jSerialComm are on the path exactly as with a USB modem.
+ * {@code modem probe} and {@code modem apdu} against the simulator through a real pty pair made by socat, so the
+ * kernel tty layer and jSerialComm are on the path exactly as with a USB modem.
  */
 class ModemProbeIT {
 
@@ -191,6 +193,47 @@ class ModemProbeIT {
             ProbeResult again = Probe.run(modem, Duration.ofSeconds(10));
             assertEquals("460019876543210", again.imsi().value());
         }
+    }
+
+    @Test
+    void real_apdu_process_prints_each_response_with_its_status_word() throws Exception {
+        ScriptedCard card = ScriptedCard.euiccLike();
+        simOnPty(SimulatorConfig.DEFAULT.withCard(card));
+
+        Result r = run(List.of(ModemCli.class.getName(), "apdu", "--port", terminalEnd.toString(), "--aid", ScriptedCard.ISD_R,
+                "80E2910003BF2D00", "80CA00FE00", "80A4040000"), null);
+
+        assertEquals(0, r.exit, r.stderr);
+        // STORE DATA: 6103 followed by GET RESPONSE; CA: 6C04 sent again with Le 04; an unknown SELECT: 6A82 is data too
+        assertEquals(List.of("BF2D00 9000", "CAFE1234 9000", "6A82"), List.of(r.stdout.strip().split("\n")));
+        assertTrue(card.received().contains("81E2910003BF2D00"), "channel 1 in CLA: " + card.received());
+    }
+
+    @Test
+    void real_apdu_process_over_csim_in_json_and_without_get_response() throws Exception {
+        simOnPty(SimulatorConfig.DEFAULT.withCard(ScriptedCard.euiccLike())
+                .withFaults(Faults.NONE.withUicc(UiccFaults.NONE.withNoLogicalChannels(true))));
+
+        Result r = run(List.of(ModemCli.class.getName(), "apdu", "--port", terminalEnd.toString(), "--aid", ScriptedCard.ISD_R,
+                "--json", "--no-get-response", "80E2910003BF2D00"), null);
+
+        assertEquals(0, r.exit, r.stderr);
+        JsonNode j = JSON.readTree(r.stdout.strip());
+        assertEquals("80E2910003BF2D00", j.get("command").asText(), "as given; it went out as 81E2... on channel 1");
+        assertEquals("6103", j.get("sw").asText());
+        assertEquals("", j.get("data").asText());
+    }
+
+    @Test
+    void real_apdu_process_on_a_sim_that_is_not_an_euicc_exits_6() throws Exception {
+        simOnPty(SimulatorConfig.DEFAULT); // the plain USIM
+
+        Result r = run(List.of(ModemCli.class.getName(), "apdu", "--port", terminalEnd.toString(), "--aid", ScriptedCard.ISD_R,
+                "80E2910003BF2D00"), null);
+
+        assertEquals(6, r.exit, r.stderr);
+        assertTrue(lastLine(r.stderr).startsWith("modem apdu: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\": modem answered +CME ERROR: 13"),
+                r.stderr);
     }
 
     @Test
