@@ -220,7 +220,8 @@ public final class EmbeddedBroker implements AutoCloseable {
      * Largest MQTT packet the broker accepts (MQTT 5 §3.1.2.11, Maximum Packet Size); HiveMQ's default is
      * 256 MiB, so every client could make the broker buffer that much. The largest vinbind payload is far
      * below this (docs/protocol.md); a bigger packet gets the client disconnected (reason 0x95, Packet too
-     * large) before its payload is buffered.
+     * large, or the connection closed) from its fixed header's length, before its payload is buffered (HiveMQ
+     * CE 2025.5; 2025.1 still read a whole oversized packet into direct memory first).
      */
     static final int MAX_PACKET_BYTES = 256 * 1024;
 

@@ -58,9 +58,9 @@ class EmbeddedBrokerIT {
     /**
      * A client sending a 10 MB PUBLISH is disconnected with reason 0x95 (MQTT 5 §3.1.2.11) and the broker
      * goes on serving; the CONNACK announces the limit. Raw bytes, since Paho itself would refuse to send it.
-     * HiveMQ CE (MQTTMessageDecoder) compares a packet with the limit only once all of it has arrived, so
-     * it does buffer the packet first: the memory that costs is bounded by the JVM's direct-memory limit
-     * (docs/server.md, "Memory"), not by this setting.
+     * HiveMQ CE 2025.5 does not buffer the packet: it refuses it from its fixed header's length and closes the
+     * connection, so this client's write of the rest fails (broken pipe or reset, after ~2 MB here: what the
+     * socket buffers took before the close) or it reads the DISCONNECT; both count as disconnected.
      */
     @Test
     void a_packet_over_the_maximum_size_disconnects_its_client_and_the_broker_goes_on() throws Exception {
@@ -98,17 +98,25 @@ class EmbeddedBrokerIT {
             out.write(topic.length);
             out.write(topic);
             out.write(0);
-            for (int i = 0; i < 10 * 1024; i++) {
-                out.write(new byte[1024]);
+            long written = 0;
+            boolean writeFailed = false;
+            try {
+                for (int i = 0; i < 10 * 1024; i++) {
+                    out.write(new byte[1024]);
+                    written += 1024;
+                }
+                out.flush();
+            } catch (java.net.SocketException closedByBroker) {
+                writeFailed = true;
             }
-            out.flush();
             int first;
             try {
                 first = in.read();
             } catch (java.net.SocketException reset) {
                 first = -1;
             }
-            assertTrue(first == -1 || first == 0xE0, "disconnected (DISCONNECT or close), got " + first);
+            assertTrue(first == -1 || first == 0xE0, "disconnected (DISCONNECT or close), got " + first
+                + " after writing " + written + " bytes (write failed: " + writeFailed + ")");
             if (first == 0xE0) {
                 in.read();
                 assertEquals(0x95, in.read(), "reason: packet too large");
