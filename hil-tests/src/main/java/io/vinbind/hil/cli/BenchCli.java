@@ -6,6 +6,7 @@ import io.vinbind.hil.crash.CrashRun;
 import io.vinbind.hil.crash.ServerCrashRun;
 import io.vinbind.hil.fuzz.FuzzRun;
 import io.vinbind.hil.fuzz.FuzzTarget;
+import io.vinbind.hil.perf.MemoryRun;
 import io.vinbind.hil.perf.ServerBench;
 import io.vinbind.hil.perf.TerminalBench;
 import io.vinbind.modem.link.SocatPtyPair;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
         subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.ServerCrash.class,
-            BenchCli.Fuzz.class, BenchCli.All.class, CommandLine.HelpCommand.class})
+            BenchCli.Fuzz.class, BenchCli.ServerMemory.class, BenchCli.All.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     static final int EXIT_INCOMPLETE = 1;
@@ -541,6 +542,80 @@ public final class BenchCli implements Callable<Integer> {
         }
     }
 
+
+    @Command(name = "server-memory", mixinStandardHelpOptions = true,
+            description = {"The server's resident memory under sustained malformed input: the binding server as a "
+                    + "separate process started like ./vinbind server (the launcher's memory options and malloc "
+                    + "settings), its embedded broker behind TLS, sent a seeded storm of malformed payloads (broken "
+                    + "JSON, invalid UTF-8, wrong types, unknown IMSIs, foreign identities and topics, over the "
+                    + "protocol's 1 KiB and the broker's 256 KiB limits, 10 MiB packets) by terminals with their own "
+                    + "certificates, while VmRSS/VmHWM and the heap are sampled. A valid login and bind before and "
+                    + "after. Prints a summary; the samples go to LOG-DIR/server-memory-SEED.csv.",
+                "Exit status 1 when the server died, did not answer the login and bind afterwards, did not get every "
+                        + "payload within the time bound, or its peak resident memory (VmHWM) exceeded the bound its "
+                        + "options state (docs/server.md, \"Memory\")."})
+    static final class ServerMemory implements Callable<Integer> {
+        @Option(names = "--payloads", paramLabel = "N", defaultValue = "20000",
+                description = "malformed payloads in all, the 10 MiB ones included (default ${DEFAULT-VALUE}, at most 1000000)")
+        int payloads;
+
+        @Option(names = "--big", paramLabel = "N", defaultValue = "5",
+                description = "of those, 10 MiB packets, each on a connection of its own (default ${DEFAULT-VALUE})")
+        int big;
+
+        @Option(names = "--connections", paramLabel = "N", defaultValue = "8",
+                description = "storm terminals, each with its own certificate (default ${DEFAULT-VALUE}, at most 64)")
+        int connections;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+                description = "runs, each with a fresh server; seeds SEED, SEED+1, ... (default ${DEFAULT-VALUE}, at most 20)")
+        int runs;
+
+        @Option(names = "--seed", paramLabel = "SEED", description = "seed of every choice (default: random, printed)")
+        Long seed;
+
+        @Option(names = "--time-bound", paramLabel = "DURATION", defaultValue = "30m", converter = ShortDuration.class,
+                description = "the storm stops (and the run fails) after this long (default ${DEFAULT-VALUE})")
+        Duration timeBound;
+
+        @Option(names = "--server-jvm", paramLabel = "OPTION", split = " ",
+                description = "JVM options for the server after the launcher's, which they override as JAVA_OPTS "
+                        + "does, e.g. --server-jvm=-Xmx256m")
+        List<String> serverJvm = new ArrayList<>();
+
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "target",
+                description = "where the server's output (server-memory.log) and the samples go (default ${DEFAULT-VALUE})")
+        Path logDir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                if (runs < 1 || runs > 20) {
+                    err.println("bench server-memory: --runs must be 1..20, not " + runs);
+                    return EXIT_CANNOT_RUN;
+                }
+                long s = seed != null ? seed : System.nanoTime();
+                boolean passed = true;
+                for (int r = 0; r < runs; r++) {
+                    MemoryRun.Settings settings = new MemoryRun.Settings(payloads, big, connections, s + r,
+                            logDir.toAbsolutePath(), serverJvm, timeBound);
+                    MemoryRun.Result result = MemoryRun.run(settings, line -> {
+                        err.println(line);
+                        err.flush();
+                    });
+                    out.println(result.summary());
+                    out.flush();
+                    passed &= result.passed();
+                }
+                return passed ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+    }
 
     @Command(name = "all", mixinStandardHelpOptions = true, description = "server, then terminal, with their defaults")
     static final class All implements Callable<Integer> {

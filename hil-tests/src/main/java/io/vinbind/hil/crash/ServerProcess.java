@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -23,7 +24,10 @@ import org.tinylog.Logger;
 /**
  * The binding server as a separate JVM, started the way the launcher starts {@code ./vinbind server}
  * ({@code java -cp … io.vinbind.server.cli.ServerCli --data DIR …}), so that it can be killed with SIGKILL like a
- * machine losing power: no shutdown hook, no clean MQTT disconnect, no database close.
+ * machine losing power: no shutdown hook, no clean MQTT disconnect, no database close. Like the launcher it gives
+ * the JVM the server's memory options ({@link #LAUNCHER_JVM_OPTIONS}, then the launch's own, which win as
+ * {@code JAVA_OPTS} does) and glibc's malloc settings ({@link #LAUNCHER_ENVIRONMENT}), so that what a bench
+ * measures of a server process is what a deployment runs.
  *
  * <p>Its output (stdout, where the CLI prints where it listens, and stderr, where tinylog writes at info without a
  * writing thread, so a line is out before the next statement runs) is read line by line as it arrives, kept with
@@ -43,6 +47,21 @@ public final class ServerProcess implements AutoCloseable {
     private static final Pattern MQTT = Pattern.compile("^\\s+mqtt\\s+((?:tcp|ssl)://\\S+)");
     private static final Pattern HTTP = Pattern.compile("^\\s+http\\s+(http://\\S+)");
     private static final Duration EXIT_BOUND = Duration.ofSeconds(15);
+
+    /**
+     * The JVM options the launcher gives {@code ./vinbind server} (its {@code jvm_defaults}), in its order: they
+     * bound the resident memory (docs/server.md, "Memory"). {@code ServerMemoryOptionsTest} checks that the
+     * launcher passes exactly these, so neither side can drop one silently.
+     */
+    public static final List<String> LAUNCHER_JVM_OPTIONS = List.of("-Xms64m", "-Xmx384m",
+            "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=96m",
+            "-Dio.netty.maxDirectMemory=0", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The environment the launcher exports unless it is set already: at most two malloc arenas, and malloc
+     * requests of 128 KiB and more served by mmap, so freed large buffers go back to the system.
+     */
+    public static final Map<String, String> LAUNCHER_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2",
+            "MALLOC_MMAP_THRESHOLD_", "131072");
 
     /** One line the server wrote, with the moment it arrived here ({@link System#nanoTime()}). */
     public record LogLine(long nanos, String text) {
@@ -119,20 +138,15 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Launch launch) {
         Objects.requireNonNull(launch, "launch");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(launch.javaBinary().toString());
-        cmd.addAll(launch.jvmOptions());
         try {
             Files.createDirectories(launch.logFile().toAbsolutePath().getParent());
             Path logConfig = writeLogConfig(launch.logFile().toAbsolutePath().resolveSibling("server-tinylog.properties"));
-            cmd.add("-Dtinylog.configuration=" + logConfig);
-            cmd.add("-cp");
-            cmd.add(launch.classpath());
-            cmd.add(MAIN_CLASS);
-            cmd.addAll(launch.arguments());
+            List<String> cmd = command(launch, logConfig);
             long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE);
+            withLauncherEnvironment(pb.environment());
+            Process p = pb.start();
             ServerProcess s = new ServerProcess(p, t0, launch.logFile());
             s.reader.start();
             Logger.debug("server process {} started: {}", p.pid(), launch.arguments());
@@ -140,6 +154,28 @@ public final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new BenchException("cannot start the server JVM " + launch.javaBinary() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The command line {@link #start} runs: java, {@link #LAUNCHER_JVM_OPTIONS}, the launch's own JVM options
+     * (after them, so they win), the log configuration, the class path, the main class and the arguments.
+     */
+    static List<String> command(Launch launch, Path logConfig) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launch.javaBinary().toString());
+        cmd.addAll(LAUNCHER_JVM_OPTIONS);
+        cmd.addAll(launch.jvmOptions());
+        cmd.add("-Dtinylog.configuration=" + logConfig);
+        cmd.add("-cp");
+        cmd.add(launch.classpath());
+        cmd.add(MAIN_CLASS);
+        cmd.addAll(launch.arguments());
+        return cmd;
+    }
+
+    /** Adds {@link #LAUNCHER_ENVIRONMENT} to a child's environment where it does not set them already. */
+    static void withLauncherEnvironment(Map<String, String> environment) {
+        LAUNCHER_ENVIRONMENT.forEach(environment::putIfAbsent);
     }
 
     private static Path writeLogConfig(Path file) throws IOException {
