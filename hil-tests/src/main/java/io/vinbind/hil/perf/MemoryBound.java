@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * (docs/server.md, "Memory"). Every part the JVM lets grow without a limit of its own is either refused (no
  * {@code -Xmx}, no {@code -XX:MaxMetaspaceSize}) or given the JDK's default, so a bound computed here is never
  * smaller than what the options allow: heap, metaspace (class space included), code cache, direct buffers (all
- * of Netty's with {@code -Dio.netty.maxDirectMemory=0}), glibc's malloc arenas, and a fixed allowance for the
- * JVM's own structures (GC remembered sets and card tables, thread stacks, symbols, the CDS archive).
+ * of Netty's with {@code -Dio.netty.maxDirectMemory=0}), glibc's malloc arenas, and an allowance for the JVM's
+ * own structures (GC data growing with the heap; compiler arenas, symbols, the CDS archive, thread stacks).
  *
  * <p>The malloc part is an allowance, not a guarantee: a glibc thread arena is at most 64 MiB on 64-bit, but the
  * main arena has no cap of its own; with {@code MALLOC_MMAP_THRESHOLD_} every request of 128 KiB and more is an
@@ -23,13 +23,23 @@ import java.util.regex.Pattern;
  * @param codeCacheKib {@code -XX:ReservedCodeCacheSize} (JDK default 240 MiB)
  * @param directKib    {@code -XX:MaxDirectMemorySize} (JDK default: the heap's size)
  * @param mallocKib    {@code MALLOC_ARENA_MAX} × 64 MiB (glibc's default is 8 × cores arenas: refused)
- * @param jvmKib       {@link #JVM_ALLOWANCE_KIB}
+ * @param jvmKib       {@link #JVM_FIXED_KIB} + {@code -Xmx} / {@link #JVM_PER_HEAP_DIVISOR}
  */
 public record MemoryBound(long heapKib, long metaspaceKib, long codeCacheKib, long directKib, long mallocKib,
         long jvmKib) {
 
-    /** The JVM's own structures besides the limited pools: an allowance the bench's measurements must bear out. */
-    public static final long JVM_ALLOWANCE_KIB = 60 * 1024;
+    /**
+     * The fixed part of the allowance for the JVM's own structures besides the limited pools: the JIT compilers'
+     * arenas (~26 MiB at their peak), symbols (~11 MiB), the CDS archive (~12 MiB), thread stacks as touched
+     * (~5 MiB for ~50 threads), internal tables; measured with native memory tracking under the storm
+     * (docs/benchmarks.md, "server memory"), rounded up.
+     */
+    public static final long JVM_FIXED_KIB = 80 * 1024;
+    /**
+     * The part that grows with the heap: G1's remembered sets, card table and mark bitmaps, measured 41 MiB
+     * committed with {@code -Xmx384m} (~11 %); one eighth of {@code -Xmx} is allowed.
+     */
+    public static final int JVM_PER_HEAP_DIVISOR = 8;
     /** A glibc thread arena's largest size on 64-bit (HEAP_MAX_SIZE = 2 × DEFAULT_MMAP_THRESHOLD_MAX). */
     public static final long ARENA_KIB = 64 * 1024;
     private static final long JDK_CODE_CACHE_KIB = 240 * 1024;
@@ -78,7 +88,7 @@ public record MemoryBound(long heapKib, long metaspaceKib, long codeCacheKib, lo
                     + ": glibc then makes up to 8 arenas per core");
         }
         return new MemoryBound(heap, metaspace, codeCache, direct == null ? heap : direct,
-                Integer.parseInt(arenas) * ARENA_KIB, JVM_ALLOWANCE_KIB);
+                Integer.parseInt(arenas) * ARENA_KIB, JVM_FIXED_KIB + heap / JVM_PER_HEAP_DIVISOR);
     }
 
     private static long kib(String option, String size) {

@@ -300,6 +300,7 @@ public final class MemoryRun {
             }
 
             long t0 = System.nanoTime();
+            lastAnswerNanos.set(t0);
             Map<Kind, Integer> byKind = new EnumMap<>(Kind.class);
             int[] oversized = storm(ids, byKind, t0);
             awaitQuiet();

@@ -15,15 +15,16 @@ import org.junit.jupiter.api.Test;
 class MemoryBoundTest {
 
     @Test
-    void the_launchers_options_give_the_documented_860_mib() {
+    void the_launchers_options_give_the_documented_928_mib() {
         MemoryBound b = MemoryBound.of(ServerProcess.LAUNCHER_JVM_OPTIONS, ServerProcess.LAUNCHER_ENVIRONMENT);
         assertEquals(384 * 1024, b.heapKib());
         assertEquals(128 * 1024, b.metaspaceKib());
         assertEquals(64 * 1024, b.codeCacheKib());
         assertEquals(96 * 1024, b.directKib());
         assertEquals(2 * 64 * 1024, b.mallocKib());
-        assertEquals(860 * 1024, b.totalKib());
-        assertTrue(b.toString().startsWith("860 MiB = heap 384"), b.toString());
+        assertEquals((80 + 384 / 8) * 1024, b.jvmKib(), "fixed part and one eighth of the heap");
+        assertEquals(928 * 1024, b.totalKib());
+        assertTrue(b.toString().startsWith("928 MiB = heap 384"), b.toString());
     }
 
     @Test
@@ -35,6 +36,7 @@ class MemoryBoundTest {
         assertEquals(1024 * 1024, b.heapKib());
         assertEquals(128 * 1024, b.directKib());
         assertEquals(64 * 1024, b.mallocKib());
+        assertEquals((80 + 128) * 1024, b.jvmKib(), "the GC part follows the heap that wins");
     }
 
     @Test
