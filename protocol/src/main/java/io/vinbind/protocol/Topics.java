@@ -50,6 +50,14 @@ public final class Topics {
         return topic(terminalId, MessageType.BIND_ACK);
     }
 
+    public static String esimBatch(String terminalId) {
+        return topic(terminalId, MessageType.ESIM_BATCH);
+    }
+
+    public static String esimResult(String terminalId) {
+        return topic(terminalId, MessageType.ESIM_RESULT);
+    }
+
     /** The subtree of one terminal, {@code vinbind/v2/{terminalId}/#}: what a broker ACL confines it to. */
     public static String subtree(String terminalId) {
         Identifiers.requireTerminalId(terminalId);
