@@ -27,7 +27,12 @@ public enum RelayReason {
     /** {@link BatchOutcome#REFUSED}: the batch's sequence is not the next of its session. */
     OUT_OF_ORDER(BatchOutcome.REFUSED),
     /** {@link BatchOutcome#REFUSED}: the payload was not a well-formed batch for this terminal. */
-    MALFORMED_BATCH(BatchOutcome.REFUSED);
+    MALFORMED_BATCH(BatchOutcome.REFUSED),
+    /**
+     * {@link BatchOutcome#REFUSED}: the terminal could not record the batch's start in its data directory, so it did
+     * not run it (without that record a redelivery could reach the card twice).
+     */
+    TERMINAL_ERROR(BatchOutcome.REFUSED);
 
     private final BatchOutcome only;
 

@@ -84,6 +84,8 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
 
     private final Object lock = new Object();
     private MqttAsyncClient client; // guarded by lock
+    /** Receives the payloads arriving on {@code …/esim/batch}; null: the relay topic is not subscribed. */
+    private volatile java.util.function.Consumer<byte[]> relayHandler;
     private volatile Listener listener = new Listener() {
         @Override
         public void loginAck(io.vinbind.protocol.LoginAck ack) {
@@ -213,6 +215,26 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
+    /**
+     * Subscribes the relay topic {@code vinbind/v2/{terminalId}/esim/batch} from the next {@link #connect} on and hands
+     * each payload that arrives there to {@code handler} (on Paho's callback thread: the handler must not block).
+     */
+    public void setRelayHandler(java.util.function.Consumer<byte[]> handler) {
+        this.relayHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /** Whether a connection is up (connected and subscribed as far as this uplink knows). */
+    public boolean isConnected() {
+        synchronized (lock) {
+            return client != null && client.isConnected();
+        }
+    }
+
+    /** Publishes the result of an eSIM relay batch (QoS 1); completes when the broker accepted it. */
+    public CompletableFuture<Void> publishResult(io.vinbind.protocol.EsimResult result) {
+        return publish(Topics.esimResult(terminalId), result);
+    }
+
     @Override
     public CompletableFuture<Void> connect() {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -281,7 +303,12 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
     }
 
     private void subscribe(MqttAsyncClient c, CompletableFuture<Void> done) {
-        MqttSubscription[] subs = {
+        boolean relay = relayHandler != null;
+        MqttSubscription[] subs = relay ? new MqttSubscription[] {
+            new MqttSubscription(Topics.loginAck(terminalId), Protocol.QOS),
+            new MqttSubscription(Topics.bindAck(terminalId), Protocol.QOS),
+            new MqttSubscription(Topics.esimBatch(terminalId), Protocol.QOS)
+        } : new MqttSubscription[] {
             new MqttSubscription(Topics.loginAck(terminalId), Protocol.QOS),
             new MqttSubscription(Topics.bindAck(terminalId), Protocol.QOS)
         };
@@ -291,17 +318,24 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     int[] codes = token.getReasonCodes();
                     if (codes != null) {
-                        for (int code : codes) {
-                            if (code >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
-                                done.completeExceptionally(new UplinkException(UplinkException.Kind.PUBLISH_FAILED,
-                                        "broker refused the subscription to the ack topics of terminal " + terminalId
-                                                + " (reason code 0x" + Integer.toHexString(code) + ")", null));
-                                return;
+                        for (int i = 0; i < codes.length; i++) {
+                            if (codes[i] < MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+                                continue;
                             }
+                            if (i == 2) {
+                                // a broker whose ACL predates the relay: binding still works, the relay does not
+                                Logger.warn("broker refused the subscription to {} (reason code 0x{}): no eSIM relay "
+                                        + "through this broker", Topics.esimBatch(terminalId), Integer.toHexString(codes[i]));
+                                continue;
+                            }
+                            done.completeExceptionally(new UplinkException(UplinkException.Kind.PUBLISH_FAILED,
+                                    "broker refused the subscription to the ack topics of terminal " + terminalId
+                                            + " (reason code 0x" + Integer.toHexString(codes[i]) + ")", null));
+                            return;
                         }
                     }
-                    Logger.info("connected to {}; subscribed to {} and {}", brokerUri, Topics.loginAck(terminalId),
-                            Topics.bindAck(terminalId));
+                    Logger.info("connected to {}; subscribed to {} and {}{}", brokerUri, Topics.loginAck(terminalId),
+                            Topics.bindAck(terminalId), relay ? " and " + Topics.esimBatch(terminalId) : "");
                     done.complete(null);
                 }
 
@@ -561,6 +595,8 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
                     listener.loginAck(JsonCodec.decodeLoginAck(message.getPayload()));
                 } else if (topic.equals(Topics.bindAck(terminalId))) {
                     listener.bindAck(JsonCodec.decodeBindAck(message.getPayload()));
+                } else if (topic.equals(Topics.esimBatch(terminalId)) && relayHandler != null) {
+                    relayHandler.accept(message.getPayload());
                 } else {
                     Logger.warn("message on {} is not an ack for terminal {}; dropped", Untrusted.escape(topic, 200),
                             terminalId);
