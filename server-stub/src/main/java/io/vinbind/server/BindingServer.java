@@ -80,6 +80,9 @@ public final class BindingServer implements AutoCloseable {
     private final Path adminTokenFile;
     private final ServerPki pki;
     private final Deque<AutoCloseable> closeables;
+    /** How the relay client authenticates to the broker (the front end's credentials). */
+    private MqttCredentials relayCredentials;
+    private io.vinbind.server.relay.EsimRelay relay; // guarded by this
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
                           URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
@@ -219,8 +222,10 @@ public final class BindingServer implements AutoCloseable {
             started.push(housekeeping(bindings, pki));
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
-            return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
-                metrics, terminals, tokens, adminTokenFile, pki, started);
+            BindingServer server = new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry,
+                bindings, history, metrics, terminals, tokens, adminTokenFile, pki, started);
+            server.relayCredentials = credentials;
+            return server;
         } catch (IOException e) {
             closeAll(started);
             throw new ServerStartException("data directory " + config.dataDir() + ": " + e.getMessage(), e);
@@ -359,6 +364,21 @@ public final class BindingServer implements AutoCloseable {
     /** Publishes an ack that is not a direct answer (e.g. after an approval done through {@link #bindings()}). */
     public void publish(BindAck ack) {
         mqtt.publish(ack);
+    }
+
+    /**
+     * The eSIM relay client (the server-side LPA's way to the terminals' eUICCs), connected on first use as
+     * {@code svc:<server>:<instance>:relay} with the front end's credentials.
+     *
+     * @throws MqttException the broker refused it
+     */
+    public synchronized io.vinbind.server.relay.EsimRelay relay() throws MqttException {
+        if (relay == null) {
+            relay = io.vinbind.server.relay.EsimRelay.start(mqttUri, Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME
+                + ":" + instanceId + ":relay", relayCredentials);
+            closeables.push(relay);
+        }
+        return relay;
     }
 
     public boolean isHealthy() {

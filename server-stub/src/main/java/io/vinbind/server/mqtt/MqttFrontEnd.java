@@ -344,9 +344,10 @@ public final class MqttFrontEnd implements AutoCloseable {
             Logger.warn("dropped a message: {}", e.getMessage());
             return true;
         }
-        if (address.type().isAck()) {
+        if (address.type() != MessageType.LOGIN && address.type() != MessageType.BIND) {
             metrics.increment("dropped.UNEXPECTED_ACK");
-            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), Untrusted.escape(topic));
+            Logger.warn("dropped a {} on {}: the front end consumes logins and binds only", address.type(),
+                Untrusted.escape(topic));
             return true;
         }
         String kind = address.type() == MessageType.LOGIN ? "login" : "bind";

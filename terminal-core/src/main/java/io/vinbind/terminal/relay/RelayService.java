@@ -66,6 +66,8 @@ public final class RelayService implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
 
     private volatile boolean powered;
+    /** The publish of the latest answer (relay thread writes, power OFF waits for it). */
+    private volatile CompletableFuture<Void> lastPublish = CompletableFuture.completedFuture(null);
     /** The batch running now, for power OFF; null when none. */
     private volatile Running running;
     // owned by the relay thread
@@ -123,7 +125,8 @@ public final class RelayService implements AutoCloseable {
         }
         CompletableFuture<Void> drained = new CompletableFuture<>();
         try {
-            thread.execute(() -> drained.complete(null));
+            // after the running batch and the queue: wait for the last answer to reach the broker
+            thread.execute(() -> lastPublish.whenComplete((v, e) -> drained.complete(null)));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             drained.complete(null);
         }
@@ -263,7 +266,9 @@ public final class RelayService implements AutoCloseable {
             Untrusted.escape(result.session(), 64), result.sequence(), result.outcome(), result.reason(),
             result.responses().size());
         try {
-            publisher.apply(result).whenComplete((v, e) -> {
+            CompletableFuture<Void> out = publisher.apply(result);
+            lastPublish = out;
+            out.whenComplete((v, e) -> {
                 if (e != null) {
                     Logger.warn("relay: the result of batch {} could not be published ({}); the server's retry of "
                         + "the batch gets it from the store", result.requestId(), e.getMessage());
