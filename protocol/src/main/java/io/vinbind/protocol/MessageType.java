@@ -7,8 +7,8 @@ package io.vinbind.protocol;
  * {@code …/{name}/ack}. The eSIM relay runs the other way: the server sends {@link #ESIM_BATCH} and the terminal
  * answers with {@link #ESIM_RESULT}. {@link #isAck()} says which side publishes (the broker permissions follow it).
  *
- * <p>Reserved for later versions (not built; the suffixes must not be used for anything else): {@code heartbeat}
- * and {@code heartbeat/ack} (online presence, server-set interval).
+ * <p>Presence follows request / answer too: {@link #HEARTBEAT} and {@link #HEARTBEAT_ACK}, which carries the
+ * limits the server set for the terminal.
  *
  * <p>Each type has its own payload limit ({@link #maxPayloadBytes()}): 1 KiB for binding, raised for the relay,
  * whose APDUs travel as hex in JSON. The broker's packet limit (256 KiB) is above every one of them.
@@ -25,7 +25,11 @@ public enum MessageType {
     /** Server → terminal: APDUs for the eUICC (the relay for a terminal without an LPA). */
     ESIM_BATCH("esim/batch", true),
     /** Terminal → server: the responses to an {@link #ESIM_BATCH}, or why it did not run. */
-    ESIM_RESULT("esim/result", false);
+    ESIM_RESULT("esim/result", false),
+    /** Terminal → server: the terminal is there (or went: POWER_OFF, or its Will, LOST). */
+    HEARTBEAT("heartbeat", false),
+    /** Server → terminal: answer to {@link #HEARTBEAT}, with the terminal's limits. */
+    HEARTBEAT_ACK("heartbeat/ack", true);
 
     private final String suffix;
     private final boolean ack;
@@ -50,6 +54,7 @@ public enum MessageType {
         return switch (this) {
             case LOGIN -> LOGIN_ACK;
             case BIND -> BIND_ACK;
+            case HEARTBEAT -> HEARTBEAT_ACK;
             case ESIM_RESULT -> throw new IllegalStateException(this + " answers " + ESIM_BATCH + ", nothing answers it");
             default -> throw new IllegalStateException(this + " is an ack, it has no ack of its own");
         };
@@ -64,13 +69,15 @@ public enum MessageType {
             case BIND_ACK -> BindAck.class;
             case ESIM_BATCH -> EsimBatch.class;
             case ESIM_RESULT -> EsimResult.class;
+            case HEARTBEAT -> Heartbeat.class;
+            case HEARTBEAT_ACK -> HeartbeatAck.class;
         };
     }
 
     /** Largest payload of this type either side accepts, in bytes. */
     public int maxPayloadBytes() {
         return switch (this) {
-            case LOGIN, LOGIN_ACK, BIND, BIND_ACK -> Protocol.MAX_PAYLOAD_BYTES;
+            case LOGIN, LOGIN_ACK, BIND, BIND_ACK, HEARTBEAT, HEARTBEAT_ACK -> Protocol.MAX_PAYLOAD_BYTES;
             case ESIM_BATCH -> Protocol.MAX_BATCH_BYTES;
             case ESIM_RESULT -> Protocol.MAX_RESULT_BYTES;
         };

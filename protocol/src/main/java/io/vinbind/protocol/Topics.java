@@ -54,6 +54,14 @@ public final class Topics {
         return topic(terminalId, MessageType.ESIM_BATCH);
     }
 
+    public static String heartbeat(String terminalId) {
+        return topic(terminalId, MessageType.HEARTBEAT);
+    }
+
+    public static String heartbeatAck(String terminalId) {
+        return topic(terminalId, MessageType.HEARTBEAT_ACK);
+    }
+
     public static String esimResult(String terminalId) {
         return topic(terminalId, MessageType.ESIM_RESULT);
     }
