@@ -76,3 +76,6 @@ CREATE TABLE operator_progress (
     reported_at        VARCHAR(40)
 );
 CREATE INDEX operator_progress_iccid ON operator_progress (iccid);
+
+-- Role names grew past 16 characters (operator-platform is stored as OPERATOR_PLATFORM).
+ALTER TABLE api_token ALTER COLUMN role SET DATA TYPE VARCHAR(32);

@@ -40,6 +40,18 @@ public final class CatalogJson {
             throw new InvalidDefinitionException(at + "id", "'" + Fields.shown(bodyId) + "' differs from the id in the"
                 + " path, " + id);
         }
+        try {
+            return build(n, at, id);
+        } catch (InvalidDefinitionException e) {
+            if (at.isEmpty() || e.field().startsWith(at)) {
+                throw e;
+            }
+            String message = e.getMessage().substring(e.field().length() + 2);
+            throw new InvalidDefinitionException(at + e.field(), message);
+        }
+    }
+
+    private static DeviceModel build(JsonNode n, String at, String id) {
         return new DeviceModel(id != null ? id : requiredText(n, at, "id"), requiredText(n, at, "name"),
             requiredText(n, at, "terminalModel"), requiredText(n, at, "modemModel"),
             constant(n, at, "card", DeviceModel.Card.class), constant(n, at, "apduPath", DeviceModel.ApduPath.class),

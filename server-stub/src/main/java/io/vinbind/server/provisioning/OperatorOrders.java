@@ -1,5 +1,6 @@
 package io.vinbind.server.provisioning;
 
+import io.vinbind.esim.pki.Eid;
 import io.vinbind.esim.rsp.Es2Plus;
 import io.vinbind.server.binding.NotFoundException;
 import io.vinbind.server.store.Database;
@@ -105,8 +106,9 @@ public final class OperatorOrders {
      */
     public Order place(String platformId, String eid, String profileType, String operator) throws StoreException {
         OperatorPlatform platform = platform(platformId);
-        if (eid == null || !EID.matcher(eid).matches()) {
-            throw new InvalidDefinitionException("eid", "'" + Fields.shown(eid) + "' is not 32 digits");
+        if (eid == null || !EID.matcher(eid).matches() || !Eid.valid(eid)) {
+            throw new InvalidDefinitionException("eid", "'" + Fields.shown(eid) + "' is not an EID (32 digits whose"
+                + " last two are its ISO 7064 MOD 97-10 check digits, GSMA SGP.29)");
         }
         Fields.text("profileType", profileType, 64);
         String key = platformId + "|" + eid;
