@@ -232,6 +232,9 @@ public final class ServerCli implements Callable<Integer> {
         if (Files.exists(server.adminTokenFile())) {
             out.printf("  admin  API token in %s (owner-only; Authorization: Bearer <token>)%n", server.adminTokenFile());
         }
+        for (var p : platforms) {
+            out.printf("  esim   operator platform %s at %s (ES2+)%n", p.id(), p.base());
+        }
         out.println("Ctrl-C stops it.");
         out.flush();
         stop.await();
