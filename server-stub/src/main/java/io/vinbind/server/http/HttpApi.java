@@ -53,6 +53,8 @@ import org.tinylog.Logger;
  * docs/server.md for examples), with the role each needs:
  * <pre>
  * GET  /health                              -           status of database and MQTT (counters with a token; 503 when not UP)
+ * GET  /ui/                                 -           the dashboard (static files; its calls use the routes below)
+ * GET  /whoami                              any token   the token's name and role
  * GET  /metrics                             viewer      counters
  * GET  /bindings/vin/{vin}                  viewer      live binding of a VIN
  * GET  /bindings/imsi/{imsi}                viewer      live binding of an IMSI
@@ -166,6 +168,11 @@ public final class HttpApi implements AutoCloseable {
     /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
     HttpReply handle(HttpRequestData req) {
         String method = req.method();
+        Optional<HttpReply> asset = DashboardAssets.serve(method, req.rawPath());
+        if (asset.isPresent()) {
+            metrics.increment("http." + (asset.get().status() / 100) + "xx");
+            return asset.get();
+        }
         String path = Untrusted.escape(req.rawPath());
         int status;
         Object body;
@@ -233,6 +240,12 @@ public final class HttpApi implements AutoCloseable {
                     h.put("counters", metrics.snapshot());
                 }
                 return new Reply(db && mqtt ? 200 : 503, h);
+            }
+            case "whoami" -> { // the dashboard's sign-in: whose token this is, and its role
+                expect(method, "GET", n == 1);
+                Principal me = who.orElseThrow(() -> new HttpError(401, "this needs a bearer token (Authorization:"
+                    + " Bearer <token>)"));
+                return new Reply(200, Map.of("name", me.name(), "role", me.role().label()));
             }
             case "metrics" -> {
                 expect(method, "GET", n == 1);
