@@ -27,6 +27,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vinbind.server.provisioning.ConfigurationLibrary;
+import io.vinbind.server.provisioning.DeviceModelLibrary;
+import io.vinbind.server.provisioning.FleetFacts;
+import io.vinbind.server.provisioning.OperatorOrders;
+import io.vinbind.server.provisioning.OperatorPlatform;
+import io.vinbind.server.provisioning.Provisioning;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -35,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -107,6 +114,22 @@ public final class BindingServer implements AutoCloseable {
         this.closeables = closeables;
     }
 
+    private static Provisioning provisioning(Database db, Clock clock, List<OperatorPlatform.Spec> specs,
+                                             String instanceId) throws ServerStartException {
+        Map<String, OperatorPlatform> platforms = new LinkedHashMap<>();
+        for (OperatorPlatform.Spec spec : specs) {
+            try {
+                if (platforms.put(spec.id(), new OperatorPlatform(spec, "vinbind-" + instanceId)) != null) {
+                    throw new ServerStartException("operator platform " + spec.id() + " is configured twice", null);
+                }
+            } catch (IOException e) {
+                throw new ServerStartException("operator platform " + spec.id() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Provisioning(new DeviceModelLibrary(db, clock), new ConfigurationLibrary(db, clock),
+            new FleetFacts(db), new OperatorOrders(db, clock, platforms));
+    }
+
     /**
      * Starts a server. On failure everything already started is stopped again.
      *
@@ -118,6 +141,15 @@ public final class BindingServer implements AutoCloseable {
 
     /** As {@link #start(ServerConfig)} with an explicit clock (tests). */
     public static BindingServer start(ServerConfig config, Clock clock) throws ServerStartException {
+        return start(config, clock, List.of());
+    }
+
+    /**
+     * As {@link #start(ServerConfig, Clock)}, with the operator platforms (SM-DP+ ES2+ endpoints) the provisioning
+     * catalog orders from.
+     */
+    public static BindingServer start(ServerConfig config, Clock clock, List<OperatorPlatform.Spec> platforms)
+        throws ServerStartException {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             Files.createDirectories(config.dataDir());
@@ -213,7 +245,8 @@ public final class BindingServer implements AutoCloseable {
                 Optional<javax.net.ssl.SSLContext> https = ServerConfig.loopback(config.httpListen()) ? Optional.empty()
                     : Optional.of(pki.serverContext());
                 http = new HttpApi(config.httpListen(), config.httpPort(), https, bindings, terminals, tokens, registry,
-                    history, metrics, db::isHealthy, front::isConnected, front::publish, info);
+                    history, metrics, db::isHealthy, front::isConnected, front::publish, info,
+                    provisioning(db, clock, platforms, instanceId));
                 started.push(http);
             } catch (IOException e) {
                 throw new ServerStartException("HTTP API on " + config.httpListen() + ":" + config.httpPort() + ": "

@@ -196,6 +196,7 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + " (TLS, client certificates"
                 + " required), H2 database in " + bench.server().dataDir() + ", HTTP API " + bench.server().httpBaseUri()
                 + " (bearer tokens; the first admin token is in " + bench.server().dataDir().resolve("admin.token") + ")");
+        out.println("  dashboard " + bench.server().httpBaseUri() + "/ui/ (sign in with an API token; --keep-running leaves it up)");
         out.println("  PKI       test PKI made on first start in " + bench.server().dataDir().resolve("pki")
                 + ": terminal CA, service CA, the server's certificate");
         out.println("  network   terminal -> " + bench.link().tlsUri() + " -> broker (a relay standing for the cellular data"
@@ -326,6 +327,8 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/terminals/" + bench.terminalId());
+        out.println("  the dashboard: open " + bench.server().httpBaseUri() + "/ui/ and sign in with the token in "
+            + bench.server().dataDir().resolve("admin.token"));
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {

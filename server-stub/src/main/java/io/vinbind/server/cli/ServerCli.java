@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -166,6 +167,12 @@ public final class ServerCli implements Callable<Integer> {
         description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
     String instanceId;
 
+    @Option(names = "--operator-platform", paramLabel = "ID=URL,token-file=FILE[,ca-file=FILE]",
+        description = "An operator platform (SM-DP+) to order eSIM profiles from over GSMA ES2+: its id in"
+            + " configuration rules, its https URL, a file with its bearer token (mode 600) and the CA certificates"
+            + " (PEM) of its TLS certificate. Repeatable.")
+    List<String> operatorPlatforms = new java.util.ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -189,8 +196,12 @@ public final class ServerCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config;
+        List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = new java.util.ArrayList<>();
         try {
             config = config();
+            for (String p : operatorPlatforms) {
+                platforms.add(io.vinbind.server.provisioning.PlatformOption.parse(p));
+            }
         } catch (IllegalArgumentException e) { // options that do not go together, or a value ServerConfig refuses
             spec.commandLine().getErr().println("vinbind server: " + e.getMessage());
             return 2;
@@ -198,7 +209,7 @@ public final class ServerCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         BindingServer server;
         try {
-            server = BindingServer.start(config);
+            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms);
         } catch (ServerStartException e) {
             spec.commandLine().getErr().println("vinbind server: cannot start: " + e.getMessage());
             return 1;
@@ -220,6 +231,9 @@ public final class ServerCli implements Callable<Integer> {
             config.identityPolicy().name().toLowerCase(Locale.ROOT), config.vinPolicy().name().toLowerCase(Locale.ROOT));
         if (Files.exists(server.adminTokenFile())) {
             out.printf("  admin  API token in %s (owner-only; Authorization: Bearer <token>)%n", server.adminTokenFile());
+        }
+        for (var p : platforms) {
+            out.printf("  esim   operator platform %s at %s (ES2+)%n", p.id(), p.base());
         }
         out.println("Ctrl-C stops it.");
         out.flush();
