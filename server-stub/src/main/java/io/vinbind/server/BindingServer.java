@@ -33,6 +33,8 @@ import io.vinbind.server.provisioning.FleetFacts;
 import io.vinbind.server.provisioning.OperatorOrders;
 import io.vinbind.server.provisioning.OperatorPlatform;
 import io.vinbind.server.provisioning.Provisioning;
+import io.vinbind.server.presence.PresenceService;
+import io.vinbind.server.presence.PresenceSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -150,6 +152,12 @@ public final class BindingServer implements AutoCloseable {
      */
     public static BindingServer start(ServerConfig config, Clock clock, List<OperatorPlatform.Spec> platforms)
         throws ServerStartException {
+        return start(config, clock, platforms, PresenceSettings.DEFAULT);
+    }
+
+    /** As above, with the presence window, timeout and default limits. */
+    public static BindingServer start(ServerConfig config, Clock clock, List<OperatorPlatform.Spec> platforms,
+                                      PresenceSettings presenceSettings) throws ServerStartException {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             Files.createDirectories(config.dataDir());
@@ -221,10 +229,14 @@ public final class BindingServer implements AutoCloseable {
                     : MqttCredentials.tls(pki.clientContext());
             }
             MqttFrontEnd mqtt;
+            Provisioning provisioning = provisioning(db, clock, platforms, instanceId);
+            PresenceService presence = new PresenceService(db, clock, presenceSettings, provisioning.models(),
+                provisioning.fleet());
             try {
                 mqtt = new MqttFrontEnd(mqttUri, Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME + ":" + instanceId,
                     credentials, logins, bindings, metrics, config.mqttWorkers());
                 started.push(mqtt);
+                mqtt.enablePresence(presence);
                 mqtt.start();
             } catch (MqttException e) {
                 throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage()
@@ -246,13 +258,14 @@ public final class BindingServer implements AutoCloseable {
                     : Optional.of(pki.serverContext());
                 http = new HttpApi(config.httpListen(), config.httpPort(), https, bindings, terminals, tokens, registry,
                     history, metrics, db::isHealthy, front::isConnected, front::publish, info,
-                    provisioning(db, clock, platforms, instanceId));
+                    provisioning, presence);
                 started.push(http);
             } catch (IOException e) {
                 throw new ServerStartException("HTTP API on " + config.httpListen() + ":" + config.httpPort() + ": "
                     + e.getMessage(), e);
             }
             started.push(housekeeping(bindings, pki));
+            started.push(sweeper(presence, "sweeper:" + instanceId));
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
             BindingServer server = new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry,
@@ -453,6 +466,27 @@ public final class BindingServer implements AutoCloseable {
      * Purges stored answers older than {@link #ANSWER_RETENTION} now and every {@link #HOUSEKEEPING_PERIOD}, on
      * a daemon thread. Every instance does it; the deletes are idempotent.
      */
+    /**
+     * The presence sweeper: every {@link PresenceSettings#sweepPeriod} it marks silent terminals offline (each
+     * transition once, whichever instances sweep).
+     */
+    private static AutoCloseable sweeper(PresenceService presence, String source) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vinbind-presence-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = presence.settings().sweepPeriod().toMillis();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                presence.sweep(source);
+            } catch (StoreException | RuntimeException e) {
+                Logger.warn("presence sweep failed (will retry): {}", e.getMessage());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        return timer::shutdownNow;
+    }
+
     private static AutoCloseable housekeeping(BindingService bindings, ServerPki pki) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vinbind-housekeeping");

@@ -173,6 +173,34 @@ public final class ServerCli implements Callable<Integer> {
             + " (PEM) of its TLS certificate. Repeatable.")
     List<String> operatorPlatforms = new java.util.ArrayList<>();
 
+    @Option(names = "--presence-window", paramLabel = "DURATION", defaultValue = "1h",
+        converter = PresenceDuration.class,
+        description = "Heartbeats are counted per window of this length (1m .. 1d; e.g. 15m, 1h; default: ${DEFAULT-VALUE}).")
+    java.time.Duration presenceWindow;
+
+    @Option(names = "--presence-timeout", paramLabel = "DURATION", defaultValue = "3m",
+        converter = PresenceDuration.class,
+        description = "A terminal silent for longer is offline (30s .. 1d; at least two heartbeat intervals; default: ${DEFAULT-VALUE}).")
+    java.time.Duration presenceTimeout;
+
+    /** {@code 90s}, {@code 15m}, {@code 1h}, {@code 1d}: a number and a unit. */
+    static final class PresenceDuration implements CommandLine.ITypeConverter<java.time.Duration> {
+        @Override
+        public java.time.Duration convert(String v) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})(s|m|h|d)").matcher(v == null ? "" : v.trim());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + v + "' is not a duration like 90s, 15m, 1h or 1d");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> java.time.Duration.ofSeconds(n);
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -197,8 +225,11 @@ public final class ServerCli implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerConfig config;
         List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = new java.util.ArrayList<>();
+        io.vinbind.server.presence.PresenceSettings presence;
         try {
             config = config();
+            presence = new io.vinbind.server.presence.PresenceSettings(presenceWindow, presenceTimeout,
+                io.vinbind.server.presence.Limits.DEFAULT);
             for (String p : operatorPlatforms) {
                 platforms.add(io.vinbind.server.provisioning.PlatformOption.parse(p));
             }
@@ -209,7 +240,7 @@ public final class ServerCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         BindingServer server;
         try {
-            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms);
+            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms, presence);
         } catch (ServerStartException e) {
             spec.commandLine().getErr().println("vinbind server: cannot start: " + e.getMessage());
             return 1;

@@ -76,6 +76,7 @@ import org.tinylog.Logger;
  * DELETE /tokens/{name}                     admin       revoke one
  * GET  /terminals/{id}/provisioning        viewer      the terminal's facts, device model and configuration rule
  * ...  /device-models, /config-rules, /operator/…, /gsma/rsp2/es2plus/…: see {@link ProvisioningRoutes}
+ * ...  /presence/…: see {@link PresenceRoutes}
  * PUT  /users/{user}/vehicles/{vin}         after-sales link a user account to a VIN
  * DELETE /users/{user}/vehicles/{vin}       after-sales unlink
  * GET  /users/{user}/vehicles               viewer      user → VIN → IMSI routes
@@ -115,6 +116,7 @@ public final class HttpApi implements AutoCloseable {
     private final Consumer<BindAck> decisionPublisher;
     private final Map<String, Object> info;
     private final ProvisioningRoutes provisioning;
+    private final PresenceRoutes presence;
 
     /**
      * Binds {@code listen}:{@code port} (0 = a free port) and starts serving: plain HTTP on loopback only,
@@ -127,9 +129,10 @@ public final class HttpApi implements AutoCloseable {
                    TerminalService terminals, ApiTokens tokens,
                    ModemRegistry registry, History history, ServerMetrics metrics,
                    BooleanSupplier databaseUp, BooleanSupplier mqttUp, Consumer<BindAck> decisionPublisher,
-                   Map<String, Object> info, io.vinbind.server.provisioning.Provisioning provisioning)
-        throws IOException {
+                   Map<String, Object> info, io.vinbind.server.provisioning.Provisioning provisioning,
+                   io.vinbind.server.presence.PresenceService presence) throws IOException {
         this.provisioning = new ProvisioningRoutes(Objects.requireNonNull(provisioning, "provisioning"));
+        this.presence = new PresenceRoutes(Objects.requireNonNull(presence, "presence"));
         this.bindings = Objects.requireNonNull(bindings, "bindings");
         this.terminals = Objects.requireNonNull(terminals, "terminals");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -437,6 +440,9 @@ public final class HttpApi implements AutoCloseable {
             case "device-models", "config-rules", "operator", "gsma" -> {
                 return provisioning.route(ex, method, p, q, who);
             }
+            case "presence" -> {
+                return presence.route(ex, method, p, q, who);
+            }
             default -> {
                 // falls through to 404
             }
@@ -511,6 +517,22 @@ public final class HttpApi implements AutoCloseable {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(what + " '" + s + "' is not a number");
+        }
+    }
+
+    static long longParam(Map<String, String> q, String name, long dflt) {
+        String v = q.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            long l = Long.parseLong(v);
+            if (l < 0) {
+                throw new NumberFormatException();
+            }
+            return l;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter " + name + "='" + v + "' is not a non-negative integer");
         }
     }
 
