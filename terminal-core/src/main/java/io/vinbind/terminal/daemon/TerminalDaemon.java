@@ -95,6 +95,7 @@ public final class TerminalDaemon implements AutoCloseable {
     private final RelayConfig relayConfig;
     private KeptSession session;
     private RelayService relay;
+    private io.vinbind.terminal.presence.HeartbeatService heartbeats;
     private java.util.concurrent.ExecutorService powerThread;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -234,6 +235,25 @@ public final class TerminalDaemon implements AutoCloseable {
                 session = new KeptSession(u, config.machine().connectTimeout());
                 resources.push(session);
                 uplink = session;
+                heartbeats = new io.vinbind.terminal.presence.HeartbeatService(u.terminalId(), clock,
+                        u::publishHeartbeat, u::connectionSerial);
+                u.setPresence(heartbeats::ackArrived, heartbeats::will);
+                java.util.concurrent.ScheduledExecutorService ticker =
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                            Thread t = new Thread(r, "vinbind-heartbeat");
+                            t.setDaemon(true);
+                            t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "uncaught in {}", th.getName()));
+                            return t;
+                        });
+                io.vinbind.terminal.presence.HeartbeatService hbs = heartbeats;
+                ticker.scheduleWithFixedDelay(() -> {
+                    try {
+                        hbs.tick();
+                    } catch (RuntimeException e) {
+                        Logger.error(e, "presence: heartbeat tick failed");
+                    }
+                }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+                resources.push(ticker::shutdownNow);
                 Optional<CardPort> card = givenCard.isPresent() ? givenCard
                         : modem instanceof CardPort c ? Optional.of(c) : Optional.empty();
                 if (card.isPresent()) {
@@ -432,16 +452,23 @@ public final class TerminalDaemon implements AutoCloseable {
         if (p != null) {
             KeptSession s = session;
             RelayService r = relay;
+            io.vinbind.terminal.presence.HeartbeatService h = heartbeats;
             try {
                 p.execute(() -> {
                     if (mode.isPowered()) {
                         s.powerOn();
+                        if (h != null) {
+                            h.powerOn();
+                        }
                         if (r != null) {
                             r.powerMode(mode);
                         }
                     } else {
                         if (r != null) {
                             r.powerOff().join();
+                        }
+                        if (h != null) {
+                            h.powerOff().join(); // the last heartbeat says POWER_OFF before the clean DISCONNECT
                         }
                         s.powerOff();
                     }
@@ -451,6 +478,11 @@ public final class TerminalDaemon implements AutoCloseable {
             }
         }
         m.powerMode(mode);
+    }
+
+    /** Presence heartbeats, when the daemon keeps its own session. */
+    public Optional<io.vinbind.terminal.presence.HeartbeatService> heartbeats() {
+        return Optional.ofNullable(heartbeats);
     }
 
     /** The eSIM relay, when the daemon runs one. */
