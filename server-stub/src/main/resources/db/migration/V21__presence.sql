@@ -13,7 +13,8 @@ CREATE TABLE presence (
     send_interval_s      INTEGER      NOT NULL,
     storage_records      INTEGER      NOT NULL,
     config_version       INTEGER      NOT NULL,
-    limit_name           VARCHAR(64)
+    limit_name           VARCHAR(64),
+    dropped_records      BIGINT       DEFAULT 0 NOT NULL
 );
 CREATE INDEX presence_online_seen ON presence (online, last_seen);
 
@@ -22,6 +23,7 @@ CREATE TABLE presence_window (
     terminal_id  VARCHAR(64) NOT NULL,
     window_start TIMESTAMP WITH TIME ZONE NOT NULL,
     heartbeats   INTEGER     NOT NULL,
+    records      INTEGER     DEFAULT 0 NOT NULL,
     PRIMARY KEY (terminal_id, window_start)
 );
 
@@ -53,3 +55,16 @@ CREATE TABLE presence_limit (
     updated_at           TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_by           VARCHAR(128) NOT NULL
 );
+
+-- Status records the terminals sent (StatusReport), each once by (terminal, session, n). recorded_at is the
+-- terminal's time of the record; facts holds the record's other key=value pairs as the terminal wrote them.
+CREATE TABLE status_record (
+    terminal_id  VARCHAR(64)  NOT NULL,
+    session      VARCHAR(64)  NOT NULL,
+    seq          INTEGER      NOT NULL,
+    recorded_at  TIMESTAMP WITH TIME ZONE NOT NULL,
+    received_at  TIMESTAMP WITH TIME ZONE NOT NULL,
+    facts        VARCHAR(200) NOT NULL,
+    PRIMARY KEY (terminal_id, session, seq)
+);
+CREATE INDEX status_record_time ON status_record (terminal_id, recorded_at);

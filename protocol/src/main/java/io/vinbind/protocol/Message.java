@@ -6,7 +6,7 @@ package io.vinbind.protocol;
  * the terminal id in its topic, the identity the broker authenticated). The binding messages also name the IMSI of
  * the terminal's modem; the relay messages do not (a card being loaded may have no enabled profile).
  */
-public sealed interface Message permits LoginRequest, LoginAck, BindRequest, BindAck, EsimBatch, EsimResult, Heartbeat, HeartbeatAck {
+public sealed interface Message permits LoginRequest, LoginAck, BindRequest, BindAck, EsimBatch, EsimResult, Heartbeat, HeartbeatAck, StatusReport, StatusAck {
 
     int version();
 

@@ -29,7 +29,11 @@ public enum MessageType {
     /** Terminal → server: the terminal is there (or went: POWER_OFF, or its Will, LOST). */
     HEARTBEAT("heartbeat", false),
     /** Server → terminal: answer to {@link #HEARTBEAT}, with the terminal's limits. */
-    HEARTBEAT_ACK("heartbeat/ack", true);
+    HEARTBEAT_ACK("heartbeat/ack", true),
+    /** Terminal → server: a batch of status records. */
+    STATUS("status", false),
+    /** Server → terminal: answer to {@link #STATUS}, the records stored. */
+    STATUS_ACK("status/ack", true);
 
     private final String suffix;
     private final boolean ack;
@@ -55,6 +59,7 @@ public enum MessageType {
             case LOGIN -> LOGIN_ACK;
             case BIND -> BIND_ACK;
             case HEARTBEAT -> HEARTBEAT_ACK;
+            case STATUS -> STATUS_ACK;
             case ESIM_RESULT -> throw new IllegalStateException(this + " answers " + ESIM_BATCH + ", nothing answers it");
             default -> throw new IllegalStateException(this + " is an ack, it has no ack of its own");
         };
@@ -71,13 +76,16 @@ public enum MessageType {
             case ESIM_RESULT -> EsimResult.class;
             case HEARTBEAT -> Heartbeat.class;
             case HEARTBEAT_ACK -> HeartbeatAck.class;
+            case STATUS -> StatusReport.class;
+            case STATUS_ACK -> StatusAck.class;
         };
     }
 
     /** Largest payload of this type either side accepts, in bytes. */
     public int maxPayloadBytes() {
         return switch (this) {
-            case LOGIN, LOGIN_ACK, BIND, BIND_ACK, HEARTBEAT, HEARTBEAT_ACK -> Protocol.MAX_PAYLOAD_BYTES;
+            case LOGIN, LOGIN_ACK, BIND, BIND_ACK, HEARTBEAT, HEARTBEAT_ACK, STATUS_ACK -> Protocol.MAX_PAYLOAD_BYTES;
+            case STATUS -> Protocol.MAX_STATUS_BYTES;
             case ESIM_BATCH -> Protocol.MAX_BATCH_BYTES;
             case ESIM_RESULT -> Protocol.MAX_RESULT_BYTES;
         };

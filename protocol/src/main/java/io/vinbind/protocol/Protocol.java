@@ -27,6 +27,9 @@ public final class Protocol {
      */
     public static final int MAX_BATCH_BYTES = 160 * 1024;
 
+    /** Largest {@link StatusReport}: {@link StatusReport#MAX_RECORDS} records of at most 200 characters, quoted. */
+    public static final int MAX_STATUS_BYTES = 24 * 1024;
+
     /**
      * Largest {@link EsimResult} payload: responses are mostly 9000, but ES10 answers joined from GET RESPONSE
      * rounds (a profile list, EUICCInfo2, a pending notification) reach a few KiB each.

@@ -62,6 +62,14 @@ public final class Topics {
         return topic(terminalId, MessageType.HEARTBEAT_ACK);
     }
 
+    public static String status(String terminalId) {
+        return topic(terminalId, MessageType.STATUS);
+    }
+
+    public static String statusAck(String terminalId) {
+        return topic(terminalId, MessageType.STATUS_ACK);
+    }
+
     public static String esimResult(String terminalId) {
         return topic(terminalId, MessageType.ESIM_RESULT);
     }

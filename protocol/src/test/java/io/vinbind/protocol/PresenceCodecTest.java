@@ -21,6 +21,21 @@ class PresenceCodecTest {
     }
 
     @Test
+    void status_reports_round_trip_and_bad_records_are_refused() throws Exception {
+        StatusReport r = new StatusReport(Protocol.VERSION, "st-1", "TBOX-1", "s1",
+            java.util.List.of("n=1;t=2026-12-02T08:00:00Z;power=ACC;state=BOUND", "n=2;t=2026-12-02T08:01:00.123Z"), 3);
+        assertEquals(r, JsonCodec.decode(MessageType.STATUS, JsonCodec.encode(r)));
+        StatusAck a = new StatusAck(Protocol.VERSION, "st-1", "TBOX-1", 2, 0);
+        assertEquals(a, JsonCodec.decode(MessageType.STATUS_ACK, JsonCodec.encode(a)));
+        assertEquals("records", assertThrows(InvalidFieldException.class, () -> new StatusReport(Protocol.VERSION,
+            "st-1", "TBOX-1", "s1", java.util.List.of("t=2026-12-02T08:00:00Z"), 0)).field()); // no number
+        assertEquals("records", assertThrows(InvalidFieldException.class, () -> new StatusReport(Protocol.VERSION,
+            "st-1", "TBOX-1", "s1", java.util.List.of("n=1;t=2026-12-02T08:00:00Z;power=A C"), 0)).field());
+        assertEquals("records", assertThrows(InvalidFieldException.class, () -> new StatusReport(Protocol.VERSION,
+            "st-1", "TBOX-1", "s1", java.util.List.of(), 0)).field());
+    }
+
+    @Test
     void impossible_heartbeats_are_refused_naming_the_field() {
         assertEquals("sequence", assertThrows(InvalidFieldException.class,
             () -> new Heartbeat(Protocol.VERSION, "r", "TBOX-1", "s1", 0, PresenceState.ALIVE, 0)).field());

@@ -42,7 +42,7 @@ class TopicsTest {
         assertBadTopic("vinbind/v2/TBOX+1/bind");
         assertBadTopic("vinbind/v2/svc:vinbind-server/bind"); // service identities are not terminals
         assertBadTopic("vinbind/v2/-TBOX/bind");
-        assertBadTopic("vinbind/v2/TBOX-1/status"); // reserved, not built
+        assertBadTopic("vinbind/v2/TBOX-1/statuses");
         assertEquals(MessageType.HEARTBEAT, assertDoesNotThrow(() -> Topics.parse("vinbind/v2/TBOX-1/heartbeat")).type());
         assertBadTopic("vinbind/v2/TBOX-1");
         assertBadTopic(null);

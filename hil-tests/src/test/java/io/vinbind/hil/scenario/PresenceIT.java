@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Scenario "presence": the terminal daemon on the bench keeps its session while powered and heartbeats; the server
  * marks it online, counts its heartbeats per window, pushes the limits table's interval with its answers, and marks
- * it offline at once when the ignition goes OFF (the POWER_OFF heartbeat before the clean DISCONNECT). On a server of
+ * it offline at once when the ignition goes OFF; status records arrive at the pushed send interval; it goes offline (the POWER_OFF heartbeat before the clean DISCONNECT). On a server of
  * its own, so that its limits row touches no other scenario's terminals.
  */
 class PresenceIT {
@@ -36,7 +36,7 @@ class PresenceIT {
             ServerApi api = bench.api();
             // every terminal of this server that sent at least 0 heartbeats last window: all of them
             ServerApi.Reply put = api.put("/presence/limits/bench-fast", "{\"priority\":10,\"minHeartbeats\":0,"
-                + "\"heartbeatIntervalS\":5,\"sendIntervalS\":60,\"storageRecords\":100}");
+                + "\"heartbeatIntervalS\":5,\"sendIntervalS\":5,\"storageRecords\":100}");
             assertEquals(201, put.status(), put.body());
 
             int mark = bench.log().mark();
@@ -50,6 +50,11 @@ class PresenceIT {
             // heartbeats keep coming at the pushed 5 s: at least three counted within 20 s
             JsonNode windows = await(api, path + "/windows", n -> n.size() > 0 && total(n) >= 3);
             assertTrue(total(windows) >= 3, windows.toString());
+
+            // status records, one per heartbeat, reach the server every 5 s (the row's send interval)
+            JsonNode records = await(api, path + "/records", n -> n.size() >= 2);
+            assertEquals("ACC", records.get(0).at("/facts/power").asText(), records.toString());
+            assertEquals("BOUND", records.get(0).at("/facts/state").asText(), records.toString());
 
             bench.ignition(PowerMode.OFF);
             JsonNode offline = await(api, path, n -> n.has("online") && !n.path("online").asBoolean(true));

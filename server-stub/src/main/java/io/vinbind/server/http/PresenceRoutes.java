@@ -25,7 +25,8 @@ import java.util.Set;
  * GET    /presence/offline[?limit=n]            viewer   terminals offline now
  * GET    /presence/terminals/{id}               viewer   one terminal: online?, since, last seen, limits
  * GET    /presence/terminals/{id}/events        viewer   its transitions
- * GET    /presence/terminals/{id}/windows       viewer   its heartbeat counts per window, newest first
+ * GET    /presence/terminals/{id}/windows       viewer   its heartbeat and record counts per window, newest first
+ * GET    /presence/terminals/{id}/records       viewer   its status records, newest first
  * GET    /presence/events[?after=id&amp;limit=n]    viewer   every transition after an id: a feed a back end polls
  * GET    /presence/limits                       viewer   the limits table
  * PUT    /presence/limits/{name}                admin    create or replace a row
@@ -75,6 +76,10 @@ final class PresenceRoutes {
             if (p.get(3).equals("events")) {
                 return new Reply(200, presence.events(Optional.of(id), HttpApi.longParam(q, "after", 0),
                     HttpApi.intParam(q, "limit", 100)).stream().map(PresenceService.Event::view).toList());
+            }
+            if (p.get(3).equals("records")) {
+                return new Reply(200, presence.records(id, HttpApi.intParam(q, "limit", 100)).stream()
+                    .map(PresenceService.StatusRecord::view).toList());
             }
             if (p.get(3).equals("windows")) {
                 return new Reply(200, presence.windows(id, HttpApi.intParam(q, "limit", 48)).stream()

@@ -171,6 +171,7 @@ public final class MqttFrontEnd implements AutoCloseable {
             new MqttSubscription(Topics.sharedSubscription(MessageType.BIND), Protocol.QOS)));
         if (presence != null) {
             subs.add(new MqttSubscription(Topics.sharedSubscription(MessageType.HEARTBEAT), Protocol.QOS));
+            subs.add(new MqttSubscription(Topics.sharedSubscription(MessageType.STATUS), Protocol.QOS));
         }
         IMqttToken sub = client.subscribe(subs.toArray(new MqttSubscription[0]));
         sub.waitForCompletion(OPERATION_TIMEOUT.toMillis());
@@ -358,6 +359,9 @@ public final class MqttFrontEnd implements AutoCloseable {
         if (address.type() == MessageType.HEARTBEAT && presence != null) {
             return heartbeat(address, payload);
         }
+        if (address.type() == MessageType.STATUS && presence != null) {
+            return status(address, payload);
+        }
         if (address.type() != MessageType.LOGIN && address.type() != MessageType.BIND) {
             metrics.increment("dropped.UNEXPECTED_ACK");
             Logger.warn("dropped a {} on {}: the front end consumes logins and binds only", address.type(),
@@ -408,6 +412,31 @@ public final class MqttFrontEnd implements AutoCloseable {
             metrics.increment("heartbeat.store.failed");
             Logger.error("heartbeat of {} not stored ({}); left for the broker to deliver again", address.terminalId(),
                 e.getMessage());
+            return false;
+        }
+    }
+
+    /** A batch of status records: stored (each once) and answered; a malformed one is dropped like a heartbeat. */
+    private boolean status(TopicAddress address, byte[] payload) {
+        metrics.increment("status.received");
+        io.vinbind.protocol.StatusReport report;
+        try {
+            report = (io.vinbind.protocol.StatusReport) JsonCodec.decode(MessageType.STATUS, payload);
+        } catch (ProtocolException e) {
+            metrics.increment("dropped.status." + e.reasonCode().name());
+            Logger.warn("dropped a status report from {}: {}", address.terminalId(), e.getMessage());
+            return true;
+        }
+        try {
+            return publishAck(presence.status(report, address.terminalId()));
+        } catch (IllegalArgumentException e) {
+            metrics.increment("dropped.status.INVALID");
+            Logger.warn("dropped a status report from {}: {}", address.terminalId(), Untrusted.escape(e.getMessage()));
+            return true;
+        } catch (io.vinbind.server.store.StoreException e) {
+            metrics.increment("status.store.failed");
+            Logger.error("status records of {} not stored ({}); left for the broker to deliver again",
+                address.terminalId(), e.getMessage());
             return false;
         }
     }

@@ -56,7 +56,7 @@ public final class PresenceService {
 
     /** The online dictionary's entry of one terminal. */
     public record Entry(String terminalId, boolean online, Instant stateSince, Instant lastSeen, Limits limits,
-                        int configVersion, Optional<String> limitName) {
+                        int configVersion, Optional<String> limitName, long droppedRecords) {
         public Map<String, Object> view() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("terminalId", terminalId);
@@ -66,6 +66,7 @@ public final class PresenceService {
             m.put("limits", limits.view());
             m.put("configVersion", configVersion);
             limitName.ifPresent(n -> m.put("limitRule", n));
+            m.put("droppedRecords", droppedRecords);
             return m;
         }
     }
@@ -88,9 +89,14 @@ public final class PresenceService {
     }
 
     /** Heartbeats of one terminal in one window. */
-    public record Window(Instant start, Instant end, int heartbeats) {
+    public record Window(Instant start, Instant end, int heartbeats, int records) {
         public Map<String, Object> view() {
-            return Map.of("start", start.toString(), "end", end.toString(), "heartbeats", heartbeats);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("start", start.toString());
+            m.put("end", end.toString());
+            m.put("heartbeats", heartbeats);
+            m.put("records", records);
+            return m;
         }
     }
 
@@ -314,13 +320,144 @@ public final class PresenceService {
         int n = Math.max(1, Math.min(limit, 1000));
         return db.query("presence windows of " + terminalId, c -> {
             List<Window> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT window_start, heartbeats FROM presence_window"
+            try (PreparedStatement ps = c.prepareStatement("SELECT window_start, heartbeats, records FROM presence_window"
                 + " WHERE terminal_id = ? ORDER BY window_start DESC FETCH FIRST " + n + " ROWS ONLY")) {
                 ps.setString(1, terminalId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Instant start = Sql.requiredInstant(rs, "window_start");
-                        out.add(new Window(start, start.plus(settings.window()), rs.getInt("heartbeats")));
+                        out.add(new Window(start, start.plus(settings.window()), rs.getInt("heartbeats"),
+                            rs.getInt("records")));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // --- status records -------------------------------------------------------------------------------------
+
+    /** One stored status record. */
+    public record StatusRecord(String session, int seq, Instant recordedAt, Instant receivedAt, Map<String, String> facts) {
+        public Map<String, Object> view() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("session", session);
+            m.put("n", seq);
+            m.put("at", recordedAt.toString());
+            m.put("receivedAt", receivedAt.toString());
+            m.put("facts", facts);
+            return m;
+        }
+    }
+
+    /**
+     * Stores a batch of status records, each once by (terminal, session, n), counts them in the arrival's window and
+     * adds what the terminal dropped to its total; answers how many were new.
+     *
+     * @throws IllegalArgumentException when the payload names another terminal than the topic, or a record's time is
+     *     not an instant
+     */
+    public io.vinbind.protocol.StatusAck status(io.vinbind.protocol.StatusReport report, String terminalId)
+        throws StoreException {
+        if (!report.terminalId().equals(terminalId)) {
+            throw new IllegalArgumentException("status report names terminal " + report.terminalId()
+                + " on the topic of " + terminalId);
+        }
+        List<Object[]> parsed = new ArrayList<>();
+        for (String r : report.records()) {
+            String[] parts = r.split(";");
+            int n = Integer.parseInt(parts[0].substring(2));
+            Instant at;
+            try {
+                at = Instant.parse(parts[1].substring(2));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("status record n=" + n + ": t=" + parts[1].substring(2)
+                    + " is not an ISO-8601 instant");
+            }
+            String facts = String.join(";", Arrays.asList(parts).subList(2, parts.length));
+            parsed.add(new Object[] {n, at, facts});
+        }
+        Instant now = clock.instant();
+        return db.transaction("status records of " + terminalId, c -> {
+            int stored = 0;
+            int duplicates = 0;
+            for (Object[] p : parsed) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM status_record WHERE terminal_id = ?"
+                    + " AND session = ? AND seq = ?")) {
+                    ps.setString(1, terminalId);
+                    ps.setString(2, report.session());
+                    ps.setInt(3, (Integer) p[0]);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            duplicates++;
+                            continue;
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO status_record (terminal_id, session, seq,"
+                    + " recorded_at, received_at, facts) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, terminalId);
+                    ps.setString(2, report.session());
+                    ps.setInt(3, (Integer) p[0]);
+                    Sql.setInstant(ps, 4, (Instant) p[1]);
+                    Sql.setInstant(ps, 5, now);
+                    ps.setString(6, (String) p[2]);
+                    ps.executeUpdate();
+                }
+                stored++;
+            }
+            if (stored > 0) {
+                Instant start = windowStart(now);
+                int updated;
+                try (PreparedStatement ps = c.prepareStatement("UPDATE presence_window SET records = records + ?"
+                    + " WHERE terminal_id = ? AND window_start = ?")) {
+                    ps.setInt(1, stored);
+                    ps.setString(2, terminalId);
+                    Sql.setInstant(ps, 3, start);
+                    updated = ps.executeUpdate();
+                }
+                if (updated == 0) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO presence_window (terminal_id,"
+                        + " window_start, heartbeats, records) VALUES (?, ?, 0, ?)")) {
+                        ps.setString(1, terminalId);
+                        Sql.setInstant(ps, 2, start);
+                        ps.setInt(3, stored);
+                        ps.executeUpdate();
+                    }
+                }
+            }
+            if (report.dropped() > 0 && stored > 0) { // a batch sent again must not count its drops twice
+                try (PreparedStatement ps = c.prepareStatement("UPDATE presence SET dropped_records = dropped_records"
+                    + " + ? WHERE terminal_id = ?")) {
+                    ps.setInt(1, report.dropped());
+                    ps.setString(2, terminalId);
+                    ps.executeUpdate();
+                }
+            }
+            return new io.vinbind.protocol.StatusAck(Protocol.VERSION, report.requestId(), terminalId, stored, duplicates);
+        });
+    }
+
+    /** A terminal's status records, newest first. */
+    public List<StatusRecord> records(String terminalId, int limit) throws StoreException {
+        int n = Math.max(1, Math.min(limit, 1000));
+        return db.query("status records of " + terminalId, c -> {
+            List<StatusRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM status_record WHERE terminal_id = ?"
+                + " ORDER BY recorded_at DESC, seq DESC FETCH FIRST " + n + " ROWS ONLY")) {
+                ps.setString(1, terminalId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, String> facts = new LinkedHashMap<>();
+                        String f = rs.getString("facts");
+                        if (!f.isEmpty()) {
+                            for (String kv : f.split(";")) {
+                                int eq = kv.indexOf('=');
+                                facts.put(kv.substring(0, eq), kv.substring(eq + 1));
+                            }
+                        }
+                        out.add(new StatusRecord(rs.getString("session"), rs.getInt("seq"),
+                            Sql.requiredInstant(rs, "recorded_at"), Sql.requiredInstant(rs, "received_at"), facts));
                     }
                 }
             }
@@ -562,7 +699,7 @@ public final class PresenceService {
         return new Entry(rs.getString("terminal_id"), rs.getBoolean("online"), Sql.requiredInstant(rs, "state_since"),
             Sql.requiredInstant(rs, "last_seen"), new Limits(rs.getInt("heartbeat_interval_s"),
             rs.getInt("send_interval_s"), rs.getInt("storage_records")), rs.getInt("config_version"),
-            Sql.string(rs, "limit_name"));
+            Sql.string(rs, "limit_name"), rs.getLong("dropped_records"));
     }
 
     private static Optional<Integer> optionalInt(ResultSet rs, String column) throws SQLException {

@@ -117,6 +117,30 @@ class PresenceServiceTest {
     }
 
     @Test
+    void status_records_are_stored_once_and_counted_in_the_window() throws Exception {
+        try (Database db = Fixtures.memoryDatabase()) {
+            MutableClock clock = new MutableClock(Instant.parse("2026-12-02T08:00:00Z"));
+            PresenceService p = service(db, clock);
+            p.heartbeat(hb("T-5", "s1", 1, PresenceState.ALIVE), "T-5", "test");
+            io.vinbind.protocol.StatusReport r = new io.vinbind.protocol.StatusReport(Protocol.VERSION, "st-1", "T-5",
+                "s1", List.of("n=1;t=2026-12-02T07:59:00Z;power=ACC;state=BOUND", "n=2;t=2026-12-02T07:59:30Z;power=OFF"),
+                4);
+            io.vinbind.protocol.StatusAck first = p.status(r, "T-5");
+            assertEquals(2, first.stored());
+            io.vinbind.protocol.StatusAck again = p.status(r, "T-5"); // the batch sent again after a lost answer
+            assertEquals(0, again.stored());
+            assertEquals(2, again.duplicates());
+            assertEquals(2, p.windows("T-5", 1).get(0).records());
+            assertEquals(4, p.entry("T-5").orElseThrow().droppedRecords()); // counted once, not per resend
+            List<PresenceService.StatusRecord> stored = p.records("T-5", 10);
+            assertEquals(2, stored.get(0).seq());
+            assertEquals("OFF", stored.get(0).facts().get("power"));
+            assertEquals("BOUND", stored.get(1).facts().get("state"));
+            assertThrows(IllegalArgumentException.class, () -> p.status(r, "T-6"));
+        }
+    }
+
+    @Test
     void instances_sweeping_at_once_report_each_transition_once() throws Exception {
         try (Database db = Fixtures.memoryDatabase()) {
             exerciseConcurrentSweeps(db, 200);

@@ -86,6 +86,8 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
     private MqttAsyncClient client; // guarded by lock
     /** Receives the payloads arriving on {@code …/heartbeat/ack}; null: presence is off. */
     private volatile java.util.function.Consumer<byte[]> heartbeatAckHandler;
+    /** Receives the payloads arriving on {@code …/status/ack}; null: not subscribed. */
+    private volatile java.util.function.Consumer<byte[]> statusAckHandler;
     /** The Will registered at each connect (presence's LOST heartbeat); null: none. */
     private volatile java.util.function.Supplier<byte[]> will;
     /** Counts connections that came up; see {@link #connectionSerial}. */
@@ -238,6 +240,16 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         this.will = Objects.requireNonNull(will, "will");
     }
 
+    /** Subscribes {@code …/status/ack} from the next {@link #connect} on; answers go to {@code ackHandler}. */
+    public void setStatusHandler(java.util.function.Consumer<byte[]> ackHandler) {
+        this.statusAckHandler = Objects.requireNonNull(ackHandler, "ackHandler");
+    }
+
+    /** Publishes a batch of status records (QoS 1); completes when the broker accepted it. */
+    public CompletableFuture<Void> publishStatus(io.vinbind.protocol.StatusReport report) {
+        return publish(Topics.status(terminalId), report);
+    }
+
     /** A number that changes with each connection that came up; -1 while none is up. */
     public int connectionSerial() {
         return isConnected() ? connections.get() : -1;
@@ -342,6 +354,9 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         }
         if (presence) {
             list.add(new MqttSubscription(Topics.heartbeatAck(terminalId), Protocol.QOS));
+        }
+        if (statusAckHandler != null) {
+            list.add(new MqttSubscription(Topics.statusAck(terminalId), Protocol.QOS));
         }
         MqttSubscription[] subs = list.toArray(new MqttSubscription[0]);
         try {
@@ -633,6 +648,8 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
                     relayHandler.accept(message.getPayload());
                 } else if (topic.equals(Topics.heartbeatAck(terminalId)) && heartbeatAckHandler != null) {
                     heartbeatAckHandler.accept(message.getPayload());
+                } else if (topic.equals(Topics.statusAck(terminalId)) && statusAckHandler != null) {
+                    statusAckHandler.accept(message.getPayload());
                 } else {
                     Logger.warn("message on {} is not an ack for terminal {}; dropped", Untrusted.escape(topic, 200),
                             terminalId);

@@ -96,6 +96,8 @@ public final class TerminalDaemon implements AutoCloseable {
     private KeptSession session;
     private RelayService relay;
     private io.vinbind.terminal.presence.HeartbeatService heartbeats;
+    private io.vinbind.terminal.presence.StatusRecorder records;
+    private volatile PowerMode lastPower = PowerMode.OFF;
     private java.util.concurrent.ExecutorService powerThread;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -238,6 +240,13 @@ public final class TerminalDaemon implements AutoCloseable {
                 heartbeats = new io.vinbind.terminal.presence.HeartbeatService(u.terminalId(), clock,
                         u::publishHeartbeat, u::connectionSerial);
                 u.setPresence(heartbeats::ackArrived, heartbeats::will);
+                io.vinbind.terminal.presence.HeartbeatService hbLimits = heartbeats;
+                records = new io.vinbind.terminal.presence.StatusRecorder(u.terminalId(), heartbeats.session(), clock,
+                        config.dataDir(), u::publishStatus, u::connectionSerial, hbLimits::sendInterval,
+                        hbLimits::storageRecords);
+                u.setStatusHandler(records::ackArrived);
+                io.vinbind.terminal.presence.StatusRecorder rec = records;
+                heartbeats.onAlive(() -> rec.record(facts()));
                 java.util.concurrent.ScheduledExecutorService ticker =
                         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                             Thread t = new Thread(r, "vinbind-heartbeat");
@@ -249,6 +258,7 @@ public final class TerminalDaemon implements AutoCloseable {
                 ticker.scheduleWithFixedDelay(() -> {
                     try {
                         hbs.tick();
+                        rec.tick();
                     } catch (RuntimeException e) {
                         Logger.error(e, "presence: heartbeat tick failed");
                     }
@@ -446,15 +456,35 @@ public final class TerminalDaemon implements AutoCloseable {
      * Every power-mode report: to the machine at once, and in order to the session and the relay on their own thread
      * (at OFF the relay's last answers go out before the session's clean DISCONNECT, without holding up the source).
      */
+    /** What a status record says: the power mode and the binding state. */
+    private java.util.Map<String, String> facts() {
+        java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+        f.put("power", lastPower.name());
+        BindingMachine m = machine;
+        if (m != null) {
+            f.put("state", m.state().name());
+        }
+        return f;
+    }
+
     private void onPower(PowerMode mode) {
+        lastPower = mode;
         BindingMachine m = machine;
         java.util.concurrent.ExecutorService p = powerThread;
         if (p != null) {
             KeptSession s = session;
             RelayService r = relay;
             io.vinbind.terminal.presence.HeartbeatService h = heartbeats;
+            io.vinbind.terminal.presence.StatusRecorder rec = records;
             try {
                 p.execute(() -> {
+                    if (rec != null) {
+                        try {
+                            rec.record(facts()); // every power change is a record
+                        } catch (RuntimeException e) {
+                            Logger.warn("presence: status record not kept: {}", e.getMessage());
+                        }
+                    }
                     if (mode.isPowered()) {
                         s.powerOn();
                         if (h != null) {
@@ -478,6 +508,11 @@ public final class TerminalDaemon implements AutoCloseable {
             }
         }
         m.powerMode(mode);
+    }
+
+    /** Status records, when the daemon keeps its own session. */
+    public Optional<io.vinbind.terminal.presence.StatusRecorder> statusRecords() {
+        return Optional.ofNullable(records);
     }
 
     /** Presence heartbeats, when the daemon keeps its own session. */

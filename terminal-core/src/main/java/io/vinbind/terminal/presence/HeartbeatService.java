@@ -46,6 +46,7 @@ public final class HeartbeatService {
     private int sentOnConnection = Integer.MIN_VALUE; // guarded by lock
     private Instant lastSent = Instant.MIN; // guarded by lock
     private volatile Duration interval = DEFAULT_INTERVAL;
+    private volatile Runnable onAlive = () -> { };
     private volatile HeartbeatAck limits;
 
     public HeartbeatService(String terminalId, Clock clock, Function<Heartbeat, CompletableFuture<Void>> publisher,
@@ -108,6 +109,24 @@ public final class HeartbeatService {
                 Logger.info("presence: heartbeat {} not sent: {}", hb.sequence(), e.toString());
             }
         });
+        onAlive.run();
+    }
+
+    /** Runs after each ALIVE heartbeat is handed to the session (the daemon takes a status record then). */
+    public void onAlive(Runnable r) {
+        this.onAlive = Objects.requireNonNull(r, "r");
+    }
+
+    /** Seconds between status reports, as the server set them (300 until it has). */
+    public Duration sendInterval() {
+        HeartbeatAck l = limits;
+        return Duration.ofSeconds(l == null ? 300 : l.sendIntervalS());
+    }
+
+    /** Status records to keep unsent at most, as the server set them (500 until it has). */
+    public int storageRecords() {
+        HeartbeatAck l = limits;
+        return l == null ? 500 : l.storageRecords();
     }
 
     private Heartbeat next(PresenceState state) {
