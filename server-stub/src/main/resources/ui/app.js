@@ -3,7 +3,8 @@
 // with textContent, never as HTML.
 
 const $ = (sel) => document.querySelector(sel);
-const PAGES = ["login", "vehicles", "holds", "import", "models", "rules", "orders"];
+const PAGES = ["login", "vehicles", "holds", "presence", "import", "models", "rules", "orders"];
+let live = null; // the AbortController of the presence stream while its page is shown
 let me = null; // {name, role} of the signed-in token
 
 class ApiError extends Error {
@@ -89,7 +90,8 @@ function show(page) {
     if (a.dataset.page === page) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
   clearError();
-  const loaders = { holds: loadHolds, models: loadModels, rules: loadRules, orders: loadOrders };
+  if (live && page !== "presence") { live.abort(); live = null; }
+  const loaders = { holds: loadHolds, presence: loadPresence, models: loadModels, rules: loadRules, orders: loadOrders };
   if (loaders[page]) loaders[page]().catch(showError);
   const first = $("#page-" + page + " input, #page-" + page + " button");
   if (first) first.focus(); else $("#main").focus();
@@ -237,6 +239,89 @@ function statusLine(text) {
   p.id = "status-line";
   p.setAttribute("role", "status");
   return p;
+}
+
+// --- presence ---------------------------------------------------------------------------------------
+async function loadPresence() {
+  await refreshPresence();
+  if (!live) followPresence();
+}
+
+async function refreshPresence() {
+  const sum = await api("GET", "/presence");
+  $("#presence-summary").textContent = sum.online + " online, " + sum.offline + " offline · heartbeats counted per "
+    + Math.round(sum.windowS / 60) + " min window · offline after " + sum.timeoutS + " s of silence";
+  const on = $("#online");
+  let tbody = clearTable(on);
+  let labels = labelsOf(on);
+  for (const t of await api("GET", "/presence/online?limit=500")) {
+    row(tbody, [t.terminalId, time(t.since), time(t.lastSeen), t.limits.heartbeatIntervalS + " s", t.limitRule || "defaults"], labels);
+  }
+  const off = $("#offline");
+  tbody = clearTable(off);
+  labels = labelsOf(off);
+  for (const t of await api("GET", "/presence/offline?limit=500")) {
+    row(tbody, [t.terminalId, time(t.since), time(t.lastSeen)], labels);
+  }
+  const lim = $("#limits");
+  tbody = clearTable(lim);
+  labels = labelsOf(lim);
+  for (const r of await api("GET", "/presence/limits")) {
+    const sel = [];
+    if (r.models) sel.push("models " + r.models.join(", "));
+    if (r.minHeartbeats !== undefined) sel.push("at least " + r.minHeartbeats + " heartbeats");
+    if (r.maxHeartbeats !== undefined) sel.push("at most " + r.maxHeartbeats + " heartbeats");
+    row(tbody, [r.name, r.priority, sel.join("; "), r.heartbeatIntervalS + " s", r.sendIntervalS + " s", r.storageRecords], labels);
+  }
+}
+
+/** Server-sent events read with fetch, so that the bearer token travels in its header (EventSource cannot). */
+async function followPresence() {
+  live = new AbortController();
+  const mine = live;
+  $("#live-state").textContent = "(connecting)";
+  try {
+    const r = await fetch("/presence/stream", { headers: { "Authorization": "Bearer " + sessionStorage.getItem("vinbind.token") },
+      signal: mine.signal });
+    if (!r.ok) {
+      let text = "HTTP " + r.status;
+      try { text = (await r.json()).error; } catch (e) { /* not JSON */ }
+      throw new ApiError(r.status, text);
+    }
+    $("#live-state").textContent = "(live)";
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+        if (data) onPresenceEvent(JSON.parse(data));
+      }
+    }
+    $("#live-state").textContent = "(ended)";
+  } catch (e) {
+    if (mine.signal.aborted) return;
+    $("#live-state").textContent = "(not live)";
+    showError(e instanceof ApiError ? e : new ApiError(0, "live events stopped: " + e.message));
+  } finally {
+    if (live === mine) live = null;
+  }
+}
+
+function onPresenceEvent(ev) {
+  const li = document.createElement("li");
+  li.appendChild(time(ev.at));
+  li.appendChild(document.createTextNode(" "));
+  li.appendChild(el("span", ev.terminalId + " " + ev.event, "event"));
+  li.appendChild(el("div", "cause " + ev.cause + (ev.missedWindows ? " · missed " + ev.missedWindows + " windows" : ""), "muted"));
+  $("#live-events").prepend(li);
+  refreshPresence().catch(showError);
 }
 
 // --- import -----------------------------------------------------------------------------------------

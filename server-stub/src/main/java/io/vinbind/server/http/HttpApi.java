@@ -166,6 +166,7 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        presence.close();
     }
 
     /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
@@ -177,6 +178,22 @@ public final class HttpApi implements AutoCloseable {
             return asset.get();
         }
         String path = Untrusted.escape(req.rawPath());
+        if (req.rawPath().equals("/presence/stream") && method.equals("GET")) {
+            try {
+                HttpReply r = presence.stream(req, query(req.rawQuery()), authenticate(req));
+                metrics.increment("http.2xx");
+                return r;
+            } catch (HttpError e) {
+                Logger.info("HTTP {} {} -> {} {}", Untrusted.escape(method), path, e.status(), Untrusted.escape(e.getMessage()));
+                metrics.increment("http." + (e.status() / 100) + "xx");
+                return e.status() == 401 // RFC 6750 §3
+                    ? new HttpReply(401, "application/json; charset=utf-8", toJson(Map.of("error", e.getMessage())),
+                        Map.of("WWW-Authenticate", "Bearer realm=\"vinbind\""))
+                    : HttpReply.json(e.status(), toJson(Map.of("error", e.getMessage())));
+            } catch (IllegalArgumentException | StoreException e) {
+                return HttpReply.json(e instanceof StoreException ? 503 : 400, toJson(Map.of("error", e.getMessage())));
+            }
+        }
         int status;
         Object body;
         try {

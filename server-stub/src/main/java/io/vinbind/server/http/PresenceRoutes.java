@@ -28,6 +28,7 @@ import java.util.Set;
  * GET    /presence/terminals/{id}/windows       viewer   its heartbeat and record counts per window, newest first
  * GET    /presence/terminals/{id}/records       viewer   its status records, newest first
  * GET    /presence/events[?after=id&amp;limit=n]    viewer   every transition after an id: a feed a back end polls
+ * GET    /presence/stream[?after=id]            viewer   the transitions as server-sent events, live
  * GET    /presence/limits                       viewer   the limits table
  * PUT    /presence/limits/{name}                admin    create or replace a row
  * DELETE /presence/limits/{name}                admin    remove a row
@@ -39,9 +40,30 @@ final class PresenceRoutes {
         "heartbeatIntervalS", "sendIntervalS", "storageRecords");
 
     private final PresenceService presence;
+    private final PresenceEvents events;
 
     PresenceRoutes(PresenceService presence) {
         this.presence = presence;
+        this.events = new PresenceEvents(presence);
+    }
+
+    /** Stops the live streams' poller. */
+    void close() {
+        events.close();
+    }
+
+    /** {@code GET /presence/stream}: transitions as server-sent events (viewer). */
+    HttpReply stream(HttpRequestData ex, Map<String, String> q, Optional<Principal> who) throws HttpError, StoreException {
+        HttpApi.require(who, Role.VIEWER);
+        Optional<Long> after = q.containsKey("after") ? Optional.of(HttpApi.longParam(q, "after", 0))
+            : ex.header("last-event-id").map(v -> {
+                try {
+                    return Long.parseLong(v.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("Last-Event-ID '" + Untrusted.escape(v) + "' is not an event id");
+                }
+            });
+        return HttpReply.events(events.stream(after));
     }
 
     Reply route(HttpRequestData ex, String method, List<String> p, Map<String, String> q, Optional<Principal> who)

@@ -184,6 +184,33 @@ class DashboardBrowserIT {
     }
 
     @Test
+    void presence_shows_a_terminal_online_and_going_offline_live() throws Exception {
+        String id = "TBOX-LIVE-1";
+        signIn(Fixtures.token(server, Role.VIEWER));
+        browser.findElement(By.cssSelector("a[data-page=presence]")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-state"), "(live)"));
+        try (io.vinbind.server.TestMqttClient terminal = new io.vinbind.server.TestMqttClient(server.mqttUri(), id,
+                Fixtures.terminalCredentials(server, id))) {
+            terminal.subscribe(io.vinbind.protocol.Topics.heartbeatAck(id));
+            terminal.publish(io.vinbind.protocol.Topics.heartbeat(id), io.vinbind.protocol.JsonCodec.encode(
+                new io.vinbind.protocol.Heartbeat(io.vinbind.protocol.Protocol.VERSION, "hb-1", id, "s1", 1,
+                    io.vinbind.protocol.PresenceState.ALIVE, 0)));
+            assertTrue(terminal.await(io.vinbind.protocol.Topics.heartbeatAck(id), Duration.ofSeconds(10)) != null);
+            // no reload: the stream's event refreshes the page
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("online"), id));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-events"), id + " ONLINE"));
+            screenshot("presence-online");
+            terminal.publish(io.vinbind.protocol.Topics.heartbeat(id), io.vinbind.protocol.JsonCodec.encode(
+                new io.vinbind.protocol.Heartbeat(io.vinbind.protocol.Protocol.VERSION, "hb-2", id, "s1", 2,
+                    io.vinbind.protocol.PresenceState.POWER_OFF, 1)));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-events"), id + " OFFLINE"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("offline"), id));
+            assertTrue(browser.findElement(By.id("live-events")).getText().contains("cause POWER_OFF"));
+            screenshot("presence-offline");
+        }
+    }
+
+    @Test
     void a_bad_token_is_refused_and_the_pages_carry_a_content_security_policy() throws Exception {
         browser.get(server.httpBaseUri().resolve("/ui/").toString());
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys("vbt_not-a-token", Keys.ENTER);
