@@ -90,7 +90,12 @@ class StatusRecorderTest {
     @Test
     void records_go_out_every_send_interval_while_connected_and_again_when_the_answer_is_lost() {
         StatusRecorder r = recorder("s1");
-        r.record(Map.of("power", "ACC", "state", "BOUND", "bad key", "x", "ok", "has space"));
+        Map<String, String> facts = new java.util.LinkedHashMap<>(); // in order: a record keeps the order it is given
+        facts.put("power", "ACC");
+        facts.put("state", "BOUND");
+        facts.put("bad key", "x");
+        facts.put("ok", "has space");
+        r.record(facts);
         r.tick();
         assertEquals(0, sent.size()); // not yet an interval
         connection.set(-1);
