@@ -12,11 +12,12 @@
  * The user name is the identity: with require_certificate and use_identity_as_username it is the client
  * certificate's CN. Rules (vinbind protocol v2, topics vinbind/v2/{terminalId}/{message}):
  *   services (user names listed in plugin_opt_service_users, space separated, e.g. svc:vinbind-server):
- *     subscribe/read  vinbind/v2/+/login, vinbind/v2/+/bind (shared or not)
- *     write           vinbind/v2/{any terminal}/login/ack, vinbind/v2/{any terminal}/bind/ack
+ *     subscribe/read  vinbind/v2/+/login, vinbind/v2/+/bind, vinbind/v2/+/esim/result, vinbind/v2/+/heartbeat,
+ *                     vinbind/v2/+/status (shared or not)
+ *     write           vinbind/v2/{any terminal}/login/ack, …/bind/ack, …/esim/batch, …/heartbeat/ack, …/status/ack
  *   terminals (every other user name; never one holding + # / or starting svc:):
- *     write           vinbind/v2/{own id}/login, vinbind/v2/{own id}/bind
- *     subscribe/read  vinbind/v2/{own id}/login/ack, vinbind/v2/{own id}/bind/ack (exact topics)
+ *     write           vinbind/v2/{own id}/login, …/bind, …/esim/result, …/heartbeat (its Will too), …/status
+ *     subscribe/read  vinbind/v2/{own id}/login/ack, …/bind/ack, …/esim/batch, …/heartbeat/ack, …/status/ack (exact topics)
  *   everything else is denied, and anonymous clients get nothing.
  *
  * Build: gcc -shared -fPIC -O2 -o vinbind_acl.so vinbind_acl.c   (needs mosquitto-dev, libmosquitto-dev)
@@ -116,12 +117,18 @@ static int decide(const char *user, const char *topic, int access)
 			if (filter == NULL) {
 				return MOSQ_ERR_ACL_DENIED;
 			}
-			bool wildcard = strcmp(filter, ROOT "+/login") == 0 || strcmp(filter, ROOT "+/bind") == 0;
-			bool exact = is_topic(filter, NULL, "login") || is_topic(filter, NULL, "bind");
+			bool wildcard = strcmp(filter, ROOT "+/login") == 0 || strcmp(filter, ROOT "+/bind") == 0
+				|| strcmp(filter, ROOT "+/esim/result") == 0 || strcmp(filter, ROOT "+/heartbeat") == 0
+				|| strcmp(filter, ROOT "+/status") == 0;
+			bool exact = is_topic(filter, NULL, "login") || is_topic(filter, NULL, "bind")
+				|| is_topic(filter, NULL, "esim/result") || is_topic(filter, NULL, "heartbeat")
+				|| is_topic(filter, NULL, "status");
 			return (access == MOSQ_ACL_SUBSCRIBE ? wildcard : exact) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 		}
 		if (access == MOSQ_ACL_WRITE) {
 			return is_topic(topic, NULL, "login/ack") || is_topic(topic, NULL, "bind/ack")
+				|| is_topic(topic, NULL, "esim/batch") || is_topic(topic, NULL, "heartbeat/ack")
+				|| is_topic(topic, NULL, "status/ack")
 				? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 		}
 		return MOSQ_ERR_ACL_DENIED;
@@ -131,11 +138,15 @@ static int decide(const char *user, const char *topic, int access)
 	}
 	if (access == MOSQ_ACL_WRITE) {
 		return is_topic(topic, user, "login") || is_topic(topic, user, "bind")
+			|| is_topic(topic, user, "esim/result") || is_topic(topic, user, "heartbeat")
+			|| is_topic(topic, user, "status")
 			? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	}
 	if (access == MOSQ_ACL_SUBSCRIBE || access == MOSQ_ACL_READ) {
 		/* exact topics only: no wildcard, no share group */
 		return is_topic(topic, user, "login/ack") || is_topic(topic, user, "bind/ack")
+			|| is_topic(topic, user, "esim/batch") || is_topic(topic, user, "heartbeat/ack")
+			|| is_topic(topic, user, "status/ack")
 			? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	}
 	return MOSQ_ERR_ACL_DENIED;

@@ -19,6 +19,8 @@ import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.lang.reflect.ParameterizedType;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -60,7 +62,7 @@ public final class JsonCodec {
         try {
             return MAPPER.writeValueAsBytes(message);
         } catch (JsonProcessingException e) {
-            // records of strings, ints and enums always serialise; reaching this is a programming error
+            // records of strings, ints, enums and lists of strings always serialise; reaching this is a programming error
             throw new IllegalStateException("cannot encode " + message.type() + ": " + e.getMessage(), e);
         }
     }
@@ -87,6 +89,14 @@ public final class JsonCodec {
         return decode(payload, BindAck.class);
     }
 
+    public static EsimBatch decodeEsimBatch(byte[] payload) throws ProtocolException {
+        return decode(payload, EsimBatch.class);
+    }
+
+    public static EsimResult decodeEsimResult(byte[] payload) throws ProtocolException {
+        return decode(payload, EsimResult.class);
+    }
+
     /**
      * Decodes a payload into {@code type}.
      *
@@ -99,9 +109,10 @@ public final class JsonCodec {
         if (payload == null) {
             throw fail(ProtocolException.Problem.MALFORMED_JSON, null, what + " payload is missing", null);
         }
-        if (payload.length > Protocol.MAX_PAYLOAD_BYTES) {
+        int limit = MessageType.of(type).maxPayloadBytes();
+        if (payload.length > limit) {
             throw fail(ProtocolException.Problem.TOO_LARGE, null, what + " payload has " + payload.length
-                + " bytes, limit " + Protocol.MAX_PAYLOAD_BYTES, null).withRequestId(peekRequestId(payload));
+                + " bytes, limit " + limit, null).withRequestId(peekRequestId(payload));
         }
         String text = strictUtf8(payload, what);
         JsonNode root;
@@ -206,6 +217,11 @@ public final class JsonCodec {
     private static void checkShape(JsonNode root, Class<?> type, String what) throws ProtocolException {
         Map<String, Class<?>> fields = new LinkedHashMap<>();
         for (RecordComponent c : type.getRecordComponents()) {
+            if (c.getType() == List.class && !(c.getGenericType() instanceof ParameterizedType p
+                && p.getActualTypeArguments()[0] == String.class)) {
+                throw new IllegalStateException(type + " has component " + c.getName() + " of unsupported type "
+                    + c.getGenericType());
+            }
             fields.put(c.getName(), c.getType());
         }
         JsonNode version = root.get("version");
@@ -236,6 +252,16 @@ public final class JsonCodec {
             } else if (javaType == String.class) {
                 if (!value.isTextual()) {
                     throw wrongType(what, name, "a string", value);
+                }
+            } else if (javaType == List.class) {
+                // List<String> (checked above): an array of strings, no nulls, no other types
+                if (!value.isArray()) {
+                    throw wrongType(what, name, "an array of strings", value);
+                }
+                for (int i = 0; i < value.size(); i++) {
+                    if (!value.get(i).isTextual()) {
+                        throw wrongType(what, name + "[" + i + "]", "a string", value.get(i));
+                    }
                 }
             } else if (javaType.isEnum()) {
                 if (!value.isTextual()) {

@@ -50,6 +50,30 @@ public final class Topics {
         return topic(terminalId, MessageType.BIND_ACK);
     }
 
+    public static String esimBatch(String terminalId) {
+        return topic(terminalId, MessageType.ESIM_BATCH);
+    }
+
+    public static String heartbeat(String terminalId) {
+        return topic(terminalId, MessageType.HEARTBEAT);
+    }
+
+    public static String heartbeatAck(String terminalId) {
+        return topic(terminalId, MessageType.HEARTBEAT_ACK);
+    }
+
+    public static String status(String terminalId) {
+        return topic(terminalId, MessageType.STATUS);
+    }
+
+    public static String statusAck(String terminalId) {
+        return topic(terminalId, MessageType.STATUS_ACK);
+    }
+
+    public static String esimResult(String terminalId) {
+        return topic(terminalId, MessageType.ESIM_RESULT);
+    }
+
     /** The subtree of one terminal, {@code vinbind/v2/{terminalId}/#}: what a broker ACL confines it to. */
     public static String subtree(String terminalId) {
         Identifiers.requireTerminalId(terminalId);

@@ -30,15 +30,15 @@ class JsonCodecFuzzTest {
             try {
                 decoded = JsonCodec.decode(type, payload);
             } catch (ProtocolException e) {
-                checkRefusal(e, payload);
+                checkRefusal(e, payload, type);
                 continue;
             }
             assertTrue(type.payloadType().isInstance(decoded), () -> "decoded " + type + " as " + decoded);
             assertEquals(type, decoded.type());
             assertEquals(Protocol.VERSION, decoded.version(), "decoded a payload of another version");
-            assertTrue(payload.length <= Protocol.MAX_PAYLOAD_BYTES, "decoded an oversized payload");
+            assertTrue(payload.length <= type.maxPayloadBytes(), "decoded an oversized payload");
             byte[] encoded = JsonCodec.encode(decoded);
-            assertTrue(encoded.length <= Protocol.MAX_PAYLOAD_BYTES,
+            assertTrue(encoded.length <= type.maxPayloadBytes(),
                 () -> "a decoded record encodes to " + encoded.length + " bytes, over the limit");
             Message again;
             try {
@@ -51,7 +51,7 @@ class JsonCodecFuzzTest {
         }
     }
 
-    private static void checkRefusal(ProtocolException e, byte[] payload) {
+    private static void checkRefusal(ProtocolException e, byte[] payload, MessageType type) {
         assertNotNull(e.problem());
         assertNotNull(e.reasonCode());
         String message = e.getMessage();
@@ -64,7 +64,7 @@ class JsonCodecFuzzTest {
             }
         }
         e.requestId().ifPresent(id -> assertTrue(Identifiers.isRequestId(id), "recovered a malformed requestId"));
-        if (payload.length > Protocol.MAX_PAYLOAD_BYTES) {
+        if (payload.length > type.maxPayloadBytes()) {
             assertEquals(ProtocolException.Problem.TOO_LARGE, e.problem());
         }
     }

@@ -1,5 +1,6 @@
 package io.vinbind.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -41,7 +42,8 @@ class TopicsTest {
         assertBadTopic("vinbind/v2/TBOX+1/bind");
         assertBadTopic("vinbind/v2/svc:vinbind-server/bind"); // service identities are not terminals
         assertBadTopic("vinbind/v2/-TBOX/bind");
-        assertBadTopic("vinbind/v2/TBOX-1/heartbeat"); // reserved, not built
+        assertBadTopic("vinbind/v2/TBOX-1/statuses");
+        assertEquals(MessageType.HEARTBEAT, assertDoesNotThrow(() -> Topics.parse("vinbind/v2/TBOX-1/heartbeat")).type());
         assertBadTopic("vinbind/v2/TBOX-1");
         assertBadTopic(null);
         assertThrows(IllegalArgumentException.class, () -> Topics.topic("a#b", MessageType.BIND));

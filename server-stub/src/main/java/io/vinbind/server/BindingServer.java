@@ -27,6 +27,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vinbind.server.provisioning.ConfigurationLibrary;
+import io.vinbind.server.provisioning.DeviceModelLibrary;
+import io.vinbind.server.provisioning.FleetFacts;
+import io.vinbind.server.provisioning.OperatorOrders;
+import io.vinbind.server.provisioning.OperatorPlatform;
+import io.vinbind.server.provisioning.Provisioning;
+import io.vinbind.server.presence.PresenceService;
+import io.vinbind.server.presence.PresenceSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -35,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -80,6 +89,9 @@ public final class BindingServer implements AutoCloseable {
     private final Path adminTokenFile;
     private final ServerPki pki;
     private final Deque<AutoCloseable> closeables;
+    /** How the relay client authenticates to the broker (the front end's credentials). */
+    private MqttCredentials relayCredentials;
+    private io.vinbind.server.relay.EsimRelay relay; // guarded by this
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
                           URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
@@ -104,6 +116,22 @@ public final class BindingServer implements AutoCloseable {
         this.closeables = closeables;
     }
 
+    private static Provisioning provisioning(Database db, Clock clock, List<OperatorPlatform.Spec> specs,
+                                             String instanceId) throws ServerStartException {
+        Map<String, OperatorPlatform> platforms = new LinkedHashMap<>();
+        for (OperatorPlatform.Spec spec : specs) {
+            try {
+                if (platforms.put(spec.id(), new OperatorPlatform(spec, "vinbind-" + instanceId)) != null) {
+                    throw new ServerStartException("operator platform " + spec.id() + " is configured twice", null);
+                }
+            } catch (IOException e) {
+                throw new ServerStartException("operator platform " + spec.id() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Provisioning(new DeviceModelLibrary(db, clock), new ConfigurationLibrary(db, clock),
+            new FleetFacts(db), new OperatorOrders(db, clock, platforms));
+    }
+
     /**
      * Starts a server. On failure everything already started is stopped again.
      *
@@ -115,6 +143,21 @@ public final class BindingServer implements AutoCloseable {
 
     /** As {@link #start(ServerConfig)} with an explicit clock (tests). */
     public static BindingServer start(ServerConfig config, Clock clock) throws ServerStartException {
+        return start(config, clock, List.of());
+    }
+
+    /**
+     * As {@link #start(ServerConfig, Clock)}, with the operator platforms (SM-DP+ ES2+ endpoints) the provisioning
+     * catalog orders from.
+     */
+    public static BindingServer start(ServerConfig config, Clock clock, List<OperatorPlatform.Spec> platforms)
+        throws ServerStartException {
+        return start(config, clock, platforms, PresenceSettings.DEFAULT);
+    }
+
+    /** As above, with the presence window, timeout and default limits. */
+    public static BindingServer start(ServerConfig config, Clock clock, List<OperatorPlatform.Spec> platforms,
+                                      PresenceSettings presenceSettings) throws ServerStartException {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             Files.createDirectories(config.dataDir());
@@ -186,10 +229,14 @@ public final class BindingServer implements AutoCloseable {
                     : MqttCredentials.tls(pki.clientContext());
             }
             MqttFrontEnd mqtt;
+            Provisioning provisioning = provisioning(db, clock, platforms, instanceId);
+            PresenceService presence = new PresenceService(db, clock, presenceSettings, provisioning.models(),
+                provisioning.fleet());
             try {
                 mqtt = new MqttFrontEnd(mqttUri, Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME + ":" + instanceId,
                     credentials, logins, bindings, metrics, config.mqttWorkers());
                 started.push(mqtt);
+                mqtt.enablePresence(presence);
                 mqtt.start();
             } catch (MqttException e) {
                 throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage()
@@ -210,17 +257,21 @@ public final class BindingServer implements AutoCloseable {
                 Optional<javax.net.ssl.SSLContext> https = ServerConfig.loopback(config.httpListen()) ? Optional.empty()
                     : Optional.of(pki.serverContext());
                 http = new HttpApi(config.httpListen(), config.httpPort(), https, bindings, terminals, tokens, registry,
-                    history, metrics, db::isHealthy, front::isConnected, front::publish, info);
+                    history, metrics, db::isHealthy, front::isConnected, front::publish, info,
+                    provisioning, presence);
                 started.push(http);
             } catch (IOException e) {
                 throw new ServerStartException("HTTP API on " + config.httpListen() + ":" + config.httpPort() + ": "
                     + e.getMessage(), e);
             }
             started.push(housekeeping(bindings, pki));
+            started.push(sweeper(presence, "sweeper:" + instanceId));
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
-            return new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry, bindings, history,
-                metrics, terminals, tokens, adminTokenFile, pki, started);
+            BindingServer server = new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry,
+                bindings, history, metrics, terminals, tokens, adminTokenFile, pki, started);
+            server.relayCredentials = credentials;
+            return server;
         } catch (IOException e) {
             closeAll(started);
             throw new ServerStartException("data directory " + config.dataDir() + ": " + e.getMessage(), e);
@@ -361,6 +412,21 @@ public final class BindingServer implements AutoCloseable {
         mqtt.publish(ack);
     }
 
+    /**
+     * The eSIM relay client (the server-side LPA's way to the terminals' eUICCs), connected on first use as
+     * {@code svc:<server>:<instance>:relay} with the front end's credentials.
+     *
+     * @throws MqttException the broker refused it
+     */
+    public synchronized io.vinbind.server.relay.EsimRelay relay() throws MqttException {
+        if (relay == null) {
+            relay = io.vinbind.server.relay.EsimRelay.start(mqttUri, Identity.SERVICE_PREFIX + ServerPki.SERVER_NAME
+                + ":" + instanceId + ":relay", relayCredentials);
+            closeables.push(relay);
+        }
+        return relay;
+    }
+
     public boolean isHealthy() {
         return db.isHealthy() && mqtt.isConnected();
     }
@@ -400,6 +466,27 @@ public final class BindingServer implements AutoCloseable {
      * Purges stored answers older than {@link #ANSWER_RETENTION} now and every {@link #HOUSEKEEPING_PERIOD}, on
      * a daemon thread. Every instance does it; the deletes are idempotent.
      */
+    /**
+     * The presence sweeper: every {@link PresenceSettings#sweepPeriod} it marks silent terminals offline (each
+     * transition once, whichever instances sweep).
+     */
+    private static AutoCloseable sweeper(PresenceService presence, String source) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vinbind-presence-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = presence.settings().sweepPeriod().toMillis();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                presence.sweep(source);
+            } catch (StoreException | RuntimeException e) {
+                Logger.warn("presence sweep failed (will retry): {}", e.getMessage());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        return timer::shutdownNow;
+    }
+
     private static AutoCloseable housekeeping(BindingService bindings, ServerPki pki) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vinbind-housekeeping");

@@ -53,6 +53,11 @@ public final class SmdpSimCli implements Callable<Integer> {
     @Option(names = "--callback", paramLabel = "URL", description = "operator endpoint for handleDownloadProgressInfo")
     URI callback;
 
+    @Option(names = "--callback-token-file", paramLabel = "FILE",
+            description = "file holding the bearer token sent with each handleDownloadProgressInfo (the operator"
+                + " endpoint's credential for this SM-DP+; e.g. a vinbind API token of role operator-platform)")
+    Path callbackTokenFile;
+
     @Option(names = "--state", paramLabel = "FILE", description = "persist orders and sessions here (default: memory only)")
     Path state;
 
@@ -93,7 +98,8 @@ public final class SmdpSimCli implements Callable<Integer> {
             SmdpCredentials creds = SmdpCredentials.fromPkiDirectory(pki);
             List<InventoryProfile> profiles = InventoryProfile.load(inventory);
             Set<String> refusedIds = new LinkedHashSet<>(refused);
-            config = new SmdpConfig(creds, profiles, host, port, token, callback, orderTtl, 3, state,
+            String callbackToken = callbackTokenFile == null ? null : Files.readString(callbackTokenFile).strip();
+            config = new SmdpConfig(creds, profiles, host, port, token, callback, callbackToken, orderTtl, 3, state,
                 new SmdpFaults(delay, serverErrors, refusedIds, expire), ppk);
         } catch (IOException e) {
             err.println("sim smdp: " + e.getMessage());

@@ -25,8 +25,11 @@ final class OperatorNotifier {
     private final HttpClient http;
     private final AtomicLong failures = new AtomicLong();
 
-    OperatorNotifier(URI callback) {
+    private final String token;
+
+    OperatorNotifier(URI callback, String token) {
         this.callback = callback;
+        this.token = token;
         this.http = callback == null ? null : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -46,11 +49,14 @@ final class OperatorNotifier {
         Es2Plus.HandleDownloadProgressInfoRequest body = new Es2Plus.HandleDownloadProgressInfoRequest(
             new Rsp.RequestHeader("vinbind-smdp-sim", UUID.randomUUID().toString()), eid, order.iccid(), order.profileType(),
             Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), point, status, null);
-        HttpRequest req = HttpRequest.newBuilder(callback.resolve(Es2Plus.PATH + "handleDownloadProgressInfo"))
+        HttpRequest.Builder req = HttpRequest.newBuilder(callback.resolve(Es2Plus.PATH + "handleDownloadProgressInfo"))
             .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
             .header("X-Admin-Protocol", Rsp.ADMIN_PROTOCOL)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Rsp.write(body))).build();
-        http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Rsp.write(body)));
+        if (token != null) {
+            req.header("Authorization", "Bearer " + token);
+        }
+        http.sendAsync(req.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
             if (e != null) {
                 failures.incrementAndGet();
                 Logger.warn("SM-DP+: handleDownloadProgressInfo (point {}) to {} failed: {}", point, callback, e.toString());

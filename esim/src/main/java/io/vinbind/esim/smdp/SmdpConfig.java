@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param port the TCP port, 0 for a free one
  * @param es2Token the bearer token an ES2+ caller must send ({@code Authorization: Bearer <token>})
  * @param operatorCallback where handleDownloadProgressInfo goes, or null for nowhere
+ * @param operatorCallbackToken the bearer token sent with each handleDownloadProgressInfo (the operator's endpoint
+ *     authenticates the SM-DP+), or null to send none
  * @param orderTtl how long a download order stays valid after downloadOrder
  * @param confirmationCodeAttempts wrong confirmation codes allowed before the order is refused for good
  * @param stateFile where orders and sessions persist, or null for memory only
@@ -24,7 +26,7 @@ import java.util.Objects;
  *     keys (PPK), sent to the eUICC in ReplaceSessionKeys (BPP A2, SGP.22 §2.5.4) — exercises that path
  */
 public record SmdpConfig(SmdpCredentials credentials, List<InventoryProfile> inventory, String bindHost, int port,
-                         String es2Token, URI operatorCallback, Duration orderTtl, int confirmationCodeAttempts,
+                         String es2Token, URI operatorCallback, String operatorCallbackToken, Duration orderTtl, int confirmationCodeAttempts,
                          Path stateFile, SmdpFaults faults, boolean profileProtectionKeys) {
 
     public SmdpConfig {
@@ -37,6 +39,10 @@ public record SmdpConfig(SmdpCredentials credentials, List<InventoryProfile> inv
         if (es2Token == null || es2Token.length() < 16) {
             throw new IllegalArgumentException("the ES2+ bearer token must have at least 16 characters");
         }
+        if (operatorCallbackToken != null && (operatorCallbackToken.isBlank()
+            || operatorCallbackToken.chars().anyMatch(ch -> ch <= ' ' || ch > '~'))) {
+            throw new IllegalArgumentException("the operator callback token must be printable ASCII without spaces");
+        }
         Objects.requireNonNull(orderTtl, "orderTtl");
         if (confirmationCodeAttempts < 1) {
             throw new IllegalArgumentException("confirmationCodeAttempts must be at least 1");
@@ -46,32 +52,37 @@ public record SmdpConfig(SmdpCredentials credentials, List<InventoryProfile> inv
 
     /** Loopback, a free port, a 24 h order TTL, 3 confirmation code attempts, no callback, memory only, no faults. */
     public static SmdpConfig of(SmdpCredentials credentials, List<InventoryProfile> inventory, String es2Token) {
-        return new SmdpConfig(credentials, inventory, "127.0.0.1", 0, es2Token, null, Duration.ofHours(24), 3, null,
+        return new SmdpConfig(credentials, inventory, "127.0.0.1", 0, es2Token, null, null, Duration.ofHours(24), 3, null,
             SmdpFaults.NONE, false);
     }
 
     public SmdpConfig withFaults(SmdpFaults f) {
-        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
+        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, operatorCallbackToken, orderTtl,
             confirmationCodeAttempts, stateFile, f, profileProtectionKeys);
     }
 
     public SmdpConfig withOperatorCallback(URI u) {
-        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, u, orderTtl, confirmationCodeAttempts,
-            stateFile, faults, profileProtectionKeys);
+        return withOperatorCallback(u, null);
+    }
+
+    /** Callbacks to {@code u} with {@code Authorization: Bearer token}. */
+    public SmdpConfig withOperatorCallback(URI u, String token) {
+        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, u, token, orderTtl,
+            confirmationCodeAttempts, stateFile, faults, profileProtectionKeys);
     }
 
     public SmdpConfig withStateFile(Path p) {
-        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
+        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, operatorCallbackToken, orderTtl,
             confirmationCodeAttempts, p, faults, profileProtectionKeys);
     }
 
     public SmdpConfig withProfileProtectionKeys(boolean ppk) {
-        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, orderTtl,
+        return new SmdpConfig(credentials, inventory, bindHost, port, es2Token, operatorCallback, operatorCallbackToken, orderTtl,
             confirmationCodeAttempts, stateFile, faults, ppk);
     }
 
     public SmdpConfig withPort(int p) {
-        return new SmdpConfig(credentials, inventory, bindHost, p, es2Token, operatorCallback, orderTtl,
+        return new SmdpConfig(credentials, inventory, bindHost, p, es2Token, operatorCallback, operatorCallbackToken, orderTtl,
             confirmationCodeAttempts, stateFile, faults, profileProtectionKeys);
     }
 }

@@ -61,7 +61,7 @@ public final class SmdpSimulator implements AutoCloseable {
     private SmdpSimulator(SmdpConfig config, HttpsServer server, ExecutorService executor) {
         this.config = config;
         this.store = new SmdpStore(config.stateFile(), config.inventory());
-        this.notifier = new OperatorNotifier(config.operatorCallback());
+        this.notifier = new OperatorNotifier(config.operatorCallback(), config.operatorCallbackToken());
         this.es9 = new Es9Service(config, store, notifier);
         this.es2 = new Es2Service(config, store);
         this.server = server;

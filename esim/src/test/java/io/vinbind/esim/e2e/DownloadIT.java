@@ -61,6 +61,9 @@ class DownloadIT {
     static SSLContext tls;
     static HttpServer operatorEndpoint;
     static final List<JsonNode> progress = new CopyOnWriteArrayList<>();
+    /** The Authorization header of every callback: the operator's endpoint authenticates the SM-DP+. */
+    static final List<String> callbackAuthorizations = new CopyOnWriteArrayList<>();
+    static final String CALLBACK_TOKEN = "operator-callback-token-1";
     static final List<InventoryProfile> inventory = new ArrayList<>();
     static final AtomicInteger nextProfile = new AtomicInteger();
     static final AtomicInteger nextEid = new AtomicInteger(10);
@@ -77,12 +80,13 @@ class DownloadIT {
         operatorEndpoint.createContext("/", ex -> {
             try (ex) {
                 progress.add(TestLpa.JSON.readTree(ex.getRequestBody().readAllBytes()));
+                callbackAuthorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
                 ex.sendResponseHeaders(204, -1);
             }
         });
         operatorEndpoint.start();
         URI callback = URI.create("http://127.0.0.1:" + operatorEndpoint.getAddress().getPort() + "/");
-        smdp = SmdpSimulator.start(SmdpConfig.of(pki.smdp(), inventory, TOKEN).withOperatorCallback(callback)
+        smdp = SmdpSimulator.start(SmdpConfig.of(pki.smdp(), inventory, TOKEN).withOperatorCallback(callback, CALLBACK_TOKEN)
             .withFaults(new SmdpFaults(Duration.ZERO, 0, Set.of("REFUSED-BY-FAULT"), false)));
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
@@ -152,6 +156,13 @@ class DownloadIT {
         EuiccSimulator restarted = new EuiccSimulator(pki.euicc(b.euicc().eid()), EuiccConfig.DEFAULT, state);
         assertEquals(b.profile().imsi(), restarted.enabledImsi().orElseThrow());
         assertEquals(1, restarted.profiles().size());
+    }
+
+    @AfterAll
+    static void everyCallbackCarriedTheOperatorsToken() {
+        assertTrue(!callbackAuthorizations.isEmpty(), "no callback arrived");
+        assertTrue(callbackAuthorizations.stream().allMatch(("Bearer " + CALLBACK_TOKEN)::equals),
+            callbackAuthorizations.toString());
     }
 
     static List<Integer> pointsFor(String iccid) {

@@ -118,8 +118,18 @@ public final class ServerApi {
         return send(path, false);
     }
 
+    /** A PUT with a JSON body (the admin token). */
+    public Reply put(String path, String json) {
+        return send(path, true, "PUT", json);
+    }
+
     private Reply send(String path, boolean authorized) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET();
+        return send(path, authorized, "GET", null);
+    }
+
+    private Reply send(String path, boolean authorized, String method, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (authorized) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -127,10 +137,10 @@ public final class ServerApi {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body());
         } catch (IOException e) {
-            throw new BenchException("HTTP GET " + base.resolve(path) + " failed: " + e.getMessage(), e);
+            throw new BenchException("HTTP " + method + " " + base.resolve(path) + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BenchException("interrupted during HTTP GET " + base.resolve(path), e);
+            throw new BenchException("interrupted during HTTP " + method + " " + base.resolve(path), e);
         }
     }
 

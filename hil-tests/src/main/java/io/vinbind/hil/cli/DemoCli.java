@@ -60,6 +60,9 @@ import picocli.CommandLine.Spec;
                 + "publish a bind on its topics, read its acks, take its client id, connect without a "
                 + "certificate, read the HTTP API without a token; every attempt is refused and the binding "
                 + "stays as it was.",
+            "  4. presence: the terminal is online with the heartbeat interval a row of the limits table set "
+                + "(5 s instead of the default 60 s), its heartbeats are counted per window, and at ignition OFF it "
+                + "is offline at once (its last heartbeat says POWER_OFF).",
             "Every step is printed with the milliseconds since the ignition. At the end every process, "
                 + "thread and temporary file the demo made is removed (unless --keep-running).",
             ""},
@@ -176,9 +179,11 @@ public final class DemoCli implements Callable<Integer> {
         try (Bench bench = builder.build()) {
             workDir = bench.terminalDir().getParent();
             describeSetup(bench, pty);
+            limitsRow(bench);
             firstIgnition(bench);
             modemReplaced(bench, ids.modem());
             impostor(bench, ids);
+            presence(bench);
             if (keepRunning) {
                 keepRunning(bench);
             }
@@ -196,6 +201,7 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + " (TLS, client certificates"
                 + " required), H2 database in " + bench.server().dataDir() + ", HTTP API " + bench.server().httpBaseUri()
                 + " (bearer tokens; the first admin token is in " + bench.server().dataDir().resolve("admin.token") + ")");
+        out.println("  dashboard " + bench.server().httpBaseUri() + "/ui/ (sign in with an API token; --keep-running leaves it up)");
         out.println("  PKI       test PKI made on first start in " + bench.server().dataDir().resolve("pki")
                 + ": terminal CA, service CA, the server's certificate");
         out.println("  network   terminal -> " + bench.link().tlsUri() + " -> broker (a relay standing for the cellular data"
@@ -309,6 +315,64 @@ public final class DemoCli implements Callable<Integer> {
         return bound;
     }
 
+    /** A row of the limits table for every terminal of the demo's server, so chapter 4 need not wait a minute. */
+    private void limitsRow(Bench bench) {
+        ServerApi.Reply put = bench.api().put("/presence/limits/demo-fast", "{\"priority\":10,\"minHeartbeats\":0,"
+                + "\"heartbeatIntervalS\":5,\"sendIntervalS\":60,\"storageRecords\":100}");
+        expect(put.status() == 201, "the limits row was not created: HTTP " + put.status() + " " + put.body());
+        out.println("  limits    row demo-fast of the presence limits table: every terminal heartbeats every 5 s"
+                + " (the server's default is 60 s)");
+    }
+
+    private void presence(Bench bench) throws IOException {
+        out.println();
+        out.println("== 4. presence: the terminal keeps its session while powered and heartbeats");
+        if (!bench.ignition().isPowered()) {
+            bench.ignition(PowerMode.ACC);
+        }
+        String path = "/presence/terminals/" + bench.terminalId();
+        JsonNode p = awaitJson(bench, path, n -> n.path("online").asBoolean(false)
+                && n.at("/limits/heartbeatIntervalS").asInt() == 5);
+        out.println("  GET " + path + " -> online since " + p.path("since").asText() + ", last seen "
+                + p.path("lastSeen").asText());
+        out.println("  limits pushed with the heartbeat answers: heartbeat every " + p.at("/limits/heartbeatIntervalS").asInt()
+                + " s, status records every " + p.at("/limits/sendIntervalS").asInt() + " s, " + p.at("/limits/storageRecords").asInt()
+                + " kept (rule " + p.path("limitRule").asText("defaults") + ", version " + p.path("configVersion").asInt() + ")");
+        JsonNode windows = awaitJson(bench, path + "/windows", n -> n.size() > 0 && n.get(0).path("heartbeats").asInt() >= 2);
+        out.println("  heartbeats counted in the window " + windows.get(0).path("start").asText() + " .. "
+                + windows.get(0).path("end").asText() + ": " + windows.get(0).path("heartbeats").asInt());
+        out.println("  ignition OFF: the daemon sends a last POWER_OFF heartbeat, then a clean DISCONNECT");
+        bench.ignition(PowerMode.OFF);
+        JsonNode off = awaitJson(bench, path, n -> n.has("online") && !n.path("online").asBoolean(true));
+        JsonNode events = JSON.readTree(bench.api().get(path + "/events").body());
+        JsonNode last = events.get(events.size() - 1);
+        expect("POWER_OFF".equals(last.path("cause").asText()), "the terminal went offline by " + last);
+        out.println("  GET " + path + " -> offline since " + off.path("since").asText() + " (" + last.path("event").asText()
+                + ", cause " + last.path("cause").asText() + "; a silent terminal would go by timeout after "
+                + JSON.readTree(bench.api().get("/presence").body()).path("timeoutS").asInt() + " s)");
+    }
+
+    private JsonNode awaitJson(Bench bench, String path, java.util.function.Predicate<JsonNode> done) throws IOException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < until) {
+            ServerApi.Reply r = bench.api().get(path);
+            if (r.status() == 200) {
+                last = JSON.readTree(r.body());
+                if (done.test(last)) {
+                    return last;
+                }
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BenchException("interrupted waiting for " + path, e);
+            }
+        }
+        throw new BenchException("GET " + path + " did not show what the demo waits for within 30 s; last: " + last);
+    }
+
     private void showBinding(Bench bench) throws IOException {
         ServerApi.Reply r = bench.api().get("/bindings/vin/" + bench.vin());
         out.println("  server:   GET " + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin() + " -> HTTP "
@@ -326,6 +390,8 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/bindings/vin/" + bench.vin());
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/history/imsi/" + bench.modemIdentity().imsi());
         out.println("  curl " + auth + bench.server().httpBaseUri() + "/terminals/" + bench.terminalId());
+        out.println("  the dashboard: open " + bench.server().httpBaseUri() + "/ui/ and sign in with the token in "
+            + bench.server().dataDir().resolve("admin.token"));
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {

@@ -38,6 +38,9 @@ class DemoCliIT {
         assertTrue(text.contains("connect without a client certificate -> refused"), text);
         assertTrue(text.contains("without a token -> HTTP 401"), text);
         assertTrue(text.contains("binding unchanged"), text);
+        assertTrue(text.contains("== 4. presence"), text);
+        assertTrue(text.contains("heartbeat every 5 s"), text); // the limits table's row, pushed with the answers
+        assertTrue(text.contains("(OFFLINE, cause POWER_OFF"), text);
         Matcher cleaned = Pattern.compile("cleaned up: (\\S+) removed").matcher(text);
         assertTrue(cleaned.find(), text);
         assertFalse(Files.exists(Path.of(cleaned.group(1))), "the demo's temporary directory is gone");

@@ -14,12 +14,19 @@ public enum Role {
     AFTER_SALES,
     /** Terminal factory: everything a viewer does, plus importing modem registrations. */
     FACTORY,
+    /** Provisioning staff: everything a viewer does, plus the device-model and configuration libraries and operator orders. */
+    PROVISIONING,
+    /**
+     * An operator platform (SM-DP+) reporting download progress (ES2+ HandleDownloadProgressInfo) — that alone: a
+     * platform's credential reads nothing of the fleet.
+     */
+    OPERATOR_PLATFORM,
     /** Everything, including credentials and revoking terminals. */
     ADMIN;
 
     /** True when a credential with this role may use a route that needs {@code required}. */
     public boolean permits(Role required) {
-        return this == ADMIN || this == required || required == VIEWER;
+        return this == ADMIN || this == required || (required == VIEWER && this != OPERATOR_PLATFORM);
     }
 
     /**
@@ -39,6 +46,6 @@ public enum Role {
                 return r;
             }
         }
-        throw new IllegalArgumentException("role '" + text + "' is not one of viewer, after-sales, factory, admin");
+        throw new IllegalArgumentException("role '" + text + "' is not one of viewer, after-sales, factory, provisioning, operator-platform, admin");
     }
 }

@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -166,6 +167,40 @@ public final class ServerCli implements Callable<Integer> {
         description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
     String instanceId;
 
+    @Option(names = "--operator-platform", paramLabel = "ID=URL,token-file=FILE[,ca-file=FILE]",
+        description = "An operator platform (SM-DP+) to order eSIM profiles from over GSMA ES2+: its id in"
+            + " configuration rules, its https URL, a file with its bearer token (mode 600) and the CA certificates"
+            + " (PEM) of its TLS certificate. Repeatable.")
+    List<String> operatorPlatforms = new java.util.ArrayList<>();
+
+    @Option(names = "--presence-window", paramLabel = "DURATION", defaultValue = "1h",
+        converter = PresenceDuration.class,
+        description = "Heartbeats are counted per window of this length (1m .. 1d; e.g. 15m, 1h; default: ${DEFAULT-VALUE}).")
+    java.time.Duration presenceWindow;
+
+    @Option(names = "--presence-timeout", paramLabel = "DURATION", defaultValue = "3m",
+        converter = PresenceDuration.class,
+        description = "A terminal silent for longer is offline (30s .. 1d; at least two heartbeat intervals; default: ${DEFAULT-VALUE}).")
+    java.time.Duration presenceTimeout;
+
+    /** {@code 90s}, {@code 15m}, {@code 1h}, {@code 1d}: a number and a unit. */
+    static final class PresenceDuration implements CommandLine.ITypeConverter<java.time.Duration> {
+        @Override
+        public java.time.Duration convert(String v) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})(s|m|h|d)").matcher(v == null ? "" : v.trim());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + v + "' is not a duration like 90s, 15m, 1h or 1d");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> java.time.Duration.ofSeconds(n);
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -189,8 +224,15 @@ public final class ServerCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config;
+        List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = new java.util.ArrayList<>();
+        io.vinbind.server.presence.PresenceSettings presence;
         try {
             config = config();
+            presence = new io.vinbind.server.presence.PresenceSettings(presenceWindow, presenceTimeout,
+                io.vinbind.server.presence.Limits.DEFAULT);
+            for (String p : operatorPlatforms) {
+                platforms.add(io.vinbind.server.provisioning.PlatformOption.parse(p));
+            }
         } catch (IllegalArgumentException e) { // options that do not go together, or a value ServerConfig refuses
             spec.commandLine().getErr().println("vinbind server: " + e.getMessage());
             return 2;
@@ -198,7 +240,7 @@ public final class ServerCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         BindingServer server;
         try {
-            server = BindingServer.start(config);
+            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms, presence);
         } catch (ServerStartException e) {
             spec.commandLine().getErr().println("vinbind server: cannot start: " + e.getMessage());
             return 1;
@@ -220,6 +262,9 @@ public final class ServerCli implements Callable<Integer> {
             config.identityPolicy().name().toLowerCase(Locale.ROOT), config.vinPolicy().name().toLowerCase(Locale.ROOT));
         if (Files.exists(server.adminTokenFile())) {
             out.printf("  admin  API token in %s (owner-only; Authorization: Bearer <token>)%n", server.adminTokenFile());
+        }
+        for (var p : platforms) {
+            out.printf("  esim   operator platform %s at %s (ES2+)%n", p.id(), p.base());
         }
         out.println("Ctrl-C stops it.");
         out.flush();

@@ -76,7 +76,7 @@ final class TokenCli implements Callable<Integer> {
             description = "Who holds it: the operator recorded in the history (1-64 of A-Z a-z 0-9 . _ @ + -).")
         String name;
 
-        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "viewer, after-sales, factory or admin.")
+        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "viewer, after-sales, factory, provisioning, operator-platform or admin.")
         String role;
 
         @Override

@@ -53,6 +53,8 @@ import org.tinylog.Logger;
  * docs/server.md for examples), with the role each needs:
  * <pre>
  * GET  /health                              -           status of database and MQTT (counters with a token; 503 when not UP)
+ * GET  /ui/                                 -           the dashboard (static files; its calls use the routes below)
+ * GET  /whoami                              any token   the token's name and role
  * GET  /metrics                             viewer      counters
  * GET  /bindings/vin/{vin}                  viewer      live binding of a VIN
  * GET  /bindings/imsi/{imsi}                viewer      live binding of an IMSI
@@ -70,8 +72,11 @@ import org.tinylog.Logger;
  * GET  /conflicts                           viewer      identity conflicts held or refused
  * POST /conflicts/{id}/approve|deny         after-sales decide an identity conflict
  * GET  /tokens                              admin       API credentials (names and roles, never values)
- * POST /tokens                              admin       create one {"name": "...", "role": "viewer|after-sales|factory|admin"}
+ * POST /tokens                              admin       create one {"name": "...", "role": "viewer|after-sales|factory|provisioning|operator-platform|admin"}
  * DELETE /tokens/{name}                     admin       revoke one
+ * GET  /terminals/{id}/provisioning        viewer      the terminal's facts, device model and configuration rule
+ * ...  /device-models, /config-rules, /operator/…, /gsma/rsp2/es2plus/…: see {@link ProvisioningRoutes}
+ * ...  /presence/…: see {@link PresenceRoutes}
  * PUT  /users/{user}/vehicles/{vin}         after-sales link a user account to a VIN
  * DELETE /users/{user}/vehicles/{vin}       after-sales unlink
  * GET  /users/{user}/vehicles               viewer      user → VIN → IMSI routes
@@ -110,6 +115,8 @@ public final class HttpApi implements AutoCloseable {
     private final BooleanSupplier mqttUp;
     private final Consumer<BindAck> decisionPublisher;
     private final Map<String, Object> info;
+    private final ProvisioningRoutes provisioning;
+    private final PresenceRoutes presence;
 
     /**
      * Binds {@code listen}:{@code port} (0 = a free port) and starts serving: plain HTTP on loopback only,
@@ -122,7 +129,10 @@ public final class HttpApi implements AutoCloseable {
                    TerminalService terminals, ApiTokens tokens,
                    ModemRegistry registry, History history, ServerMetrics metrics,
                    BooleanSupplier databaseUp, BooleanSupplier mqttUp, Consumer<BindAck> decisionPublisher,
-                   Map<String, Object> info) throws IOException {
+                   Map<String, Object> info, io.vinbind.server.provisioning.Provisioning provisioning,
+                   io.vinbind.server.presence.PresenceService presence) throws IOException {
+        this.provisioning = new ProvisioningRoutes(Objects.requireNonNull(provisioning, "provisioning"));
+        this.presence = new PresenceRoutes(Objects.requireNonNull(presence, "presence"));
         this.bindings = Objects.requireNonNull(bindings, "bindings");
         this.terminals = Objects.requireNonNull(terminals, "terminals");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -156,12 +166,34 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        presence.close();
     }
 
     /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
     HttpReply handle(HttpRequestData req) {
         String method = req.method();
+        Optional<HttpReply> asset = DashboardAssets.serve(method, req.rawPath());
+        if (asset.isPresent()) {
+            metrics.increment("http." + (asset.get().status() / 100) + "xx");
+            return asset.get();
+        }
         String path = Untrusted.escape(req.rawPath());
+        if (req.rawPath().equals("/presence/stream") && method.equals("GET")) {
+            try {
+                HttpReply r = presence.stream(req, query(req.rawQuery()), authenticate(req));
+                metrics.increment("http.2xx");
+                return r;
+            } catch (HttpError e) {
+                Logger.info("HTTP {} {} -> {} {}", Untrusted.escape(method), path, e.status(), Untrusted.escape(e.getMessage()));
+                metrics.increment("http." + (e.status() / 100) + "xx");
+                return e.status() == 401 // RFC 6750 §3
+                    ? new HttpReply(401, "application/json; charset=utf-8", toJson(Map.of("error", e.getMessage())),
+                        Map.of("WWW-Authenticate", "Bearer realm=\"vinbind\""))
+                    : HttpReply.json(e.status(), toJson(Map.of("error", e.getMessage())));
+            } catch (IllegalArgumentException | StoreException e) {
+                return HttpReply.json(e instanceof StoreException ? 503 : 400, toJson(Map.of("error", e.getMessage())));
+            }
+        }
         int status;
         Object body;
         try {
@@ -206,7 +238,7 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private record Reply(int status, Object body) {
+    record Reply(int status, Object body) {
     }
 
     private Reply route(HttpRequestData ex, String method, List<String> p, Map<String, String> q)
@@ -228,6 +260,12 @@ public final class HttpApi implements AutoCloseable {
                     h.put("counters", metrics.snapshot());
                 }
                 return new Reply(db && mqtt ? 200 : 503, h);
+            }
+            case "whoami" -> { // the dashboard's sign-in: whose token this is, and its role
+                expect(method, "GET", n == 1);
+                Principal me = who.orElseThrow(() -> new HttpError(401, "this needs a bearer token (Authorization:"
+                    + " Bearer <token>)"));
+                return new Reply(200, Map.of("name", me.name(), "role", me.role().label()));
             }
             case "metrics" -> {
                 expect(method, "GET", n == 1);
@@ -325,6 +363,9 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
             case "terminals" -> {
+                if (n == 3 && p.get(2).equals("provisioning")) {
+                    return provisioning.route(ex, method, p, q, who);
+                }
                 if (n == 2) {
                     expect(method, "GET", true);
                     require(who, Role.VIEWER);
@@ -413,6 +454,12 @@ public final class HttpApi implements AutoCloseable {
                     return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", false));
                 }
             }
+            case "device-models", "config-rules", "operator", "gsma" -> {
+                return provisioning.route(ex, method, p, q, who);
+            }
+            case "presence" -> {
+                return presence.route(ex, method, p, q, who);
+            }
             default -> {
                 // falls through to 404
             }
@@ -442,7 +489,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The caller, when its role covers {@code needed}: 401 without a credential, 403 naming the role missing. */
-    private static Principal require(Optional<Principal> who, Role needed) throws HttpError {
+    static Principal require(Optional<Principal> who, Role needed) throws HttpError {
         Principal p = who.orElseThrow(() -> new HttpError(401, "this needs a bearer token with role "
             + needed.label() + " (Authorization: Bearer <token>)"));
         if (!p.role().permits(needed)) {
@@ -452,7 +499,7 @@ public final class HttpApi implements AutoCloseable {
         return p;
     }
 
-    private static String terminalId(String s) {
+    static String terminalId(String s) {
         return Identifiers.requireTerminalId(s);
     }
 
@@ -460,7 +507,7 @@ public final class HttpApi implements AutoCloseable {
         return new Reply(200, value.orElseThrow(() -> new HttpError(404, missing)));
     }
 
-    private static void expect(String method, String wanted, boolean pathMatches) throws HttpError {
+    static void expect(String method, String wanted, boolean pathMatches) throws HttpError {
         if (!pathMatches) {
             throw new HttpError(404, "no such resource");
         }
@@ -482,7 +529,7 @@ public final class HttpApi implements AutoCloseable {
         return Vin.parse(s, VinPolicy.LENIENT).value();
     }
 
-    private static long longSegment(String s, String what) {
+    static long longSegment(String s, String what) {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
@@ -490,7 +537,23 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static int intParam(Map<String, String> q, String name, int dflt) {
+    static long longParam(Map<String, String> q, String name, long dflt) {
+        String v = q.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            long l = Long.parseLong(v);
+            if (l < 0) {
+                throw new NumberFormatException();
+            }
+            return l;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter " + name + "='" + v + "' is not a non-negative integer");
+        }
+    }
+
+    static int intParam(Map<String, String> q, String name, int dflt) {
         String v = q.get(name);
         if (v == null) {
             return dflt;

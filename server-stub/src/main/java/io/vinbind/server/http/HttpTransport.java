@@ -310,6 +310,10 @@ final class HttpTransport implements AutoCloseable {
                         Logger.error(e, "HTTP {} {} failed", data.method(), Untrusted.escape(data.rawPath()));
                         reply = HttpReply.json(500, errorBody.apply("internal error").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     }
+                    if (reply.stream() != null) {
+                        stream(ctx, reply);
+                        return;
+                    }
                     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
                     r.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
@@ -335,6 +339,63 @@ final class HttpTransport implements AutoCloseable {
             Logger.debug("HTTP connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
+    }
+
+    /**
+     * Writes the headers of an event stream, then hands the stream a sink writing chunks on this connection until the
+     * client goes; the connection serves nothing else.
+     */
+    private static void stream(ChannelHandlerContext ctx, HttpReply reply) {
+        io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()));
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        reply.headers().forEach((k, v) -> head.headers().set(k, v));
+        HttpUtil.setTransferEncodingChunked(head, true);
+        io.netty.channel.Channel ch = ctx.channel();
+        ch.writeAndFlush(head);
+        EventStream.Sink sink = new EventStream.Sink() {
+            @Override
+            public boolean send(String event, String id, String data) {
+                StringBuilder b = new StringBuilder();
+                b.append("event: ").append(event.replaceAll("[\\r\\n]", "")).append('\n');
+                if (id != null) {
+                    b.append("id: ").append(id.replaceAll("[\\r\\n]", "")).append('\n');
+                }
+                for (String line : data.split("\n", -1)) { // a data line per line (the format's rule)
+                    b.append("data: ").append(line.replace("\r", "")).append('\n');
+                }
+                return write(b.append('\n').toString());
+            }
+
+            @Override
+            public boolean comment(String text) {
+                return write(": " + text.replaceAll("[\\r\\n]", " ") + "\n\n");
+            }
+
+            private boolean write(String text) {
+                if (!ch.isActive()) {
+                    return false;
+                }
+                ch.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                    Unpooled.copiedBuffer(text, java.nio.charset.StandardCharsets.UTF_8)));
+                return true;
+            }
+        };
+        AutoCloseable handle;
+        try {
+            handle = reply.stream().open(sink);
+        } catch (RuntimeException e) {
+            Logger.error(e, "opening an event stream failed");
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> {
+            try {
+                handle.close();
+            } catch (Exception e) {
+                Logger.debug("closing an event stream: {}", e.toString());
+            }
+        });
     }
 
     private static HttpRequestData toData(ChannelHandlerContext ctx, FullHttpRequest req) {

@@ -91,6 +91,8 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final ExecutorService workers;
     /** Re-subscribes after a reconnect whose subscribe failed; one daemon thread, idle otherwise. */
     private final ScheduledExecutorService resubscriber;
+    /** Presence, when the server keeps it: then heartbeats are consumed too. Set before {@link #start}. */
+    private volatile io.vinbind.server.presence.PresenceService presence;
     /** True while both shared subscriptions are confirmed; health reports DOWN otherwise. */
     private volatile boolean subscribed;
 
@@ -157,11 +159,21 @@ public final class MqttFrontEnd implements AutoCloseable {
             Topics.sharedSubscription(MessageType.BIND));
     }
 
+    /** Consumes heartbeats too ({@code $share/vinbind/vinbind/v2/+/heartbeat}) and answers them; before {@link #start}. */
+    public void enablePresence(io.vinbind.server.presence.PresenceService service) {
+        this.presence = Objects.requireNonNull(service, "service");
+    }
+
     private void subscribe() throws MqttException {
         subscribed = false;
-        IMqttToken sub = client.subscribe(new MqttSubscription[] {
+        java.util.List<MqttSubscription> subs = new java.util.ArrayList<>(java.util.List.of(
             new MqttSubscription(Topics.sharedSubscription(MessageType.LOGIN), Protocol.QOS),
-            new MqttSubscription(Topics.sharedSubscription(MessageType.BIND), Protocol.QOS)});
+            new MqttSubscription(Topics.sharedSubscription(MessageType.BIND), Protocol.QOS)));
+        if (presence != null) {
+            subs.add(new MqttSubscription(Topics.sharedSubscription(MessageType.HEARTBEAT), Protocol.QOS));
+            subs.add(new MqttSubscription(Topics.sharedSubscription(MessageType.STATUS), Protocol.QOS));
+        }
+        IMqttToken sub = client.subscribe(subs.toArray(new MqttSubscription[0]));
         sub.waitForCompletion(OPERATION_TIMEOUT.toMillis());
         for (int code : sub.getReasonCodes()) {
             if (code > Protocol.QOS) {
@@ -344,9 +356,16 @@ public final class MqttFrontEnd implements AutoCloseable {
             Logger.warn("dropped a message: {}", e.getMessage());
             return true;
         }
-        if (address.type().isAck()) {
+        if (address.type() == MessageType.HEARTBEAT && presence != null) {
+            return heartbeat(address, payload);
+        }
+        if (address.type() == MessageType.STATUS && presence != null) {
+            return status(address, payload);
+        }
+        if (address.type() != MessageType.LOGIN && address.type() != MessageType.BIND) {
             metrics.increment("dropped.UNEXPECTED_ACK");
-            Logger.warn("dropped a {} on {}: servers do not consume acks", address.type(), Untrusted.escape(topic));
+            Logger.warn("dropped a {} on {}: the front end consumes logins and binds only", address.type(),
+                Untrusted.escape(topic));
             return true;
         }
         String kind = address.type() == MessageType.LOGIN ? "login" : "bind";
@@ -367,6 +386,59 @@ public final class MqttFrontEnd implements AutoCloseable {
             return publishAck(result.ack());
         }
         throw new IllegalStateException("decoded " + decoded.type() + " on a request topic");
+    }
+
+    /**
+     * A heartbeat: applied and answered with the terminal's limits. A malformed one cannot be answered (the ack has no
+     * refusal: its limits would be a guess) and is dropped, counted and logged.
+     */
+    private boolean heartbeat(TopicAddress address, byte[] payload) {
+        metrics.increment("heartbeat.received");
+        io.vinbind.protocol.Heartbeat hb;
+        try {
+            hb = (io.vinbind.protocol.Heartbeat) JsonCodec.decode(MessageType.HEARTBEAT, payload);
+        } catch (ProtocolException e) {
+            metrics.increment("dropped.heartbeat." + e.reasonCode().name());
+            Logger.warn("dropped a heartbeat from {}: {}", address.terminalId(), e.getMessage());
+            return true;
+        }
+        try {
+            return publishAck(presence.heartbeat(hb, address.terminalId(), source));
+        } catch (IllegalArgumentException e) {
+            metrics.increment("dropped.heartbeat.IDENTITY_MISMATCH");
+            Logger.warn("dropped a heartbeat from {}: {}", address.terminalId(), Untrusted.escape(e.getMessage()));
+            return true;
+        } catch (io.vinbind.server.store.StoreException e) {
+            metrics.increment("heartbeat.store.failed");
+            Logger.error("heartbeat of {} not stored ({}); left for the broker to deliver again", address.terminalId(),
+                e.getMessage());
+            return false;
+        }
+    }
+
+    /** A batch of status records: stored (each once) and answered; a malformed one is dropped like a heartbeat. */
+    private boolean status(TopicAddress address, byte[] payload) {
+        metrics.increment("status.received");
+        io.vinbind.protocol.StatusReport report;
+        try {
+            report = (io.vinbind.protocol.StatusReport) JsonCodec.decode(MessageType.STATUS, payload);
+        } catch (ProtocolException e) {
+            metrics.increment("dropped.status." + e.reasonCode().name());
+            Logger.warn("dropped a status report from {}: {}", address.terminalId(), e.getMessage());
+            return true;
+        }
+        try {
+            return publishAck(presence.status(report, address.terminalId()));
+        } catch (IllegalArgumentException e) {
+            metrics.increment("dropped.status.INVALID");
+            Logger.warn("dropped a status report from {}: {}", address.terminalId(), Untrusted.escape(e.getMessage()));
+            return true;
+        } catch (io.vinbind.server.store.StoreException e) {
+            metrics.increment("status.store.failed");
+            Logger.error("status records of {} not stored ({}); left for the broker to deliver again",
+                address.terminalId(), e.getMessage());
+            return false;
+        }
     }
 
     private boolean refuseMalformed(TopicAddress address, ProtocolException e) {

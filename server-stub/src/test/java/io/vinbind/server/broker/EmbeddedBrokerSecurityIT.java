@@ -149,6 +149,57 @@ class EmbeddedBrokerSecurityIT {
     }
 
     /**
+     * The eSIM relay's topics run the other way round (the server publishes batches, the terminal results) and are
+     * confined like the rest: a terminal reads only its own batches and writes only its own results; another
+     * terminal can neither read a victim's batches nor forge its results; the server's relay client gets the results
+     * through the shared group.
+     */
+    @Test
+    void relay_topics_are_confined_to_the_terminal_and_the_server() throws Exception {
+        String victim = "T-relay-victim";
+        try (TestMqttClient terminal = new TestMqttClient(server.mqttUri(), victim, credentialsOf(pki.issueTerminal(victim)));
+             TestMqttClient spy = attacker("T-relay-spy")) {
+            terminal.subscribe(Topics.esimBatch(victim));
+            for (String filter : new String[] {Topics.esimBatch(victim), "vinbind/v2/+/esim/batch",
+                "vinbind/v2/+/esim/result", Topics.esimResult(victim),
+                Topics.sharedSubscription(io.vinbind.protocol.MessageType.ESIM_RESULT)}) {
+                assertEquals(0x87, spy.trySubscribe(filter), "SUBACK Not authorized for " + filter);
+            }
+            // the server's relay client publishes a batch: only the victim gets it
+            io.vinbind.protocol.EsimBatch batch = new io.vinbind.protocol.EsimBatch(2, "s.0", victim, "s", 0,
+                "A0000005591010FFFFFFFF8900000100", io.vinbind.protocol.ChannelHandling.KEEP,
+                io.vinbind.protocol.StopRule.ERROR_STATUS, 1000, java.util.List.of("80E2910003BF2000"));
+            io.vinbind.server.relay.EsimRelay relay = server.relay();
+            java.util.concurrent.CompletableFuture<io.vinbind.protocol.EsimResult> answer =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return relay.send(batch, Duration.ofSeconds(5), 1);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+            byte[] got = terminal.await(Topics.esimBatch(victim), Duration.ofSeconds(5));
+            assertNotNull(got, "the terminal received its batch");
+            assertEquals(batch, JsonCodec.decodeEsimBatch(got));
+            // a terminal cannot publish a batch, nor a result for another terminal
+            assertEquals(0x87, spy.tryPublish(Topics.esimBatch(victim), got), "PUBACK Not authorized");
+            io.vinbind.protocol.EsimResult forged = io.vinbind.protocol.EsimResult.ran(batch,
+                io.vinbind.protocol.BatchOutcome.COMPLETED, io.vinbind.protocol.RelayReason.NONE,
+                java.util.List.of(new byte[] {(byte) 0x90, 0}), "forged");
+            try (TestMqttClient forger = attacker("T-relay-forger")) {
+                assertEquals(0x87, forger.tryPublish(Topics.esimResult(victim), JsonCodec.encode(forged)));
+            }
+            // the victim answers on its own topic and the relay client gets it
+            io.vinbind.protocol.EsimResult real = io.vinbind.protocol.EsimResult.ran(batch,
+                io.vinbind.protocol.BatchOutcome.COMPLETED, io.vinbind.protocol.RelayReason.NONE,
+                java.util.List.of(new byte[] {(byte) 0xBF, 0x20, 0x00, (byte) 0x90, 0}), "");
+            terminal.publish(Topics.esimResult(victim), JsonCodec.encode(real));
+            assertEquals(real, answer.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(spy.arrivals().isEmpty(), "nothing of the relay reached the spy: " + spy.arrivals());
+        }
+    }
+
+    /**
      * A factory tool's service certificate ({@code ./vinbind pki service}) is genuine and chains to the service CA,
      * but it is not the binding server: it may neither join the servers' share group (and take requests away
      * from them) nor publish an answer to a terminal.

@@ -117,6 +117,29 @@ class MosquittoSecurityIT {
             issued.keyFile()));
     }
 
+    /** The plugin confines the eSIM relay's topics as the embedded broker does (its rules in vinbind_acl.c). */
+    @Test
+    void relay_topics_are_confined_to_the_terminal_and_the_server() throws Exception {
+        try (TestTerminal victim = terminal(11); TestTerminal spy = terminal(12)) {
+            assertTrue(victim.mqtt.trySubscribe(Topics.esimBatch(victim.terminalId)) < 0x80, "its own batches");
+            for (String filter : new String[] {Topics.esimBatch(victim.terminalId), "vinbind/v2/+/esim/batch",
+                "vinbind/v2/+/esim/result", Topics.esimResult(victim.terminalId),
+                Topics.sharedSubscription(MessageType.ESIM_RESULT)}) {
+                assertEquals(0x87, spy.mqtt.trySubscribe(filter), "SUBACK Not authorized for " + filter);
+            }
+            byte[] result = JsonCodec.encode(new io.vinbind.protocol.EsimResult(2, "s.0", victim.terminalId, "s", 0,
+                io.vinbind.protocol.BatchOutcome.COMPLETED, io.vinbind.protocol.RelayReason.NONE, java.util.List.of("9000"),
+                ""));
+            assertTrue(victim.mqtt.tryPublish(Topics.esimResult(victim.terminalId), result) < 0x80, "its own result");
+            assertEquals(0x87, spy.mqtt.tryPublish(Topics.esimResult(victim.terminalId), result),
+                "PUBACK Not authorized for another's result");
+        }
+        try (TestTerminal victim = terminal(13); TestTerminal forger = terminal(14)) {
+            assertEquals(0x87, forger.mqtt.tryPublish(Topics.esimBatch(victim.terminalId), new byte[] {'{', '}'}),
+                "PUBACK Not authorized: only servers send batches");
+        }
+    }
+
     @Test
     void a_terminal_binds_over_tls_and_cannot_read_or_take_anything_of_another() throws Exception {
         try (TestTerminal victim = terminal(1); TestTerminal spy = terminal(2)) {

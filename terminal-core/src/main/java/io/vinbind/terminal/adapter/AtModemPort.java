@@ -9,6 +9,15 @@ import io.vinbind.modem.at.AtErrorException;
 import io.vinbind.modem.at.AtException;
 import io.vinbind.modem.at.CmeErrorCode;
 import io.vinbind.modem.at.Subscription;
+import io.vinbind.modem.at.AtLinkException;
+import io.vinbind.modem.at.AtResetException;
+import io.vinbind.modem.at.AtTimeoutException;
+import io.vinbind.modem.at.FinalResult;
+import io.vinbind.modem.uicc.ApduKind;
+import io.vinbind.modem.uicc.UiccChannel;
+import io.vinbind.modem.uicc.UiccException;
+import io.vinbind.terminal.port.CardException;
+import io.vinbind.terminal.port.CardPort;
 import io.vinbind.terminal.port.ModemException;
 import io.vinbind.terminal.port.ModemIdentity;
 import io.vinbind.terminal.port.ModemPort;
@@ -28,8 +37,13 @@ import org.tinylog.Logger;
  *       bound, then activate the data context with the APN.</li>
  * </ul>
  * A SIM that is absent or locked is reported as such at once: waiting cannot fix it.
+ *
+ * <p>It is also the relay's {@link CardPort}: {@link #exclusive} work runs on the same worker thread as identify and
+ * attach, so the AT port has one owner at a time. APDUs go under the modem's download deadline
+ * ({@link io.vinbind.modem.uicc.UiccConfig#downloadApduTimeout()}), because the server relays ES10 of a profile
+ * download whose STORE DATA of a profile element may take the card long.
  */
-public final class AtModemPort implements ModemPort, AutoCloseable {
+public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
 
     static final long SIM_POLL_MS = 500;
 
@@ -76,6 +90,78 @@ public final class AtModemPort implements ModemPort, AutoCloseable {
             modem.activateData(apn);
             return null;
         }, e -> map(e, ModemException.Kind.DATA_FAILED));
+    }
+
+    @Override
+    public <T> CompletableFuture<T> exclusive(CardPort.Work<T> work) {
+        Objects.requireNonNull(work, "work");
+        return worker.submit(() -> work.run(card), e -> e);
+    }
+
+    private final CardPort.Card card = this::openChannel;
+
+    private CardPort.Channel openChannel(byte[] aid) throws CardException {
+        try {
+            return new AtChannel(modem.uicc().open(aid));
+        } catch (AtException e) {
+            throw cardFailure(e, "opening a channel to the card");
+        }
+    }
+
+    /** A modem-at channel as the relay's {@link CardPort.Channel}. */
+    private static final class AtChannel implements CardPort.Channel {
+        private final UiccChannel channel;
+
+        AtChannel(UiccChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public byte[] transmit(byte[] commandApdu) throws CardException {
+            try {
+                return channel.transmit(commandApdu, ApduKind.DOWNLOAD).bytes();
+            } catch (AtException e) {
+                throw cardFailure(e, "APDU on channel " + channel.number());
+            }
+        }
+
+        @Override
+        public void close() throws CardException {
+            try {
+                channel.close();
+            } catch (AtException e) {
+                throw cardFailure(e, "closing channel " + channel.number());
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+    }
+
+    /** Sorts modem-at's failures into the relay's kinds. */
+    static CardException cardFailure(AtException e, String what) {
+        String message = what + ": " + e.getMessage();
+        if (e instanceof AtTimeoutException || e instanceof AtLinkException || e instanceof AtResetException) {
+            return new CardException(CardException.Kind.TIMEOUT, message, true, e);
+        }
+        if (e instanceof UiccException u) {
+            // +CME ERROR: 13 to AT+CCHO of the ISD-R is how a SIM that is not an eUICC answers (modem-at sorts it so)
+            if (u.reason() == UiccException.Reason.NO_SUCH_APPLICATION) {
+                return new CardException(CardException.Kind.NO_SUCH_APPLICATION, message, false, e);
+            }
+            boolean absent = u.result().filter(r -> r instanceof FinalResult.CmeError c
+                    && c.is(CmeErrorCode.SIM_NOT_INSERTED)).isPresent();
+            if (absent) {
+                return new CardException(CardException.Kind.CARD_ABSENT, message, false, e);
+            }
+            return new CardException(CardException.Kind.MODEM_ERROR, message, u.mayHaveReachedCard(), e);
+        }
+        if (e instanceof AtErrorException err && err.isCme(CmeErrorCode.SIM_NOT_INSERTED)) {
+            return new CardException(CardException.Kind.CARD_ABSENT, message, false, e);
+        }
+        return new CardException(CardException.Kind.MODEM_ERROR, message, true, e);
     }
 
     private void awaitSimReady() throws AtException, ModemException, InterruptedException {

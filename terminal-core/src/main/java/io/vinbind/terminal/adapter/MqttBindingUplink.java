@@ -84,6 +84,16 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
 
     private final Object lock = new Object();
     private MqttAsyncClient client; // guarded by lock
+    /** Receives the payloads arriving on {@code …/heartbeat/ack}; null: presence is off. */
+    private volatile java.util.function.Consumer<byte[]> heartbeatAckHandler;
+    /** Receives the payloads arriving on {@code …/status/ack}; null: not subscribed. */
+    private volatile java.util.function.Consumer<byte[]> statusAckHandler;
+    /** The Will registered at each connect (presence's LOST heartbeat); null: none. */
+    private volatile java.util.function.Supplier<byte[]> will;
+    /** Counts connections that came up; see {@link #connectionSerial}. */
+    private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    /** Receives the payloads arriving on {@code …/esim/batch}; null: the relay topic is not subscribed. */
+    private volatile java.util.function.Consumer<byte[]> relayHandler;
     private volatile Listener listener = new Listener() {
         @Override
         public void loginAck(io.vinbind.protocol.LoginAck ack) {
@@ -213,6 +223,55 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
+    /**
+     * Subscribes the relay topic {@code vinbind/v2/{terminalId}/esim/batch} from the next {@link #connect} on and hands
+     * each payload that arrives there to {@code handler} (on Paho's callback thread: the handler must not block).
+     */
+    public void setRelayHandler(java.util.function.Consumer<byte[]> handler) {
+        this.relayHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /**
+     * Subscribes {@code …/heartbeat/ack} from the next {@link #connect} on (answers go to {@code ackHandler}) and
+     * registers {@code will} as the session's MQTT Will on {@code …/heartbeat} at every connect.
+     */
+    public void setPresence(java.util.function.Consumer<byte[]> ackHandler, java.util.function.Supplier<byte[]> will) {
+        this.heartbeatAckHandler = Objects.requireNonNull(ackHandler, "ackHandler");
+        this.will = Objects.requireNonNull(will, "will");
+    }
+
+    /** Subscribes {@code …/status/ack} from the next {@link #connect} on; answers go to {@code ackHandler}. */
+    public void setStatusHandler(java.util.function.Consumer<byte[]> ackHandler) {
+        this.statusAckHandler = Objects.requireNonNull(ackHandler, "ackHandler");
+    }
+
+    /** Publishes a batch of status records (QoS 1); completes when the broker accepted it. */
+    public CompletableFuture<Void> publishStatus(io.vinbind.protocol.StatusReport report) {
+        return publish(Topics.status(terminalId), report);
+    }
+
+    /** A number that changes with each connection that came up; -1 while none is up. */
+    public int connectionSerial() {
+        return isConnected() ? connections.get() : -1;
+    }
+
+    /** Publishes a heartbeat (QoS 1); completes when the broker accepted it. */
+    public CompletableFuture<Void> publishHeartbeat(io.vinbind.protocol.Heartbeat heartbeat) {
+        return publish(Topics.heartbeat(terminalId), heartbeat);
+    }
+
+    /** Whether a connection is up (connected and subscribed as far as this uplink knows). */
+    public boolean isConnected() {
+        synchronized (lock) {
+            return client != null && client.isConnected();
+        }
+    }
+
+    /** Publishes the result of an eSIM relay batch (QoS 1); completes when the broker accepted it. */
+    public CompletableFuture<Void> publishResult(io.vinbind.protocol.EsimResult result) {
+        return publish(Topics.esimResult(terminalId), result);
+    }
+
     @Override
     public CompletableFuture<Void> connect() {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -248,6 +307,10 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
         } else {
             options.setUserName(terminalId);
         }
+        java.util.function.Supplier<byte[]> w = will;
+        if (w != null) {
+            options.setWill(Topics.heartbeat(terminalId), new MqttMessage(w.get(), Protocol.QOS, false, null));
+        }
         Logger.info("connecting to {} as terminal {} ({})", brokerUri, terminalId,
                 tls ? "mutual TLS" : "plaintext, user name " + terminalId);
         try {
@@ -281,27 +344,47 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
     }
 
     private void subscribe(MqttAsyncClient c, CompletableFuture<Void> done) {
-        MqttSubscription[] subs = {
+        boolean relay = relayHandler != null;
+        boolean presence = heartbeatAckHandler != null;
+        java.util.List<MqttSubscription> list = new java.util.ArrayList<>(java.util.List.of(
             new MqttSubscription(Topics.loginAck(terminalId), Protocol.QOS),
-            new MqttSubscription(Topics.bindAck(terminalId), Protocol.QOS)
-        };
+            new MqttSubscription(Topics.bindAck(terminalId), Protocol.QOS)));
+        if (relay) {
+            list.add(new MqttSubscription(Topics.esimBatch(terminalId), Protocol.QOS));
+        }
+        if (presence) {
+            list.add(new MqttSubscription(Topics.heartbeatAck(terminalId), Protocol.QOS));
+        }
+        if (statusAckHandler != null) {
+            list.add(new MqttSubscription(Topics.statusAck(terminalId), Protocol.QOS));
+        }
+        MqttSubscription[] subs = list.toArray(new MqttSubscription[0]);
         try {
             c.subscribe(subs, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     int[] codes = token.getReasonCodes();
                     if (codes != null) {
-                        for (int code : codes) {
-                            if (code >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
-                                done.completeExceptionally(new UplinkException(UplinkException.Kind.PUBLISH_FAILED,
-                                        "broker refused the subscription to the ack topics of terminal " + terminalId
-                                                + " (reason code 0x" + Integer.toHexString(code) + ")", null));
-                                return;
+                        for (int i = 0; i < codes.length; i++) {
+                            if (codes[i] < MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+                                continue;
                             }
+                            if (i >= 2) {
+                                // a broker whose ACL predates the relay or presence: binding still works, they do not
+                                Logger.warn("broker refused the subscription to {} (reason code 0x{}): not available "
+                                        + "through this broker", subs[i].getTopic(), Integer.toHexString(codes[i]));
+                                continue;
+                            }
+                            done.completeExceptionally(new UplinkException(UplinkException.Kind.PUBLISH_FAILED,
+                                    "broker refused the subscription to the ack topics of terminal " + terminalId
+                                            + " (reason code 0x" + Integer.toHexString(codes[i]) + ")", null));
+                            return;
                         }
                     }
-                    Logger.info("connected to {}; subscribed to {} and {}", brokerUri, Topics.loginAck(terminalId),
-                            Topics.bindAck(terminalId));
+                    Logger.info("connected to {}; subscribed to {} and {}{}{}", brokerUri, Topics.loginAck(terminalId),
+                            Topics.bindAck(terminalId), relay ? " and " + Topics.esimBatch(terminalId) : "",
+                            presence ? " and " + Topics.heartbeatAck(terminalId) : "");
+                    connections.incrementAndGet();
                     done.complete(null);
                 }
 
@@ -561,6 +644,12 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
                     listener.loginAck(JsonCodec.decodeLoginAck(message.getPayload()));
                 } else if (topic.equals(Topics.bindAck(terminalId))) {
                     listener.bindAck(JsonCodec.decodeBindAck(message.getPayload()));
+                } else if (topic.equals(Topics.esimBatch(terminalId)) && relayHandler != null) {
+                    relayHandler.accept(message.getPayload());
+                } else if (topic.equals(Topics.heartbeatAck(terminalId)) && heartbeatAckHandler != null) {
+                    heartbeatAckHandler.accept(message.getPayload());
+                } else if (topic.equals(Topics.statusAck(terminalId)) && statusAckHandler != null) {
+                    statusAckHandler.accept(message.getPayload());
                 } else {
                     Logger.warn("message on {} is not an ack for terminal {}; dropped", Untrusted.escape(topic, 200),
                             terminalId);

@@ -11,6 +11,7 @@ import io.vinbind.modem.Modem;
 import io.vinbind.modem.ModemConfig;
 import io.vinbind.terminal.adapter.AtModemPort;
 import io.vinbind.terminal.adapter.CanPowerModeSource;
+import io.vinbind.terminal.adapter.KeptSession;
 import io.vinbind.terminal.adapter.LinePowerModeSource;
 import io.vinbind.terminal.adapter.MqttBindingUplink;
 import io.vinbind.terminal.adapter.UdsVinReader;
@@ -21,6 +22,9 @@ import io.vinbind.terminal.machine.BindingState;
 import io.vinbind.terminal.machine.ExecutorMachineScheduler;
 import io.vinbind.terminal.machine.TerminalListener;
 import io.vinbind.terminal.port.BindingUplink;
+import io.vinbind.terminal.port.CardPort;
+import io.vinbind.terminal.relay.RelayConfig;
+import io.vinbind.terminal.relay.RelayService;
 import io.vinbind.terminal.port.ModemPort;
 import io.vinbind.terminal.port.PowerModeSource;
 import io.vinbind.terminal.port.VinReader;
@@ -65,6 +69,13 @@ import org.tinylog.Logger;
  * <p>The data directory is locked ({@value #LOCK_FILE}) while the daemon runs, so two daemons never write
  * one state file. Service requests from {@code ./vinbind terminal request-bind} arrive as a request file
  * the machine looks for at every attempt and every {@code service.poll} while powered and resting.
+ *
+ * <p><b>The kept session and the eSIM relay.</b> With the uplink it builds itself (not one handed in), the daemon keeps
+ * the terminal's MQTT session while the vehicle is powered ({@link KeptSession}; the binding machine uses the same
+ * session) and subscribes it to {@code vinbind/v2/{terminalId}/esim/batch}: a {@link RelayService} runs the server's
+ * APDU batches on the card through the modem's {@link CardPort} (the AT modem port is one; a bench may hand in
+ * another), serialised with the binding's modem steps. At power OFF the relay stops (its answers go out), then the
+ * session ends with a clean DISCONNECT.
  */
 public final class TerminalDaemon implements AutoCloseable {
 
@@ -80,6 +91,14 @@ public final class TerminalDaemon implements AutoCloseable {
     private final Optional<BindingUplink> givenUplink;
     private final Optional<PowerModeSource> givenPowerSource;
     private final Optional<CanChannel> givenCan;
+    private final Optional<CardPort> givenCard;
+    private final RelayConfig relayConfig;
+    private KeptSession session;
+    private RelayService relay;
+    private io.vinbind.terminal.presence.HeartbeatService heartbeats;
+    private io.vinbind.terminal.presence.StatusRecorder records;
+    private volatile PowerMode lastPower = PowerMode.OFF;
+    private java.util.concurrent.ExecutorService powerThread;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private ExecutorMachineScheduler scheduler;
@@ -99,6 +118,8 @@ public final class TerminalDaemon implements AutoCloseable {
         this.givenUplink = Optional.ofNullable(b.uplink);
         this.givenPowerSource = Optional.ofNullable(b.powerSource);
         this.givenCan = Optional.ofNullable(b.canChannel);
+        this.givenCard = Optional.ofNullable(b.card);
+        this.relayConfig = b.relayConfig;
     }
 
     public static Builder builder(TerminalConfig config) {
@@ -116,6 +137,8 @@ public final class TerminalDaemon implements AutoCloseable {
         private BindingUplink uplink;
         private PowerModeSource powerSource;
         private CanChannel canChannel;
+        private CardPort card;
+        private RelayConfig relayConfig = RelayConfig.DEFAULT;
 
         private Builder(TerminalConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -160,6 +183,18 @@ public final class TerminalDaemon implements AutoCloseable {
             return this;
         }
 
+        /** The card for the eSIM relay, when the modem port handed in is not one (an {@link AtModemPort} is). */
+        public Builder card(CardPort c) {
+            this.card = Objects.requireNonNull(c, "card");
+            return this;
+        }
+
+        /** Bounds of the eSIM relay ({@link RelayConfig#DEFAULT} otherwise). */
+        public Builder relayConfig(RelayConfig c) {
+            this.relayConfig = Objects.requireNonNull(c, "relayConfig");
+            return this;
+        }
+
         public Builder powerSource(PowerModeSource s) {
             this.powerSource = Objects.requireNonNull(s, "powerSource");
             return this;
@@ -199,8 +234,53 @@ public final class TerminalDaemon implements AutoCloseable {
             } else {
                 warnIfInsecure();
                 MqttBindingUplink u = mqttUplink();
-                resources.push(u);
-                uplink = u;
+                session = new KeptSession(u, config.machine().connectTimeout());
+                resources.push(session);
+                uplink = session;
+                heartbeats = new io.vinbind.terminal.presence.HeartbeatService(u.terminalId(), clock,
+                        u::publishHeartbeat, u::connectionSerial);
+                u.setPresence(heartbeats::ackArrived, heartbeats::will);
+                io.vinbind.terminal.presence.HeartbeatService hbLimits = heartbeats;
+                records = new io.vinbind.terminal.presence.StatusRecorder(u.terminalId(), heartbeats.session(), clock,
+                        config.dataDir(), u::publishStatus, u::connectionSerial, hbLimits::sendInterval,
+                        hbLimits::storageRecords);
+                u.setStatusHandler(records::ackArrived);
+                io.vinbind.terminal.presence.StatusRecorder rec = records;
+                heartbeats.onAlive(() -> rec.record(facts()));
+                java.util.concurrent.ScheduledExecutorService ticker =
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                            Thread t = new Thread(r, "vinbind-heartbeat");
+                            t.setDaemon(true);
+                            t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "uncaught in {}", th.getName()));
+                            return t;
+                        });
+                io.vinbind.terminal.presence.HeartbeatService hbs = heartbeats;
+                ticker.scheduleWithFixedDelay(() -> {
+                    try {
+                        hbs.tick();
+                        rec.tick();
+                    } catch (RuntimeException e) {
+                        Logger.error(e, "presence: heartbeat tick failed");
+                    }
+                }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+                resources.push(ticker::shutdownNow);
+                Optional<CardPort> card = givenCard.isPresent() ? givenCard
+                        : modem instanceof CardPort c ? Optional.of(c) : Optional.empty();
+                if (card.isPresent()) {
+                    relay = RelayService.open(u.terminalId(), card.get(), config.dataDir(), relayConfig,
+                            session::publishResult);
+                    resources.push(relay);
+                    u.setRelayHandler(relay::batchArrived);
+                } else {
+                    Logger.info("no card port: the eSIM relay is off");
+                }
+                powerThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "vinbind-power");
+                    t.setDaemon(true);
+                    t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "uncaught in {}", th.getName()));
+                    return t;
+                });
+                resources.push(powerThread::shutdownNow);
             }
             if (!uplink.terminalId().equals(config.terminalId())) {
                 Logger.warn("the uplink handed in speaks for terminal {}, the configuration names {}; requests carry {}",
@@ -211,8 +291,13 @@ public final class TerminalDaemon implements AutoCloseable {
             scheduler = new ExecutorMachineScheduler(clock, "vinbind-terminal");
             machine = new BindingMachine(config.machine(), scheduler, store, vinReader, modem, uplink, random);
             listeners.forEach(machine::addListener);
+            if (session != null) {
+                KeptSession s = session;
+                machine.addListener(t -> s.machineResting(t.to() == BindingState.BOUND
+                        || t.to() == BindingState.SUSPENDED));
+            }
             machine.start();
-            powerSource.start(machine::powerMode);
+            powerSource.start(this::onPower);
             Logger.info("terminal daemon running; data directory {}", config.dataDir());
         } catch (TerminalStartException e) {
             closeQuietly();
@@ -363,7 +448,81 @@ public final class TerminalDaemon implements AutoCloseable {
 
     /** Feeds a power mode as if the power-mode source had reported it (benches, tests). */
     public void powerMode(PowerMode mode) {
-        requireStarted().powerMode(mode);
+        requireStarted();
+        onPower(mode);
+    }
+
+    /**
+     * Every power-mode report: to the machine at once, and in order to the session and the relay on their own thread
+     * (at OFF the relay's last answers go out before the session's clean DISCONNECT, without holding up the source).
+     */
+    /** What a status record says: the power mode and the binding state. */
+    private java.util.Map<String, String> facts() {
+        java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+        f.put("power", lastPower.name());
+        BindingMachine m = machine;
+        if (m != null) {
+            f.put("state", m.state().name());
+        }
+        return f;
+    }
+
+    private void onPower(PowerMode mode) {
+        lastPower = mode;
+        BindingMachine m = machine;
+        java.util.concurrent.ExecutorService p = powerThread;
+        if (p != null) {
+            KeptSession s = session;
+            RelayService r = relay;
+            io.vinbind.terminal.presence.HeartbeatService h = heartbeats;
+            io.vinbind.terminal.presence.StatusRecorder rec = records;
+            try {
+                p.execute(() -> {
+                    if (rec != null) {
+                        try {
+                            rec.record(facts()); // every power change is a record
+                        } catch (RuntimeException e) {
+                            Logger.warn("presence: status record not kept: {}", e.getMessage());
+                        }
+                    }
+                    if (mode.isPowered()) {
+                        s.powerOn();
+                        if (h != null) {
+                            h.powerOn();
+                        }
+                        if (r != null) {
+                            r.powerMode(mode);
+                        }
+                    } else {
+                        if (r != null) {
+                            r.powerOff().join();
+                        }
+                        if (h != null) {
+                            h.powerOff().join(); // the last heartbeat says POWER_OFF before the clean DISCONNECT
+                        }
+                        s.powerOff();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                Logger.debug("power mode {} after close", mode);
+            }
+        }
+        m.powerMode(mode);
+    }
+
+    /** Status records, when the daemon keeps its own session. */
+    public Optional<io.vinbind.terminal.presence.StatusRecorder> statusRecords() {
+        return Optional.ofNullable(records);
+    }
+
+    /** Presence heartbeats, when the daemon keeps its own session. */
+    public Optional<io.vinbind.terminal.presence.HeartbeatService> heartbeats() {
+        return Optional.ofNullable(heartbeats);
+    }
+
+    /** The eSIM relay, when the daemon runs one. */
+    public Optional<RelayService> relay() {
+        return Optional.ofNullable(relay);
     }
 
     public TerminalConfig config() {

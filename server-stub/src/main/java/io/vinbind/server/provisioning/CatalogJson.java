@@ -1,0 +1,185 @@
+package io.vinbind.server.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the catalog's JSON forms strictly: an unknown field, a wrong type or a missing required field is an
+ * {@link InvalidDefinitionException} naming it (with its place in an import, e.g. {@code [3].blockSize}), so a
+ * typo never silently becomes a default.
+ */
+public final class CatalogJson {
+
+    private static final Set<String> MODEL_FIELDS = Set.of("id", "name", "terminalModel", "modemModel", "card",
+        "apduPath", "blockSize", "apduTimeoutMs", "downloadApduTimeoutMs", "identityFields", "tacs", "terminalIdPrefix");
+    private static final Set<String> RULE_FIELDS = Set.of("name", "priority", "selector", "requirement");
+    private static final Set<String> SELECTOR_FIELDS = Set.of("models", "vinPrefixes", "imsiPrefixes", "batches",
+        "terminalIdPrefixes");
+    private static final Set<String> REQUIREMENT_FIELDS = Set.of("platform", "profileType", "plan", "enablePolicy");
+
+    private CatalogJson() {
+    }
+
+    /**
+     * A device model. {@code blockSize} defaults to 120 and the timeouts to 5 s and 30 s when absent.
+     *
+     * @param at the prefix of field names in errors ("" for a single model)
+     * @param id the id the URL names, which the body must repeat or leave out (null: the body's own)
+     */
+    public static DeviceModel model(JsonNode n, String at, String id) {
+        object(n, at, MODEL_FIELDS);
+        String bodyId = optionalText(n, at, "id").orElse(null);
+        if (id != null && bodyId != null && !id.equals(bodyId)) {
+            throw new InvalidDefinitionException(at + "id", "'" + Fields.shown(bodyId) + "' differs from the id in the"
+                + " path, " + id);
+        }
+        try {
+            return build(n, at, id);
+        } catch (InvalidDefinitionException e) {
+            if (at.isEmpty() || e.field().startsWith(at)) {
+                throw e;
+            }
+            String message = e.getMessage().substring(e.field().length() + 2);
+            throw new InvalidDefinitionException(at + e.field(), message);
+        }
+    }
+
+    private static DeviceModel build(JsonNode n, String at, String id) {
+        return new DeviceModel(id != null ? id : requiredText(n, at, "id"), requiredText(n, at, "name"),
+            requiredText(n, at, "terminalModel"), requiredText(n, at, "modemModel"),
+            constant(n, at, "card", DeviceModel.Card.class), constant(n, at, "apduPath", DeviceModel.ApduPath.class),
+            integer(n, at, "blockSize", 120), Duration.ofMillis(integer(n, at, "apduTimeoutMs", 5000)),
+            Duration.ofMillis(integer(n, at, "downloadApduTimeoutMs", 30_000)),
+            constants(n, at, "identityFields", DeviceModel.IdentityField.class), texts(n, at, "tacs"),
+            optionalText(n, at, "terminalIdPrefix"));
+    }
+
+    /** A list of models, as an import carries it: a JSON array. */
+    public static List<DeviceModel> models(JsonNode n) {
+        if (n == null || !n.isArray()) {
+            throw new InvalidDefinitionException("body", "is not a JSON array of device models");
+        }
+        if (n.size() > DeviceModelLibrary.MAX_IMPORT) {
+            throw new InvalidDefinitionException("body", n.size() + " models, at most " + DeviceModelLibrary.MAX_IMPORT);
+        }
+        List<DeviceModel> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            out.add(model(n.get(i), "[" + i + "].", null));
+        }
+        return out;
+    }
+
+    /** A configuration rule; {@code name} as for {@link #model}'s id. */
+    public static ConfigRule rule(JsonNode n, String name) {
+        object(n, "", RULE_FIELDS);
+        String bodyName = optionalText(n, "", "name").orElse(null);
+        if (name != null && bodyName != null && !name.equals(bodyName)) {
+            throw new InvalidDefinitionException("name", "'" + Fields.shown(bodyName) + "' differs from the name in"
+                + " the path, " + name);
+        }
+        JsonNode s = n.get("selector");
+        object(s, "selector.", SELECTOR_FIELDS);
+        JsonNode r = n.get("requirement");
+        object(r, "requirement.", REQUIREMENT_FIELDS);
+        return new ConfigRule(name != null ? name : requiredText(n, "", "name"), integer(n, "", "priority", 100),
+            new ConfigRule.Selector(texts(s, "selector.", "models"), texts(s, "selector.", "vinPrefixes"),
+                texts(s, "selector.", "imsiPrefixes"), texts(s, "selector.", "batches"),
+                texts(s, "selector.", "terminalIdPrefixes")),
+            new ConfigRule.Requirement(requiredText(r, "requirement.", "platform"),
+                requiredText(r, "requirement.", "profileType"), optionalText(r, "requirement.", "plan"),
+                constant(r, "requirement.", "enablePolicy", ConfigRule.EnablePolicy.class)));
+    }
+
+    private static void object(JsonNode n, String at, Set<String> known) {
+        String what = at.isEmpty() ? "body" : at.substring(0, at.length() - 1);
+        if (n == null || !n.isObject()) {
+            throw new InvalidDefinitionException(what, "is not a JSON object");
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw new InvalidDefinitionException(at + Fields.shown(f), "is not a known field; known: "
+                    + String.join(", ", known.stream().sorted().toList()));
+            }
+        }
+    }
+
+    private static String requiredText(JsonNode n, String at, String f) {
+        return optionalText(n, at, f).orElseThrow(() -> new InvalidDefinitionException(at + f, "is required"));
+    }
+
+    private static Optional<String> optionalText(JsonNode n, String at, String f) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        if (!v.isTextual()) {
+            throw new InvalidDefinitionException(at + f, "is " + v.getNodeType().name().toLowerCase(Locale.ROOT)
+                + ", not a string");
+        }
+        return Optional.of(v.textValue());
+    }
+
+    private static int integer(JsonNode n, String at, String f, int absent) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new InvalidDefinitionException(at + f, "'" + Fields.shown(v.toString()) + "' is not a 32-bit integer");
+        }
+        return v.intValue();
+    }
+
+    private static List<String> texts(JsonNode n, String at, String f) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new InvalidDefinitionException(at + f, "is not an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw new InvalidDefinitionException(at + f + "[" + i + "]", "is not a string");
+            }
+            out.add(v.get(i).textValue());
+        }
+        return out;
+    }
+
+    private static <E extends Enum<E>> E constant(JsonNode n, String at, String f, Class<E> type) {
+        Optional<String> v = optionalText(n, at, f);
+        return v.map(s -> parse(at + f, s, type)).orElse(null);
+    }
+
+    private static <E extends Enum<E>> Set<E> constants(JsonNode n, String at, String f, Class<E> type) {
+        EnumSet<E> out = EnumSet.noneOf(type);
+        List<String> v = texts(n, at, f);
+        for (int i = 0; i < v.size(); i++) {
+            out.add(parse(at + f + "[" + i + "]", v.get(i), type));
+        }
+        return out;
+    }
+
+    private static <E extends Enum<E>> E parse(String field, String s, Class<E> type) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(s)) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name());
+        }
+        throw new InvalidDefinitionException(field, "'" + Fields.shown(s) + "' is not one of " + String.join(", ", names));
+    }
+}

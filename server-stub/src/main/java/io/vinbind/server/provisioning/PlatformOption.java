@@ -1,0 +1,91 @@
+package io.vinbind.server.provisioning;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE]}: an SM-DP+'s ES2+ endpoint, the file
+ * holding the bearer token the operator issued, and the CA certificates (PEM) its TLS certificate chains to. The
+ * token file must not be readable by group or others (it is a credential).
+ */
+public final class PlatformOption {
+
+    private PlatformOption() {
+    }
+
+    /** @throws IllegalArgumentException naming the part that is wrong */
+    public static OperatorPlatform.Spec parse(String text) {
+        String usage = " (expected ID=https://HOST:PORT,token-file=FILE[,ca-file=FILE])";
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("--operator-platform is empty" + usage);
+        }
+        String[] parts = text.split(",");
+        int eq = parts[0].indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("--operator-platform '" + Fields.shown(text) + "' has no ID=URL" + usage);
+        }
+        String id = parts[0].substring(0, eq);
+        URI url;
+        try {
+            url = new URI(parts[0].substring(eq + 1));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": URL is not valid: "
+                + e.getMessage() + usage);
+        }
+        if (url.getHost() == null || url.getPort() == 0 || url.getScheme() == null) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": URL '" + url
+                + "' has no scheme or host" + usage);
+        }
+        Path tokenFile = null;
+        Path caFile = null;
+        for (int i = 1; i < parts.length; i++) {
+            int e = parts[i].indexOf('=');
+            String key = e < 0 ? parts[i] : parts[i].substring(0, e);
+            String value = e < 0 ? "" : parts[i].substring(e + 1);
+            switch (key) {
+                case "token-file" -> tokenFile = Path.of(value);
+                case "ca-file" -> caFile = Path.of(value);
+                default -> throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": unknown part '"
+                    + Fields.shown(key) + "'" + usage);
+            }
+        }
+        if (tokenFile == null) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": token-file is required" + usage);
+        }
+        String token;
+        try {
+            checkPrivate(tokenFile);
+            token = Files.readString(tokenFile).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": token-file " + tokenFile
+                + " cannot be read: " + e.getMessage());
+        }
+        if (caFile != null && !Files.isReadable(caFile)) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": ca-file " + caFile
+                + " cannot be read");
+        }
+        try {
+            return new OperatorPlatform.Spec(id, url, token, Optional.ofNullable(caFile));
+        } catch (InvalidDefinitionException e) {
+            throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkPrivate(Path file) throws IOException {
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return; // not a POSIX file system: nothing to check
+        }
+        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new IOException("it is readable by group or others; a credential must be private (chmod 600 " + file + ")");
+        }
+    }
+}

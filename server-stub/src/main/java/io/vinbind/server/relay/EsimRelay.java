@@ -1,0 +1,269 @@
+package io.vinbind.server.relay;
+
+import io.vinbind.log.Untrusted;
+import io.vinbind.protocol.EsimBatch;
+import io.vinbind.protocol.EsimResult;
+import io.vinbind.protocol.JsonCodec;
+import io.vinbind.protocol.MessageType;
+import io.vinbind.protocol.Protocol;
+import io.vinbind.protocol.ProtocolException;
+import io.vinbind.protocol.TopicAddress;
+import io.vinbind.protocol.Topics;
+import io.vinbind.server.mqtt.MqttCredentials;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
+import org.tinylog.Logger;
+
+/**
+ * The server's side of the eSIM relay over MQTT: publishes {@link EsimBatch}es to {@code vinbind/v2/{terminalId}/esim/batch}
+ * and waits for the {@link EsimResult} with the same {@code requestId} on {@code …/esim/result}, which it consumes
+ * through the servers' shared subscription ({@code $share/vinbind/vinbind/v2/+/esim/result}, the permission the broker
+ * gives services for what terminals publish).
+ *
+ * <p>A batch that gets no result in time is sent again <em>with the same requestId</em>: the terminal answers a batch
+ * it has seen from its store and never runs it twice, so retrying is always safe. That also covers a result the broker
+ * handed to another server instance of the share group (one instance drives a terminal's session; the others drop a
+ * result they are not waiting for, and the driving instance's retry gets the stored answer again). Nothing here knows
+ * ES10: the server-side LPA builds the APDUs.
+ */
+public final class EsimRelay implements AutoCloseable {
+
+    static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
+
+    private final MqttAsyncClient client;
+    private final Map<String, CompletableFuture<EsimResult>> waiting = new ConcurrentHashMap<>();
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong publishedBytes = new AtomicLong();
+    private final AtomicLong resultBytes = new AtomicLong();
+
+    private EsimRelay(MqttAsyncClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Connects as {@code clientId} (a service's: {@code svc:<name>[:<instance>]}) and subscribes to the results.
+     *
+     * @throws MqttException the broker refused the connection or the subscription, or did not answer in time
+     */
+    public static EsimRelay start(URI broker, String clientId, MqttCredentials credentials) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(broker.toString(), clientId, new MemoryPersistence());
+        EsimRelay relay = new EsimRelay(client);
+        client.setCallback(relay.new Callback());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        options.setSessionExpiryInterval(0L);
+        options.setAutomaticReconnect(true);
+        options.setAutomaticReconnectDelay(1, 30);
+        options.setKeepAliveInterval(30);
+        options.setConnectionTimeout((int) OPERATION_TIMEOUT.toSeconds());
+        credentials.applyTo(options);
+        try {
+            client.connect(options).waitForCompletion(OPERATION_TIMEOUT.toMillis());
+            relay.subscribe();
+        } catch (MqttException e) {
+            relay.close();
+            throw e;
+        }
+        Logger.info("eSIM relay {} connected to {}, consuming {}", clientId, broker,
+            Topics.sharedSubscription(MessageType.ESIM_RESULT));
+        return relay;
+    }
+
+    private void subscribe() throws MqttException {
+        IMqttToken sub = client.subscribe(new MqttSubscription[] {
+            new MqttSubscription(Topics.sharedSubscription(MessageType.ESIM_RESULT), Protocol.QOS)});
+        sub.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+        int[] codes = sub.getReasonCodes();
+        if (codes != null && codes.length > 0 && codes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+            throw new MqttException(codes[0]);
+        }
+    }
+
+    /**
+     * Sends {@code batch} and waits for its result, sending it again (same requestId) every {@code perTry} until
+     * {@code attempts} sends had no answer.
+     *
+     * @return the terminal's result; a refusal or a failure on the card is a value ({@link EsimResult#outcome()})
+     * @throws RelayTimeoutException no result after all attempts (terminal offline, powered OFF, unreachable)
+     * @throws InterruptedException interrupted while waiting
+     */
+    public EsimResult send(EsimBatch batch, Duration perTry, int attempts) throws RelayTimeoutException,
+            InterruptedException {
+        Objects.requireNonNull(batch, "batch");
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
+        }
+        CompletableFuture<EsimResult> answer = waiting.computeIfAbsent(batch.requestId(), k -> new CompletableFuture<>());
+        byte[] payload = JsonCodec.encode(batch);
+        String topic = Topics.esimBatch(batch.terminalId());
+        String lastProblem = "no answer";
+        try {
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                try {
+                    MqttMessage m = new MqttMessage(payload);
+                    m.setQos(Protocol.QOS);
+                    m.setRetained(false);
+                    IMqttToken token = client.publish(topic, m);
+                    token.waitForCompletion(OPERATION_TIMEOUT.toMillis());
+                    int[] codes = token.getReasonCodes();
+                    if (codes != null && codes.length > 0 && codes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
+                        lastProblem = "broker refused the publish to " + topic + " (0x" + Integer.toHexString(codes[0]) + ")";
+                        Logger.warn("eSIM relay: {}", lastProblem);
+                    } else {
+                        published.incrementAndGet();
+                        publishedBytes.addAndGet(payload.length);
+                    }
+                } catch (MqttException e) {
+                    lastProblem = "publish to " + topic + " failed: " + e.getMessage();
+                    Logger.warn("eSIM relay: {} (attempt {} of {})", lastProblem, attempt, attempts);
+                }
+                try {
+                    return answer.get(perTry.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    lastProblem = "no result within " + perTry.toMillis() + " ms";
+                    Logger.info("eSIM relay: batch {} to {}: {} (attempt {} of {}), sending it again", batch.requestId(),
+                        batch.terminalId(), lastProblem, attempt, attempts);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("result future failed", e.getCause());
+                }
+            }
+        } finally {
+            waiting.remove(batch.requestId(), answer);
+        }
+        throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal " + batch.terminalId() + ": "
+            + lastProblem + " after " + attempts + " attempts");
+    }
+
+    /** Batches published (every attempt counts), their bytes, and the bytes of results received: for the figures. */
+    public long publishedBatches() {
+        return published.get();
+    }
+
+    public long publishedBytes() {
+        return publishedBytes.get();
+    }
+
+    public long resultBytes() {
+        return resultBytes.get();
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    void arrived(String topic, byte[] payload) {
+        TopicAddress address;
+        try {
+            address = Topics.parse(topic);
+        } catch (ProtocolException e) {
+            Logger.warn("eSIM relay: dropped a message: {}", e.getMessage());
+            return;
+        }
+        if (address.type() != MessageType.ESIM_RESULT) {
+            Logger.warn("eSIM relay: dropped a {} on {}", address.type(), Untrusted.escape(topic));
+            return;
+        }
+        EsimResult result;
+        try {
+            result = JsonCodec.decodeEsimResult(payload);
+        } catch (ProtocolException e) {
+            Logger.warn("eSIM relay: dropped a malformed result from {}: {}", address.terminalId(), e.getMessage());
+            return;
+        }
+        if (!result.terminalId().equals(address.terminalId())) {
+            Logger.warn("eSIM relay: dropped a result naming terminal {} on the topic of {}", result.terminalId(),
+                address.terminalId());
+            return;
+        }
+        resultBytes.addAndGet(payload.length);
+        CompletableFuture<EsimResult> f = waiting.get(result.requestId());
+        if (f == null) {
+            Logger.info("eSIM relay: result of batch {} from {} ({}) is not awaited here; dropped", result.requestId(),
+                result.terminalId(), result.outcome());
+            return;
+        }
+        f.complete(result);
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            Logger.warn("eSIM relay: connection lost ({}); reconnecting", response.getReasonString());
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            Logger.error(exception, "eSIM relay: MQTT error");
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            try {
+                arrived(topic, message.getPayload());
+            } catch (RuntimeException e) {
+                Logger.error(e, "eSIM relay: handling a message on {} failed", Untrusted.escape(topic));
+            }
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            // awaited where published
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            if (reconnect) {
+                // clean start: subscribe again, off Paho's callback thread
+                Thread t = new Thread(() -> {
+                    try {
+                        subscribe();
+                    } catch (MqttException e) {
+                        Logger.error("eSIM relay: re-subscribing failed: {}", e.getMessage());
+                    }
+                }, "vinbind-relay-resubscribe");
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            Logger.warn("eSIM relay: unexpected AUTH packet {}", reasonCode);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(OPERATION_TIMEOUT.toMillis());
+            }
+        } catch (MqttException e) {
+            Logger.debug("eSIM relay: disconnect: {}", e.getMessage());
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            Logger.debug("eSIM relay: close: {}", e.getMessage());
+        }
+    }
+}
