@@ -170,7 +170,8 @@ class EsimRelayIT {
             assertEquals(ProfileState.DISABLED, profiles.get(p.iccid()), profiles.toString());
             assertEquals(ProfileState.ENABLED, profiles.get(rig.bench().modemIdentity().iccid().value().replace("F", "")));
 
-            // the broker redelivers a batch that already ran: the stored responses, nothing to the card
+            // the broker redelivers a batch that already ran (its id is what the terminal keys on): the stored
+            // responses, nothing to the card
             RelaySession s = lpa.es10.session;
             EsimBatch replay = new EsimBatch(2, s.id() + ".0", s.terminalId(), s.id(), 0,
                 "A0000005591010FFFFFFFF8900000100", ChannelHandling.KEEP, io.vinbind.protocol.StopRule.ERROR_STATUS, 8000,
