@@ -10,5 +10,12 @@ public enum ChannelHandling {
     /** Use the session's open channel to the AID (open one first if there is none) and leave it open. */
     KEEP,
     /** As {@link #KEEP}, then close the channel after the batch: the session's last batch. */
-    CLOSE
+    CLOSE,
+    /**
+     * As {@link #CLOSE}, then refresh the card (AT+CFUN=0 and 1, 3GPP TS 27.007 §8.2: the UICC reset that makes the
+     * modem take a newly enabled profile, which a REFRESH proactive command, ETSI TS 102 223 §6.4.7, asks for) and
+     * read IMSI and ICCID again: the batch of an EnableProfile (SGP.22 §5.7.16). When the IMSI changed, the terminal's
+     * binding follows it with upload reason {@link UploadReason#PROFILE_SWITCHED}. Done only if every APDU ran.
+     */
+    CLOSE_AND_REFRESH
 }

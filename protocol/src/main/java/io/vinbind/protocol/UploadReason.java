@@ -16,5 +16,11 @@ public enum UploadReason {
     /** A workshop asked for a re-upload (e.g. after repairs), without any detected change. */
     SERVICE,
     /** The terminal's persisted state could not be read, so it uploads to be safe. */
-    STATE_LOST
+    STATE_LOST,
+    /**
+     * The eUICC enabled another profile (a switch the server ordered through the eSIM relay), so the IMSI changed
+     * while modem and SIM stayed: the server moves the binding to the new IMSI as the change it ordered, never as a
+     * replaced modem.
+     */
+    PROFILE_SWITCHED
 }

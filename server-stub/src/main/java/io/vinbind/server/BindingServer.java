@@ -92,6 +92,7 @@ public final class BindingServer implements AutoCloseable {
     /** How the relay client authenticates to the broker (the front end's credentials). */
     private MqttCredentials relayCredentials;
     private io.vinbind.server.relay.EsimRelay relay; // guarded by this
+    private io.vinbind.server.binding.ProfileSwitches profileSwitches;
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
                           URI mqttUri, MqttFrontEnd mqtt, HttpApi http, ModemRegistry registry,
@@ -271,6 +272,7 @@ public final class BindingServer implements AutoCloseable {
             BindingServer server = new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry,
                 bindings, history, metrics, terminals, tokens, adminTokenFile, pki, started);
             server.relayCredentials = credentials;
+            server.profileSwitches = new io.vinbind.server.binding.ProfileSwitches(store, registry, clock);
             return server;
         } catch (IOException e) {
             closeAll(started);
@@ -410,6 +412,11 @@ public final class BindingServer implements AutoCloseable {
     /** Publishes an ack that is not a direct answer (e.g. after an approval done through {@link #bindings()}). */
     public void publish(BindAck ack) {
         mqtt.publish(ack);
+    }
+
+    /** Profile switches the server orders (registers the profile's IMSI, records the expected change). */
+    public io.vinbind.server.binding.ProfileSwitches profileSwitches() {
+        return profileSwitches;
     }
 
     /**

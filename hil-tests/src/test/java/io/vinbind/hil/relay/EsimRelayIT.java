@@ -170,7 +170,8 @@ class EsimRelayIT {
             assertEquals(ProfileState.DISABLED, profiles.get(p.iccid()), profiles.toString());
             assertEquals(ProfileState.ENABLED, profiles.get(rig.bench().modemIdentity().iccid().value().replace("F", "")));
 
-            // the broker redelivers a batch that already ran: the stored responses, nothing to the card
+            // the broker redelivers a batch that already ran (its id is what the terminal keys on): the stored
+            // responses, nothing to the card
             RelaySession s = lpa.es10.session;
             EsimBatch replay = new EsimBatch(2, s.id() + ".0", s.terminalId(), s.id(), 0,
                 "A0000005591010FFFFFFFF8900000100", ChannelHandling.KEEP, io.vinbind.protocol.StopRule.ERROR_STATUS, 8000,
@@ -192,6 +193,47 @@ class EsimRelayIT {
                 rig.relay().resultBytes(), lpa.es10.storeDataBlocks, lpa.es10.bppBlocks, lpa.es10.bppBatches,
                 lpa.es10.bppNanos / 1_000_000, lpa.es10.bppBlocks == 0 ? 0 : lpa.es10.bppNanos / 1000 / lpa.es10.bppBlocks,
                 atOut, fresh.size(), truncated ? " (command log truncated to its last 1000)" : "");
+        }
+    }
+
+    @Test
+    void an_enabled_profile_moves_the_binding_to_its_imsi_as_the_profile_switch_the_server_ordered(Servers servers)
+            throws Exception {
+        try (Rig rig = rig(servers, EuiccConfig.DEFAULT.withEnableNeedsRefresh(true), UnaryOperator.identity())) {
+            Bench bench = rig.bench();
+            String oldImsi = bench.modemIdentity().imsi().value();
+            InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
+            // the server orders the switch before the download: the profile's IMSI is registered for this terminal
+            bench.server().server().profileSwitches().order(bench.terminalId(), p.imsi(), p.iccid(), "relay-test-lpa");
+            RelayLpa lpa = lpa(rig);
+            assertTrue(lpa.download(order(p)).succeeded());
+            assertEquals(1, lpa.sendNotifications().size());
+
+            // EnableProfile (refresh flag set) as the session's last batch: the terminal closes the channel,
+            // refreshes the card and reads the new IMSI; the binding follows it
+            int mark = bench.log().mark();
+            byte[] answer = lpa.es10.send(new io.vinbind.esim.message.ProfileManagement.SwitchRequest(
+                io.vinbind.esim.message.ProfileManagement.Operation.ENABLE, new Iccid(p.iccid()), true).encode(),
+                ChannelHandling.CLOSE_AND_REFRESH);
+            assertEquals(io.vinbind.esim.message.ProfileManagement.Result.OK,
+                io.vinbind.esim.message.ProfileManagement.ResultResponse.decode(answer, 49).result());
+            io.vinbind.hil.bench.TransitionLog.Bound bound = bench.log().awaitBindAck(mark, BOUND);
+            assertEquals(p.imsi(), bound.identity().imsi());
+            assertEquals(io.vinbind.protocol.BindOutcome.REBOUND, bound.outcome());
+            bench.log().awaitEnter(mark, BindingState.BOUND, BOUND);
+
+            assertEquals(p.imsi(), bench.api().bindingOfVin(bench.vin()).orElseThrow().imsi());
+            assertTrue(bench.api().bindingOfImsi(oldImsi).isEmpty());
+            List<io.vinbind.hil.bench.ServerApi.HistoryRow> rows = bench.api().historyOfImsi(p.imsi());
+            assertTrue(rows.stream().noneMatch(r -> r.event().equals("MODEM_REPLACED")), rows.toString());
+            List<io.vinbind.hil.bench.ServerApi.HistoryRow> switched = rows.stream()
+                .filter(r -> r.event().equals("PROFILE_SWITCHED")).toList();
+            assertEquals(2, switched.size(), "at the login and when the binding followed: " + rows);
+            assertEquals(java.util.Optional.of(oldImsi), switched.get(switched.size() - 1).previousImsi());
+            assertTrue(rows.stream().anyMatch(r -> r.event().equals("REBOUND")
+                && r.reason().orElse("").equals("PROFILE_SWITCHED")), rows.toString());
+            assertEquals(p.imsi(), bench.persistedState().lastBound().orElseThrow().imsi());
+            assertFalse(bench.persistedState().flagSet());
         }
     }
 

@@ -6,6 +6,7 @@ import io.vinbind.protocol.BindRequest;
 import io.vinbind.protocol.InvalidVinException;
 import io.vinbind.protocol.Protocol;
 import io.vinbind.protocol.ReasonCode;
+import io.vinbind.protocol.UploadReason;
 import io.vinbind.protocol.Vin;
 import io.vinbind.protocol.VinPolicy;
 import io.vinbind.server.history.HistoryEntry;
@@ -127,8 +128,22 @@ public final class BindingService {
         Optional<Binding> ofVin = tx.bindingOfVin(vin);
         BindOutcome outcome;
         ReasonCode reason = ReasonCode.NONE;
+        Optional<Instant> switchOrdered = request.reason() == UploadReason.PROFILE_SWITCHED
+            ? tx.openProfileSwitch(terminal, imsi) : Optional.empty();
+        if (switchOrdered.isPresent()) {
+            tx.completeProfileSwitch(terminal, imsi, now);
+        }
         if (ofImsi.isPresent() && ofImsi.get().vin().equals(vin)) {
             outcome = BindOutcome.ALREADY_BOUND;
+        } else if (switchOrdered.isPresent() && ofImsi.isEmpty() && ofVin.isPresent()) {
+            // the change the server ordered: the VIN moves from the old IMSI to the new one whatever the rebind
+            // policy (the policy guards against changes nobody ordered), and the history says so
+            String why = "profile switch ordered at " + switchOrdered.get();
+            rebind(tx, terminal, imsi, vin, ofImsi, ofVin, request.requestId(), request.reason().name(), source, now);
+            tx.appendHistory(HistoryEntry.of(HistoryEvent.PROFILE_SWITCHED, now, source).terminalId(terminal)
+                .imsi(imsi).vin(vin).previousImsi(ofVin.map(Binding::imsi).orElse(null))
+                .reason(why).requestId(request.requestId()).build());
+            outcome = BindOutcome.REBOUND;
         } else if (ofImsi.isEmpty() && ofVin.isEmpty()) {
             tx.insertBinding(new Binding(imsi, vin, now, Optional.of(request.requestId()), Optional.of(terminal)));
             tx.appendHistory(HistoryEntry.of(HistoryEvent.BOUND, now, source).terminalId(terminal).imsi(imsi).vin(vin)

@@ -138,5 +138,15 @@ public interface BindingStore {
 
         /** The live binding of an IMSI without locking it (for lookups). */
         Optional<Binding> peekBindingOfImsi(String imsi) throws java.sql.SQLException;
+
+        /** Records a profile switch the server ordered for a terminal (to the profile's IMSI and ICCID). */
+        void insertProfileSwitch(String terminalId, String imsi, String iccid, Instant at, String by)
+            throws java.sql.SQLException;
+
+        /** When the switch of {@code terminalId} to {@code imsi} was ordered, if it was and is not completed. */
+        Optional<Instant> openProfileSwitch(String terminalId, String imsi) throws java.sql.SQLException;
+
+        /** Marks the open switches of {@code terminalId} to {@code imsi} completed (its binding followed). */
+        void completeProfileSwitch(String terminalId, String imsi, Instant at) throws java.sql.SQLException;
     }
 }

@@ -412,6 +412,43 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
+        public void insertProfileSwitch(String terminalId, String imsi, String iccid, Instant at, String by)
+            throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO profile_switch (terminal_id, imsi, iccid,"
+                + " ordered_at, ordered_by) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, terminalId);
+                ps.setString(2, imsi);
+                ps.setString(3, iccid);
+                Sql.setInstant(ps, 4, at);
+                ps.setString(5, by);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public Optional<Instant> openProfileSwitch(String terminalId, String imsi) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordered_at FROM profile_switch WHERE terminal_id = ?"
+                + " AND imsi = ? AND completed_at IS NULL ORDER BY ordered_at DESC")) {
+                ps.setString(1, terminalId);
+                ps.setString(2, imsi);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(Sql.requiredInstant(rs, "ordered_at")) : Optional.empty();
+                }
+            }
+        }
+
+        @Override
+        public void completeProfileSwitch(String terminalId, String imsi, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE profile_switch SET completed_at = ? WHERE"
+                + " terminal_id = ? AND imsi = ? AND completed_at IS NULL")) {
+                Sql.setInstant(ps, 1, at);
+                ps.setString(2, terminalId);
+                ps.setString(3, imsi);
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
         public void linkUser(String userId, String vin, Instant at) throws SQLException {
             try (PreparedStatement check = c.prepareStatement("SELECT 1 FROM user_vehicle WHERE user_id = ? AND vin = ?")) {
                 check.setString(1, userId);

@@ -144,11 +144,21 @@ public final class LoginService {
         }
         Optional<String> previousImsi = known.flatMap(TerminalRecord::imsi).filter(i -> !i.equals(imsi));
         if (previousImsi.isPresent()) {
-            tx.appendHistory(HistoryEntry.of(HistoryEvent.MODEM_REPLACED, now, source).terminalId(terminal)
-                .imsi(imsi).previousImsi(previousImsi.get()).requestId(request.requestId()).reason("login")
-                .build());
-            Logger.info("terminal {} logged in with IMSI {} instead of {}: modem replaced", terminal, imsi,
-                previousImsi.get());
+            Optional<java.time.Instant> ordered = tx.openProfileSwitch(terminal, imsi);
+            if (ordered.isPresent()) {
+                // the eUICC enabled the profile the server ordered for this terminal: not a replaced modem
+                tx.appendHistory(HistoryEntry.of(HistoryEvent.PROFILE_SWITCHED, now, source).terminalId(terminal)
+                    .imsi(imsi).previousImsi(previousImsi.get()).requestId(request.requestId())
+                    .reason("login; profile switch ordered at " + ordered.get()).build());
+                Logger.info("terminal {} logged in with IMSI {} instead of {}: the profile switch ordered at {}",
+                    terminal, imsi, previousImsi.get(), ordered.get());
+            } else {
+                tx.appendHistory(HistoryEntry.of(HistoryEvent.MODEM_REPLACED, now, source).terminalId(terminal)
+                    .imsi(imsi).previousImsi(previousImsi.get()).requestId(request.requestId()).reason("login")
+                    .build());
+                Logger.info("terminal {} logged in with IMSI {} instead of {}: modem replaced", terminal, imsi,
+                    previousImsi.get());
+            }
         }
         tx.recordTerminalLogin(terminal, imsi, now);
         tx.recordLogin(imsi, request.iccid(), request.imei(), now);

@@ -29,6 +29,11 @@ public enum HistoryEvent {
     /** A known terminal logged in with another registered IMSI: its modem was replaced (previous IMSI named). */
     MODEM_REPLACED,
     /**
+     * A terminal moved to the IMSI of a profile switch the server ordered (eSIM relay): at its login, and when its
+     * binding followed (previous IMSI named); never counted as a replaced modem.
+     */
+    PROFILE_SWITCHED,
+    /**
      * A terminal bound a VIN that was bound through another terminal: the terminal in that vehicle was
      * replaced (previous terminal and IMSI named).
      */

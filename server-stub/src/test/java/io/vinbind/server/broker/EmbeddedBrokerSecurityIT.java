@@ -173,7 +173,7 @@ class EmbeddedBrokerSecurityIT {
             java.util.concurrent.CompletableFuture<io.vinbind.protocol.EsimResult> answer =
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        return relay.send(batch, Duration.ofSeconds(5), 1);
+                        return relay.send(batch, Duration.ofSeconds(40), 1);
                     } catch (Exception e) {
                         throw new java.util.concurrent.CompletionException(e);
                     }

@@ -98,7 +98,23 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
         return worker.submit(() -> work.run(card), e -> e);
     }
 
-    private final CardPort.Card card = this::openChannel;
+    private final CardPort.Card card = new CardPort.Card() {
+        @Override
+        public CardPort.Channel open(byte[] aid) throws CardException {
+            return openChannel(aid);
+        }
+
+        @Override
+        public CardPort.Refreshed refresh() throws CardException {
+            try {
+                io.vinbind.modem.SimIdentity id = modem.refreshSim(io.vinbind.modem.SimRefresh.cfunCycle(), simReadyBound);
+                Logger.info("card refreshed: IMSI {} ICCID {}", id.imsi().value(), id.iccid().value());
+                return new CardPort.Refreshed(id.imsi().value(), id.iccid().value());
+            } catch (AtException e) {
+                throw cardFailure(e, "refreshing the card");
+            }
+        }
+    };
 
     private CardPort.Channel openChannel(byte[] aid) throws CardException {
         try {

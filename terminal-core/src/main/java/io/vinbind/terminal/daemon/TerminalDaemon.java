@@ -291,6 +291,10 @@ public final class TerminalDaemon implements AutoCloseable {
             scheduler = new ExecutorMachineScheduler(clock, "vinbind-terminal");
             machine = new BindingMachine(config.machine(), scheduler, store, vinReader, modem, uplink, random);
             listeners.forEach(machine::addListener);
+            if (relay != null) {
+                BindingMachine m = machine;
+                relay.onRefresh(r -> m.profileSwitched(r.imsi()));
+            }
             if (session != null) {
                 KeptSession s = session;
                 machine.addListener(t -> s.machineResting(t.to() == BindingState.BOUND

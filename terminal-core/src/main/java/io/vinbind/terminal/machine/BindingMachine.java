@@ -81,6 +81,8 @@ public final class BindingMachine {
     // --- owned by the machine thread ---
     private BindingState state = BindingState.OFF;
     private PowerMode power = PowerMode.OFF;
+    /** A profile switch arrived while an attempt (for the old IMSI) was running: bind again after it. */
+    private boolean profileSwitchPending;
     private TerminalState persisted;
     private boolean started;
     private int attempt;
@@ -172,6 +174,37 @@ public final class BindingMachine {
                 return;
             }
             pollServiceRequest();
+        });
+    }
+
+    /**
+     * The card now runs another profile (the relay enabled it and refreshed the card; {@code imsi} is what the modem
+     * reads now): sets the flag with {@link FlagReason#PROFILE_SWITCHED} and binds again at once when powered and
+     * resting, after the attempt in progress otherwise (that one still speaks for the old IMSI), at the next power-up
+     * when OFF.
+     */
+    public void profileSwitched(String imsi) {
+        scheduler.execute(() -> {
+            Logger.info("profile switched: the modem reads IMSI {} now", imsi);
+            if (persisted == null) {
+                return;
+            }
+            boolean bound = persisted.lastBound().map(b -> b.imsi().equals(imsi)).orElse(false);
+            if (bound && !persisted.flagSet()) {
+                Logger.info("IMSI {} is the bound one: nothing to follow", imsi);
+                return;
+            }
+            if (started && power.isPowered() && (state == BindingState.BOUND || state == BindingState.SUSPENDED)) {
+                setFlag(FlagReason.PROFILE_SWITCHED);
+                beginPowerCycle("profile switched to IMSI " + imsi);
+            } else if (state.isWorking() || state == BindingState.BACKOFF) {
+                // kept on disk in case this attempt never ends bound (power OFF, failure): the next one then
+                // uploads for the new IMSI without taking it for a replaced modem
+                setFlag(FlagReason.PROFILE_SWITCHED);
+                profileSwitchPending = true;
+            } else {
+                setFlag(FlagReason.PROFILE_SWITCHED);
+            }
         });
     }
 
@@ -339,6 +372,7 @@ public final class BindingMachine {
         }
         if (!decision.mustBind()) {
             go(BindingState.BOUND, decision.explanation());
+            followPendingSwitch();
             return;
         }
         setFlag(decision.reason().get());
@@ -445,6 +479,7 @@ public final class BindingMachine {
                 Logger.error(e, "listener failed on bound");
             }
         }
+        followPendingSwitch();
     }
 
     private void onConnectionLost(Throwable cause) {
@@ -495,6 +530,15 @@ public final class BindingMachine {
                 Logger.error(e, "could not remove the taken service request; it will be taken again");
             }
         });
+    }
+
+    /** A profile switch came in during the attempt that just ended bound: bind again for the new IMSI. */
+    private void followPendingSwitch() {
+        if (profileSwitchPending) {
+            profileSwitchPending = false;
+            setFlag(FlagReason.PROFILE_SWITCHED);
+            beginPowerCycle("profile switched during the attempt");
+        }
     }
 
     private void setFlag(FlagReason reason) {
@@ -661,6 +705,7 @@ public final class BindingMachine {
             case VIN_CHANGED -> UploadReason.VIN_CHANGED;
             case SERVICE_REQUEST -> UploadReason.SERVICE;
             case STATE_UNREADABLE -> UploadReason.STATE_LOST;
+            case PROFILE_SWITCHED -> UploadReason.PROFILE_SWITCHED;
         };
     }
 

@@ -33,6 +33,18 @@ public interface CardPort {
          *     {@link CardException.Kind#CARD_ABSENT}, {@link CardException.Kind#MODEM_ERROR}, {@link CardException.Kind#TIMEOUT}
          */
         Channel open(byte[] aid) throws CardException;
+
+        /**
+         * Refreshes the card (a UICC reset through the modem, AT+CFUN=0 then 1, 3GPP TS 27.007 §8.2; every channel is
+         * closed by it) and reads IMSI and ICCID again: how a newly enabled profile takes effect.
+         *
+         * @throws CardException the modem or the card did not come back, or the card has no IMSI (no profile enabled)
+         */
+        Refreshed refresh() throws CardException;
+    }
+
+    /** The card's identity after a refresh. */
+    record Refreshed(String imsi, String iccid) {
     }
 
     /** An open logical channel; use it only inside {@link #exclusive}. */

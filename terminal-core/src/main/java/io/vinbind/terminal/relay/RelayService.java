@@ -68,9 +68,11 @@ public final class RelayService implements AutoCloseable {
     private volatile boolean powered;
     /** The publish of the latest answer (relay thread writes, power OFF waits for it). */
     private volatile CompletableFuture<Void> lastPublish = CompletableFuture.completedFuture(null);
+    private volatile java.util.function.Consumer<CardPort.Refreshed> onRefresh = r -> { };
     /** The batch running now, for power OFF; null when none. */
     private volatile Running running;
     // owned by the relay thread
+    private CardPort.Refreshed lastRefresh;
     private String openSession;
     private CardPort.Channel openChannel;
 
@@ -97,6 +99,14 @@ public final class RelayService implements AutoCloseable {
                                     Function<EsimResult, CompletableFuture<Void>> publisher) throws IOException {
         return new RelayService(Objects.requireNonNull(terminalId, "terminalId"), Objects.requireNonNull(card, "card"),
             RelayStore.open(dataDir), Objects.requireNonNull(config, "config"), Objects.requireNonNull(publisher, "publisher"));
+    }
+
+    /**
+     * Told the card's identity after a batch with {@link ChannelHandling#CLOSE_AND_REFRESH} refreshed it (on the relay
+     * thread, after the batch's result is stored): the binding follows a changed IMSI from there.
+     */
+    public void onRefresh(java.util.function.Consumer<CardPort.Refreshed> listener) {
+        this.onRefresh = Objects.requireNonNull(listener, "listener");
     }
 
     /** The vehicle's power mode; OFF stops the relay (see {@link #powerOff()}). */
@@ -167,6 +177,15 @@ public final class RelayService implements AutoCloseable {
     void handle(EsimBatch batch) {
         try {
             publish(decide(batch));
+            CardPort.Refreshed r = lastRefresh;
+            lastRefresh = null;
+            if (r != null) {
+                try {
+                    onRefresh.accept(r);
+                } catch (RuntimeException e) {
+                    Logger.error(e, "relay: the refresh listener failed");
+                }
+            }
         } catch (StartNotRecorded e) {
             // without the start record there is no at-most-once: refuse rather than run
             Logger.error(e, "relay: cannot record the start of batch {}", batch.requestId());
@@ -257,6 +276,7 @@ public final class RelayService implements AutoCloseable {
                 return f;
             }
         } finally {
+            lastRefresh = r.refreshed;
             running = null;
         }
     }
@@ -287,6 +307,8 @@ public final class RelayService implements AutoCloseable {
         /** 0 waiting for the modem, 1 running, 2 abandoned before it started. */
         final AtomicInteger phase = new AtomicInteger();
         volatile RelayReason stop;
+        /** The card's identity after a CLOSE_AND_REFRESH batch; null otherwise. */
+        volatile CardPort.Refreshed refreshed;
         private final List<byte[]> responses = new ArrayList<>();
 
         Running(EsimBatch batch, long deadline) {
@@ -376,8 +398,17 @@ public final class RelayService implements AutoCloseable {
                     break;
                 }
             }
-            if (batch.channel() == ChannelHandling.CLOSE && outcome != BatchOutcome.FAILED) {
+            if (batch.channel() != ChannelHandling.KEEP && outcome != BatchOutcome.FAILED) {
                 closeOpenChannel();
+            }
+            if (batch.channel() == ChannelHandling.CLOSE_AND_REFRESH && outcome == BatchOutcome.COMPLETED) {
+                try {
+                    refreshed = c.refresh();
+                    detail = "card refreshed: IMSI " + refreshed.imsi() + ", ICCID " + refreshed.iccid();
+                } catch (CardException e) {
+                    detail = "the APDUs ran, the refresh failed: " + e.getMessage();
+                    Logger.warn("relay: batch {}: {}", batch.requestId(), detail);
+                }
             }
             EsimResult result = EsimResult.ran(batch, outcome, reason, responses(), detail);
             saveOrKeepMark(result);

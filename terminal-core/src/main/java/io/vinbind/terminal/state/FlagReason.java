@@ -11,5 +11,11 @@ public enum FlagReason {
     /** A technician asked for a new binding ({@code ./vinbind terminal request-bind}). */
     SERVICE_REQUEST,
     /** The state file could not be read or was corrupt; it was kept aside and the terminal binds again. */
-    STATE_UNREADABLE
+    STATE_UNREADABLE,
+    /**
+     * The eUICC enabled another profile through the server's relay (and the card was refreshed): the IMSI changed
+     * while modem and SIM stayed. Set before the identity is read again, so the change is never taken for
+     * {@link #MODEM_REPLACED}.
+     */
+    PROFILE_SWITCHED
 }

@@ -206,6 +206,53 @@ class BindingMachineTest {
     }
 
     @Test
+    void a_profile_switch_while_bound_binds_again_as_profile_switched_never_as_a_replaced_modem() {
+        store = new MemoryStateStore(TerminalState.bound(BOUND_BEFORE));
+        powerOnAndRead();
+        assertEquals(BOUND, machine.state());
+        ModemIdentity switched = new ModemIdentity("262010000031234", "8949000000000031234", ID.imei());
+        modem.identify = () -> CompletableFuture.completedFuture(switched); // the card was refreshed by the relay
+        machine.profileSwitched(switched.imsi());
+        clock.runDue();
+        clock.advance(config.vinReadGap());
+        assertEquals(LOGGING_IN, machine.state());
+        assertEquals(FlagReason.PROFILE_SWITCHED, store.current.vinRequest().orElseThrow().reason());
+        assertEquals(switched.imsi(), server.lastLogin().imsi());
+        server.listener.loginAck(LoginAck.accepted(server.lastLogin().requestId(), TID, switched.imsi()));
+        clock.runDue();
+        assertEquals(UploadReason.PROFILE_SWITCHED, server.lastBind().reason());
+        assertEquals(switched.imsi(), server.lastBind().imsi());
+        ackBind(BindOutcome.REBOUND, ReasonCode.NONE);
+        assertEquals(BOUND, machine.state());
+        assertFalse(flagSet());
+        assertEquals(switched.imsi(), store.current.lastBound().orElseThrow().imsi());
+    }
+
+    @Test
+    void a_profile_switch_during_an_attempt_is_followed_after_it_and_one_for_the_bound_imsi_is_ignored() {
+        powerOnAndRead();
+        assertEquals(LOGGING_IN, machine.state());
+        ModemIdentity switched = new ModemIdentity("262010000031234", "8949000000000031234", ID.imei());
+        machine.profileSwitched(switched.imsi());
+        clock.runDue();
+        ackLogin();
+        assertEquals(UploadReason.ASSEMBLY, server.lastBind().reason(), "the running attempt keeps its reason");
+        modem.identify = () -> CompletableFuture.completedFuture(switched);
+        ackBind(BindOutcome.BOUND, ReasonCode.NONE);
+        clock.advance(config.vinReadGap());
+        assertEquals(LOGGING_IN, machine.state(), "a new attempt for the new IMSI");
+        assertEquals(FlagReason.PROFILE_SWITCHED, store.current.vinRequest().orElseThrow().reason());
+        server.listener.loginAck(LoginAck.accepted(server.lastLogin().requestId(), TID, switched.imsi()));
+        clock.runDue();
+        assertEquals(UploadReason.PROFILE_SWITCHED, server.lastBind().reason());
+        ackBind(BindOutcome.REBOUND, ReasonCode.NONE);
+        int n = transitions.size();
+        machine.profileSwitched(switched.imsi()); // the same IMSI again: bound already
+        clock.runDue();
+        assertEquals(n, transitions.size());
+    }
+
+    @Test
     void vin_differing_from_bound_vin_sets_flag_vin_changed() {
         store = new MemoryStateStore(TerminalState.bound(new BoundIdentity(OTHER_VIN, ID.imsi(), ID.iccid(),
                 ID.imei(), T0.minusSeconds(60))));

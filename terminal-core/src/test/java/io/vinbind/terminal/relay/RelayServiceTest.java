@@ -77,7 +77,23 @@ class RelayServiceTest {
             return f;
         }
 
-        final Card apduCard = aid -> {
+        volatile int refreshes;
+        volatile CardPort.Refreshed identity = new CardPort.Refreshed("262010000031234", "8949000000000031234");
+
+        final Card apduCard = new Card() {
+            @Override
+            public Refreshed refresh() {
+                refreshes++;
+                return identity;
+            }
+
+            @Override
+            public Channel open(byte[] aid) throws CardException {
+                return openChannel();
+            }
+        };
+
+        Channel openChannel() throws CardException {
             if (openFailure != null) {
                 throw openFailure;
             }
@@ -107,7 +123,7 @@ class RelayServiceTest {
                     return open;
                 }
             };
-        };
+        }
     }
 
     static byte[] hex(String h) {
@@ -189,6 +205,27 @@ class RelayServiceTest {
         assertEquals(BatchOutcome.COMPLETED, next().outcome());
         assertEquals(1, card.opened, "one channel for the whole session");
         assertEquals(1, card.closed, "closed by the CLOSE batch");
+    }
+
+    @Test
+    void an_enable_batch_with_refresh_closes_the_channel_refreshes_the_card_and_tells_the_binding() throws Exception {
+        RelayService r = relay();
+        r.powerMode(PowerMode.ON);
+        LinkedBlockingQueue<CardPort.Refreshed> told = new LinkedBlockingQueue<>();
+        r.onRefresh(told::add);
+        send(r, batch("b-0", "s1", 0, ChannelHandling.KEEP, "80E2910003BF2D00"));
+        assertEquals(BatchOutcome.COMPLETED, next().outcome());
+        send(r, batch("b-1", "s1", 1, ChannelHandling.CLOSE_AND_REFRESH, "80E2910006BF3103010101"));
+        EsimResult enabled = next();
+        assertEquals(BatchOutcome.COMPLETED, enabled.outcome());
+        assertTrue(enabled.detail().contains("IMSI 262010000031234"), enabled.detail());
+        assertEquals(1, card.closed, "the channel is closed before the refresh");
+        assertEquals(1, card.refreshes);
+        assertEquals(card.identity, told.poll(5, TimeUnit.SECONDS));
+        // a redelivery is answered from the store: no second refresh
+        send(r, batch("b-1", "s1", 1, ChannelHandling.CLOSE_AND_REFRESH, "80E2910006BF3103010101"));
+        assertEquals(enabled, next());
+        assertEquals(1, card.refreshes);
     }
 
     @Test

@@ -1,0 +1,155 @@
+package io.vinbind.hil.relay;
+
+import io.vinbind.can.vehicle.PowerMode;
+import io.vinbind.esim.e2e.Operator;
+import io.vinbind.esim.e2e.TestLpa;
+import io.vinbind.esim.es10.Es10Client;
+import io.vinbind.esim.euicc.EuiccConfig;
+import io.vinbind.esim.euicc.EuiccSimulator;
+import io.vinbind.esim.bpp.ProfilePackage;
+import io.vinbind.esim.message.Iccid;
+import io.vinbind.esim.message.ProfileInstallationResult;
+import io.vinbind.esim.pki.TestPki;
+import io.vinbind.esim.smdp.InventoryProfile;
+import io.vinbind.esim.smdp.SmdpConfig;
+import io.vinbind.esim.smdp.SmdpSimulator;
+import io.vinbind.hil.bench.Bench;
+import io.vinbind.hil.bench.BenchServer;
+import io.vinbind.hil.bench.CanTransport;
+import io.vinbind.hil.bench.Identities;
+import io.vinbind.hil.bench.ModemTransport;
+import io.vinbind.hil.bench.ServerBackend;
+import io.vinbind.hil.euicc.EuiccWiring;
+import io.vinbind.modem.sim.Identity;
+import io.vinbind.server.relay.EsimRelay;
+import io.vinbind.server.relay.RelaySession;
+import io.vinbind.terminal.machine.BindingState;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Figures of a profile download through the relay (docs/benchmarks.md): the server-side test LPA, MQTT with mutual TLS
+ * to the embedded broker, the terminal daemon, AT+CCHO/CGLA over a socat pty to the modem simulator with the eUICC
+ * simulator inside. Plain {@code main}, {@code System.nanoTime()}: a fresh bench (modem, eUICC, terminal) per
+ * download, one server and one SM-DP+ simulator for all; warm-up downloads discarded.
+ *
+ * <pre>java -cp hil-tests/target/test-classes:hil-tests/target/classes:$(cat hil-tests/target/test-classpath.txt) \
+ *     io.vinbind.hil.relay.RelayDownloadBench 2 10</pre>
+ */
+public final class RelayDownloadBench {
+
+    public static void main(String[] args) throws Exception {
+        int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Path dir = Files.createTempDirectory("relay-bench");
+        TestPki pki = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 1);
+        List<InventoryProfile> inventory = new ArrayList<>();
+        for (int i = 0; i < warmup + runs; i++) {
+            inventory.add(new InventoryProfile(String.format("8949000000000004%03d", i), String.format("26201000004%04d", i),
+                "vinbind-iot"));
+        }
+        String token = "es2-token-relay-download-bench";
+        Identities ids = new Identities(System.nanoTime());
+        double[] total = new double[runs];
+        double[] perBlock = new double[runs];
+        double[] load = new double[runs];
+        long[] atOut = new long[runs];
+        long[] blocks = new long[runs];
+        long[] pkgBlocks = new long[runs];
+        long[] batches = new long[runs];
+        long[] mqttOut = new long[runs];
+        long[] mqttIn = new long[runs];
+        try (SmdpSimulator smdp = SmdpSimulator.start(SmdpConfig.of(pki.smdp(), inventory, token));
+             BenchServer server = BenchServer.start(ServerBackend.EMBEDDED, dir.resolve("server"))) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ci", pki.ci());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
+            HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+            EsimRelay relay = server.server().relay();
+            for (int n = 0; n < warmup + runs; n++) {
+                Identity id = ids.modem();
+                EuiccSimulator euicc = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(500 + n)), EuiccConfig.DEFAULT, null);
+                euicc.preinstall(ProfilePackage.of(new Iccid(id.iccid().value().replace("F", "")), id.imsi().value(),
+                    "bootstrap"), true);
+                try (Bench bench = Bench.builder().server(server).identities(ids).seed(n).can(CanTransport.IN_JVM)
+                        .modem(ModemTransport.PTY).modemIdentity(id).modemSim(c -> c.withCard(EuiccWiring.card(euicc)))
+                        .workDir(dir.resolve("bench-" + n)).build()) {
+                    int mark = bench.log().mark();
+                    bench.ignition(PowerMode.ACC);
+                    bench.log().awaitEnter(mark, BindingState.BOUND, Duration.ofSeconds(60));
+                    RecordingSession session = new RecordingSession(relay, bench.terminalId(), "bench-" + n);
+                    RelayLpa lpa = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(session.session, 120));
+                    TestLpa forHttp = new TestLpa(smdp.baseUri(), smdp.smdpAddress(), http,
+                        new Es10Client(apdu -> new byte[] {(byte) 0x90, 0}));
+                    String matchingId = new Operator(forHttp, token).order(null, inventory.get(n).iccid(), null);
+                    int linesBefore = bench.modem().receivedCommands().size();
+                    long out0 = relay.publishedBytes();
+                    long in0 = relay.resultBytes();
+                    long t0 = System.nanoTime();
+                    ProfileInstallationResult pir = lpa.download(matchingId);
+                    long t = System.nanoTime() - t0;
+                    if (!pir.succeeded()) {
+                        throw new IllegalStateException("download " + n + " failed: " + pir.result());
+                    }
+                    List<String> lines = bench.modem().receivedCommands();
+                    if (lines.size() >= 1000) {
+                        throw new IllegalStateException("the modem's command log is full: the AT count would be short");
+                    }
+                    if (n < warmup) {
+                        continue;
+                    }
+                    int i = n - warmup;
+                    total[i] = t / 1e6;
+                    load[i] = lpa.es10.bppNanos / 1e6;
+                    pkgBlocks[i] = lpa.es10.bppBlocks;
+                    perBlock[i] = lpa.es10.bppNanos / 1e3 / lpa.es10.bppBlocks;
+                    blocks[i] = lpa.es10.storeDataBlocks;
+                    batches[i] = session.session.batches();
+                    atOut[i] = lines.subList(linesBefore, lines.size()).stream().mapToLong(c -> c.length() + 1).sum();
+                    mqttOut[i] = relay.publishedBytes() - out0;
+                    mqttIn[i] = relay.resultBytes() - in0;
+                }
+            }
+        }
+        System.out.printf("relay download, %d timed after %d warm-up, fresh bench each%n", runs, warmup);
+        print("total download (ms)", total);
+        print("package load (ms)", load);
+        print("per package STORE DATA block (us)", perBlock);
+        System.out.printf("STORE DATA blocks per download: %s (package: %s), batches: %s%n", Arrays.toString(blocks),
+            Arrays.toString(pkgBlocks), Arrays.toString(batches));
+        System.out.printf("AT bytes terminal->modem per download (command lines with CR): %s%n",
+            Arrays.toString(atOut));
+        System.out.printf("MQTT payload bytes per download: batches %s, results %s%n", Arrays.toString(mqttOut),
+            Arrays.toString(mqttIn));
+        Bench.deleteTree(dir);
+    }
+
+    private static void print(String what, double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double mean = Arrays.stream(s).average().orElse(0);
+        System.out.printf("%-36s mean %8.1f  p50 %8.1f  min %8.1f  max %8.1f%n", what, mean, s[s.length / 2], s[0],
+            s[s.length - 1]);
+    }
+
+    /** A relay session for the bench. */
+    private static final class RecordingSession {
+        final RelaySession session;
+
+        RecordingSession(EsimRelay relay, String terminalId, String id) {
+            this.session = new RelaySession(relay, terminalId, id, Es10Client.ISD_R_AID, Duration.ofSeconds(30), 2);
+        }
+    }
+}
