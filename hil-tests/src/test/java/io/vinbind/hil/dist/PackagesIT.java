@@ -74,58 +74,58 @@ class PackagesIT {
         Files.copy(terminalDeb, pkgs.resolve("terminal-1.deb"));
         Files.copy(serverDeb, pkgs.resolve("server-1.deb"));
         step("clean root made");
-            // ---- install
-            root.check(root.run(DPKG, "dpkg", "-i", "/tmp/pkgs/terminal-1.deb", "/tmp/pkgs/server-1.deb"), "dpkg -i");
-            String passwd = Files.readString(root.path("/etc/passwd"));
-            assertTrue(passwd.contains("\nvinbind:") && passwd.contains("\nvinbind-server:"), passwd);
-            assertTrue(Files.readString(root.path("/etc/group")).lines().anyMatch(l -> l.startsWith("dialout:")
-                && l.matches(".*[:,]vinbind(,.*)?$")), "vinbind is in dialout");
-            assertEquals("rwxr-x---", mode(root.path("/var/lib/vinbind")));
-            assertEquals("vinbind:vinbind", owner(root, "/var/lib/vinbind"));
-            assertEquals("root:vinbind", owner(root, "/etc/vinbind/terminal.properties"));
-            assertEquals("vinbind-server:vinbind-server", owner(root, "/var/lib/vinbind-server"));
-            String conffiles = root.check(root.runRo(DPKG, "dpkg-query", "-W", "-f=${Conffiles}\n", "vinbind-terminal",
-                "vinbind-server"), "dpkg-query").output();
-            assertTrue(conffiles.contains("/etc/vinbind/terminal.properties")
-                && conffiles.contains("/etc/vinbind-server/server.properties"), conffiles);
-            assertTrue(Files.isSymbolicLink(root.path("/etc/systemd/system/multi-user.target.wants/vinbind-terminal.service")),
-                "the unit is enabled");
+        // ---- install
+        root.check(root.run(DPKG, "dpkg", "-i", "/tmp/pkgs/terminal-1.deb", "/tmp/pkgs/server-1.deb"), "dpkg -i");
+        String passwd = Files.readString(root.path("/etc/passwd"));
+        assertTrue(passwd.contains("\nvinbind:") && passwd.contains("\nvinbind-server:"), passwd);
+        assertTrue(Files.readString(root.path("/etc/group")).lines().anyMatch(l -> l.startsWith("dialout:")
+            && l.matches(".*[:,]vinbind(,.*)?$")), "vinbind is in dialout");
+        assertEquals("rwxr-x---", mode(root.path("/var/lib/vinbind")));
+        assertEquals("vinbind:vinbind", owner(root, "/var/lib/vinbind"));
+        assertEquals("root:vinbind", owner(root, "/etc/vinbind/terminal.properties"));
+        assertEquals("vinbind-server:vinbind-server", owner(root, "/var/lib/vinbind-server"));
+        String conffiles = root.check(root.runRo(DPKG, "dpkg-query", "-W", "-f=${Conffiles}\n", "vinbind-terminal",
+            "vinbind-server"), "dpkg-query").output();
+        assertTrue(conffiles.contains("/etc/vinbind/terminal.properties")
+            && conffiles.contains("/etc/vinbind-server/server.properties"), conffiles);
+        assertTrue(Files.isSymbolicLink(root.path("/etc/systemd/system/multi-user.target.wants/vinbind-terminal.service")),
+            "the unit is enabled");
 
-            // ---- both units as systemd reads them, in the root where their programs are
-            CleanRoot.Result verify = root.runRo(DPKG, "systemd-analyze", "verify", TERMINAL_UNIT, SERVER_UNIT);
-            assertEquals(0, verify.status(), verify.output());
-            assertEquals("", verify.output().strip(), "systemd-analyze verify reports nothing");
+        // ---- both units as systemd reads them, in the root where their programs are
+        CleanRoot.Result verify = root.runRo(DPKG, "systemd-analyze", "verify", TERMINAL_UNIT, SERVER_UNIT);
+        assertEquals(0, verify.status(), verify.output());
+        assertEquals("", verify.output().strip(), "systemd-analyze verify reports nothing");
 
-            // ---- the server: shipped configuration, ports changed by the administrator
-            int mqttPort = freePort();
-            int httpPort = freePort();
-            Path serverConfig = root.path("/etc/vinbind-server/server.properties");
-            Files.writeString(serverConfig, Files.readString(serverConfig)
-                .replaceFirst("(?m)^mqtt-port = .*$", "mqtt-port = " + mqttPort)
-                .replaceFirst("(?m)^http-port = .*$", "http-port = " + httpPort));
-            byte[] serverConfigBytes = Files.readAllBytes(serverConfig);
-            UnitFile serverUnit = UnitFile.read(root.path(SERVER_UNIT));
-            String token;
-            URI api = URI.create("http://127.0.0.1:" + httpPort);
-            String imsi = "001019876543210";
-            step("installed, units verified");
-            try (CleanRoot.Service server = root.start("server", serverUnit.command(List.of()), List.of())) {
-                server.await(l -> l.contains(" ready"), "ready line", START);
-                token = Files.readString(root.path("/var/lib/vinbind-server/admin.token")).strip();
-                assertEquals("rw-------", mode(root.path("/var/lib/vinbind-server/admin.token")));
-                assertEquals(200, get(api, "/health", null).statusCode());
-                HttpResponse<String> imported = http.send(HttpRequest.newBuilder(api.resolve("/modems/import"))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "text/csv")
-                    .POST(HttpRequest.BodyPublishers.ofString("imsi,batch\n" + imsi + ",dist-it\n")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, imported.statusCode(), imported.body());
-                HttpResponse<String> modem = get(api, "/modems/" + imsi, token);
-                assertEquals(200, modem.statusCode(), modem.body());
-                assertTrue(modem.body().contains("dist-it"), modem.body());
-                assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
-            }
+        // ---- the server: shipped configuration, ports changed by the administrator
+        int mqttPort = freePort();
+        int httpPort = freePort();
+        Path serverConfig = root.path("/etc/vinbind-server/server.properties");
+        Files.writeString(serverConfig, Files.readString(serverConfig)
+            .replaceFirst("(?m)^mqtt-port = .*$", "mqtt-port = " + mqttPort)
+            .replaceFirst("(?m)^http-port = .*$", "http-port = " + httpPort));
+        byte[] serverConfigBytes = Files.readAllBytes(serverConfig);
+        UnitFile serverUnit = UnitFile.read(root.path(SERVER_UNIT));
+        String token;
+        URI api = URI.create("http://127.0.0.1:" + httpPort);
+        String imsi = "001019876543210";
+        step("installed, units verified");
+        try (CleanRoot.Service server = root.start("server", serverUnit.command(List.of()), List.of())) {
+            server.await(l -> l.contains(" ready"), "ready line", START);
+            token = Files.readString(root.path("/var/lib/vinbind-server/admin.token")).strip();
+            assertEquals("rw-------", mode(root.path("/var/lib/vinbind-server/admin.token")));
+            assertEquals(200, get(api, "/health", null).statusCode());
+            HttpResponse<String> imported = http.send(HttpRequest.newBuilder(api.resolve("/modems/import"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString("imsi,batch\n" + imsi + ",dist-it\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, imported.statusCode(), imported.body());
+            HttpResponse<String> modem = get(api, "/modems/" + imsi, token);
+            assertEquals(200, modem.statusCode(), modem.body());
+            assertTrue(modem.body().contains("dist-it"), modem.body());
+            assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
+        }
 
-            step("installed server answered");
+        step("installed server answered");
         Path terminalConfig = root.path("/etc/vinbind/terminal.properties");
         Path state = root.path("/var/lib/vinbind/terminal.state");
         byte[] terminalConfigBytes;
@@ -185,44 +185,48 @@ class PackagesIT {
                     "the archive is mapped:\n" + terminal.output());
                 assertEquals(143, terminal.stop(Duration.ofSeconds(30)), terminal.output());
             }
+            // the tools through the command on PATH, as an after-sales technician would
+            CleanRoot.Result status = root.check(root.runRo(DPKG, "vinbind-terminal", "status", "--data",
+                "/var/lib/vinbind"), "vinbind-terminal status");
+            assertTrue(status.output().contains(bench.vin()), status.output());
             step("installed terminal bound, restarted on its archive");
         }
         byte[] stateBytes = Files.readAllBytes(state);
-            // ---- upgrade: newer versions, whose shipped configuration changed too
-            Path terminal2 = repack(terminalDeb, pkgs.resolve("terminal-2.deb"), "etc/vinbind/terminal.properties");
-            Path server2 = repack(serverDeb, pkgs.resolve("server-2.deb"), "etc/vinbind-server/server.properties");
-            root.check(root.run(DPKG, "dpkg", "-i", "--force-confold", "/tmp/pkgs/" + terminal2.getFileName(),
-                "/tmp/pkgs/" + server2.getFileName()), "dpkg -i (upgrade)");
-            String versions = root.check(root.runRo(DPKG, "dpkg-query", "-W", "-f=${Version}\n", "vinbind-terminal",
-                "vinbind-server"), "dpkg-query").output();
-            assertTrue(versions.lines().allMatch(v -> v.endsWith("+it2")), versions);
-            assertArrayEquals(terminalConfigBytes, Files.readAllBytes(terminalConfig), "terminal.properties kept");
-            assertTrue(Files.exists(root.path("/etc/vinbind/terminal.properties.dpkg-dist")), "the new one beside it");
-            assertArrayEquals(serverConfigBytes, Files.readAllBytes(serverConfig), "server.properties kept");
-            assertArrayEquals(stateBytes, Files.readAllBytes(state), "terminal.state untouched");
-            assertTrue(Files.exists(root.path("/etc/vinbind/terminal.key")), "the credential stays");
-            try (Stream<Path> cache = Files.list(root.path("/var/cache/vinbind-terminal"))) {
-                assertEquals(0, cache.count(), "the old jars' archive is gone");
-            }
-            try (CleanRoot.Service server = root.start("server-2", serverUnit.command(List.of()), List.of())) {
-                server.await(l -> l.contains(" ready"), "ready line", START);
-                assertEquals(token, Files.readString(root.path("/var/lib/vinbind-server/admin.token")).strip());
-                HttpResponse<String> modem = get(api, "/modems/" + imsi, token);
-                assertEquals(200, modem.statusCode(), "the registry survived the upgrade: " + modem.body());
-                assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
-            }
+        // ---- upgrade: newer versions, whose shipped configuration changed too
+        Path terminal2 = repack(terminalDeb, pkgs.resolve("terminal-2.deb"), "etc/vinbind/terminal.properties");
+        Path server2 = repack(serverDeb, pkgs.resolve("server-2.deb"), "etc/vinbind-server/server.properties");
+        root.check(root.run(DPKG, "dpkg", "-i", "--force-confold", "/tmp/pkgs/" + terminal2.getFileName(),
+            "/tmp/pkgs/" + server2.getFileName()), "dpkg -i (upgrade)");
+        String versions = root.check(root.runRo(DPKG, "dpkg-query", "-W", "-f=${Version}\n", "vinbind-terminal",
+            "vinbind-server"), "dpkg-query").output();
+        assertTrue(versions.lines().allMatch(v -> v.endsWith("+it2")), versions);
+        assertArrayEquals(terminalConfigBytes, Files.readAllBytes(terminalConfig), "terminal.properties kept");
+        assertTrue(Files.exists(root.path("/etc/vinbind/terminal.properties.dpkg-dist")), "the new one beside it");
+        assertArrayEquals(serverConfigBytes, Files.readAllBytes(serverConfig), "server.properties kept");
+        assertArrayEquals(stateBytes, Files.readAllBytes(state), "terminal.state untouched");
+        assertTrue(Files.exists(root.path("/etc/vinbind/terminal.key")), "the credential stays");
+        try (Stream<Path> cache = Files.list(root.path("/var/cache/vinbind-terminal"))) {
+            assertEquals(0, cache.count(), "the old jars' archive is gone");
+        }
+        try (CleanRoot.Service server = root.start("server-2", serverUnit.command(List.of()), List.of())) {
+            server.await(l -> l.contains(" ready"), "ready line", START);
+            assertEquals(token, Files.readString(root.path("/var/lib/vinbind-server/admin.token")).strip());
+            HttpResponse<String> modem = get(api, "/modems/" + imsi, token);
+            assertEquals(200, modem.statusCode(), "the registry survived the upgrade: " + modem.body());
+            assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
+        }
 
-            step("upgraded, server restarted on its data");
-            // ---- remove keeps the state, purge deletes it
-            root.check(root.run(DPKG, "dpkg", "-r", "vinbind-terminal"), "dpkg -r");
-            assertFalse(Files.exists(root.path("/opt/vinbind-terminal/bin/vinbind-terminal")));
-            assertArrayEquals(stateBytes, Files.readAllBytes(state), "terminal.state kept by remove");
-            assertTrue(Files.exists(terminalConfig), "configuration kept by remove");
-            root.check(root.run(DPKG, "dpkg", "--purge", "vinbind-terminal"), "dpkg --purge");
-            assertFalse(Files.exists(state), "purge deletes the state");
-            assertFalse(Files.exists(terminalConfig), "purge deletes the configuration");
-            assertTrue(Files.exists(root.path("/etc/vinbind/terminal.key")), "but never the factory's credential");
-            step("removed, purged");
+        step("upgraded, server restarted on its data");
+        // ---- remove keeps the state, purge deletes it
+        root.check(root.run(DPKG, "dpkg", "-r", "vinbind-terminal"), "dpkg -r");
+        assertFalse(Files.exists(root.path("/opt/vinbind-terminal/bin/vinbind-terminal")));
+        assertArrayEquals(stateBytes, Files.readAllBytes(state), "terminal.state kept by remove");
+        assertTrue(Files.exists(terminalConfig), "configuration kept by remove");
+        root.check(root.run(DPKG, "dpkg", "--purge", "vinbind-terminal"), "dpkg --purge");
+        assertFalse(Files.exists(state), "purge deletes the state");
+        assertFalse(Files.exists(terminalConfig), "purge deletes the configuration");
+        assertTrue(Files.exists(root.path("/etc/vinbind/terminal.key")), "but never the factory's credential");
+        step("removed, purged");
     }
 
     private final long t0 = System.nanoTime();
