@@ -217,6 +217,36 @@ class PackagesIT {
         }
 
         step("upgraded, server restarted on its data");
+
+        // ---- PostgreSQL by configuration (here: the command line, which wins over server.properties)
+        if (portOpen(5432)) {
+            String schema = "dist_it_" + Long.toHexString(System.nanoTime());
+            try (CleanRoot.Service server = root.start("server-pg", serverUnit.command(List.of(), List.of(
+                    "--db", "jdbc:postgresql://127.0.0.1:5432/test", "--db-user", "postgres", "--db-schema", schema)),
+                    List.of())) {
+                server.await(l -> l.contains("  db     jdbc:postgresql://127.0.0.1:5432/test"), "PostgreSQL", START);
+                assertEquals(200, get(api, "/health", null).statusCode());
+                assertEquals(404, get(api, "/modems/" + imsi, token).statusCode(), "another database");
+                assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
+            }
+            step("server on PostgreSQL");
+        } else {
+            step("PostgreSQL is not running on 127.0.0.1:5432: the PostgreSQL start is left out");
+        }
+
+        // ---- a key group or others may read is refused, naming the file
+        Path key;
+        try (Stream<Path> keys = Files.walk(root.path("/var/lib/vinbind-server/pki/services"))) {
+            key = keys.filter(f -> f.getFileName().toString().equals("vinbind-server.key")).findFirst().orElseThrow();
+        }
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+        try (CleanRoot.Service server = root.start("server-key", serverUnit.command(List.of()), List.of())) {
+            server.await(l -> l.contains("group or others may access it") && l.contains("vinbind-server.key"),
+                "the refused key", START);
+            assertEquals(1, server.stop(Duration.ofSeconds(40)), server.output());
+        }
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        step("a readable key refused");
         // ---- remove keeps the state, purge deletes it
         root.check(root.run(DPKG, "dpkg", "-r", "vinbind-terminal"), "dpkg -r");
         assertFalse(Files.exists(root.path("/opt/vinbind-terminal/bin/vinbind-terminal")));
@@ -279,6 +309,15 @@ class PackagesIT {
     /** user:group by the root's own account databases. */
     private static String owner(CleanRoot root, String path) throws IOException, InterruptedException {
         return root.check(root.runRo(DPKG, "stat", "-c", "%U:%G", path), "stat").output().strip();
+    }
+
+    private static boolean portOpen(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() throws IOException {

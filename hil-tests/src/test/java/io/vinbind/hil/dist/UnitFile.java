@@ -56,8 +56,13 @@ record UnitFile(String user, String group, List<String> environment, List<String
             Optional.ofNullable(umask), Optional.ofNullable(cache), Optional.ofNullable(state));
     }
 
-    /** The command inside the root, with extra environment (e.g. a port) after the unit's. */
+    /** The command inside the root, with extra environment after the unit's. */
     List<String> command(List<String> extraEnvironment) {
+        return command(extraEnvironment, List.of());
+    }
+
+    /** The command inside the root, with extra environment after the unit's and arguments after ExecStart's. */
+    List<String> command(List<String> extraEnvironment, List<String> extraArguments) {
         List<String> c = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + user, "--regid=" + group,
             "--init-groups", "--", "/usr/bin/env"));
         c.add("HOME=/nonexistent");
@@ -70,6 +75,7 @@ record UnitFile(String user, String group, List<String> environment, List<String
         c.add("cd " + workingDirectory.orElse("/") + " && umask " + umask.orElse("0022") + " && exec \"$@\"");
         c.add(execStart.get(0));
         c.addAll(execStart);
+        c.addAll(extraArguments);
         return c;
     }
 }
