@@ -68,6 +68,16 @@ class PackagesIT {
         Path serverDeb = onlyOne(repo.resolve("server-dist/target"), "vinbind-server_", "_all.deb");
         assumeTrue(System.getProperty("os.arch").equals("amd64"), "skipped: the test installs the amd64 package");
 
+        // the other CPUs' packages: the same files but JavaCAN's one JNI jar, which is theirs
+        List<String> amd64 = jars(terminalDeb);
+        assertTrue(amd64.contains("javacan-core-3.5.0-x86_64.jar"), amd64.toString());
+        for (String[] arch : new String[][] {{"arm64", "aarch64"}, {"armhf", "armv7"}}) {
+            Path deb = onlyOne(terminalDeb.getParent(), "vinbind-terminal_", "_" + arch[0] + ".deb");
+            List<String> jars = jars(deb);
+            assertTrue(jars.contains("javacan-core-3.5.0-" + arch[1] + ".jar"), arch[0] + ": " + jars);
+            assertEquals(amd64.stream().map(j -> j.replace("x86_64", arch[1])).sorted().toList(), jars, arch[0]);
+            assertTrue(run("dpkg-deb", "-f", deb.toString(), "Architecture").strip().equals(arch[0]), arch[0]);
+        }
         CleanRoot root = CleanRoot.create(script, tmp.resolve("box"));
         Path pkgs = root.path("/tmp/pkgs");
         Files.createDirectories(pkgs);
@@ -229,8 +239,9 @@ class PackagesIT {
                     "--db", "jdbc:postgresql://127.0.0.1:5432/test", "--db-user", "postgres", "--db-schema", schema)),
                     List.of())) {
                 server.await(l -> l.contains("  db     jdbc:postgresql://127.0.0.1:5432/test"), "PostgreSQL", START);
-                assertEquals(200, get(api, "/health", null).statusCode());
-                assertEquals(404, get(api, "/modems/" + imsi, token).statusCode(), "another database");
+                HttpResponse<String> health = get(api, "/health", null);
+                assertEquals(200, health.statusCode(), health.body());
+                assertTrue(health.body().replace(" ", "").contains("\"database\":\"UP\""), health.body());
                 assertEquals(143, server.stop(Duration.ofSeconds(40)), server.output());
             }
             step("server on PostgreSQL");
@@ -304,6 +315,13 @@ class PackagesIT {
             + "; build the packages first: mvn -B package -DskipTests -pl terminal-dist,server-dist -am");
         assertEquals(1, found.size(), "one package in " + dir + ": " + found);
         return found.get(0);
+    }
+
+    /** The jar names in a package's /opt/vinbind-terminal/lib, sorted. */
+    private static List<String> jars(Path deb) throws IOException, InterruptedException {
+        return run("dpkg-deb", "-c", deb.toString()).lines().map(l -> l.replaceFirst("^.* \\./", "/"))
+            .filter(p -> p.startsWith("/opt/vinbind-terminal/lib/") && p.endsWith(".jar"))
+            .map(p -> p.substring(p.lastIndexOf('/') + 1)).sorted().toList();
     }
 
     private static String mode(Path p) throws IOException {
