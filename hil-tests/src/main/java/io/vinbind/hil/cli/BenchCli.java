@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
         subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.ServerCrash.class,
-            BenchCli.Fuzz.class, BenchCli.ServerMemory.class, BenchCli.All.class, CommandLine.HelpCommand.class})
+            BenchCli.Fuzz.class, BenchCli.ServerMemory.class, BenchCli.Dist.class, BenchCli.All.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     static final int EXIT_INCOMPLETE = 1;
@@ -291,6 +291,41 @@ public final class BenchCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return guarded(spec, () -> options.run(spec.commandLine().getOut(), spec.commandLine().getErr()));
+        }
+    }
+
+    @Command(name = "dist", mixinStandardHelpOptions = true,
+            description = {"The installed terminal distribution (an unpacked vinbind-terminal tarball): JVM start to "
+                    + "first UDS request seen by the ECU simulator and RSS at rest after a binding, with the JVM's "
+                    + "defaults and with the unit's lean options, each without and with an AppCDS archive made by a "
+                    + "first run as the start script makes it (docs/benchmarks.md, \"terminal-dist\")."})
+    static final class Dist implements Callable<Integer> {
+        @Option(names = "--dist", paramLabel = "DIR", required = true,
+                description = "the unpacked tarball (bin, lib, systemd), e.g. after tar xzf "
+                        + "terminal-dist/target/vinbind-terminal-*-linux-amd64.tar.gz -C /tmp: /tmp/vinbind-terminal")
+        java.nio.file.Path dist;
+
+        @Option(names = "--starts", paramLabel = "N", defaultValue = "5",
+                description = "daemon processes per variant (default ${DEFAULT-VALUE})")
+        int starts;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter err = spec.commandLine().getErr();
+                if (!SocatPtyPair.socatAvailable()) {
+                    err.println("bench dist: socat is needed (the daemon's SLCAN and AT ports are socat pty pairs)");
+                    return EXIT_CANNOT_RUN;
+                }
+                io.vinbind.hil.perf.DistBench.Result r = io.vinbind.hil.perf.DistBench.run(
+                        new io.vinbind.hil.perf.DistBench.Settings(dist, starts), err::println);
+                spec.commandLine().getOut().println(r.report());
+                spec.commandLine().getOut().flush();
+                return 0;
+            });
         }
     }
 

@@ -56,6 +56,7 @@ import picocli.CommandLine.Parameters;
         "  ./vinbind server --mqtt-listen 0.0.0.0 --http-listen 0.0.0.0",
         "  ./vinbind server mosquitto-config --pki data/pki --out /etc/mosquitto/conf.d/vinbind",
         "  ./vinbind server --mqtt ssl://127.0.0.1:8883 --db jdbc:postgresql://127.0.0.1:5432/test --db-user postgres",
+        "  ./vinbind server --config /etc/vinbind-server/server.properties",
         "  ./vinbind server import-modems modems.csv",
         "  ./vinbind server token create --name workshop-7 --role after-sales",
         "", "API and protocol: docs/server.md, docs/protocol.md"})
@@ -201,6 +202,14 @@ public final class ServerCli implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Read settings from this properties file: every option above, keyed by its long name without "
+            + "the dashes (mqtt-port = 8883); the command line wins over the file; an unknown key is refused.")
+    Path configFile;
+
+    /** Set on the second run, whose arguments already hold the file's settings. */
+    private boolean configMerged;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -223,6 +232,20 @@ public final class ServerCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (configFile != null && !configMerged) {
+            java.util.List<String> args;
+            try {
+                args = ServerConfigFile.merge(configFile, spec, spec.commandLine().getParseResult());
+            } catch (ServerConfigFile.ConfigFileException e) {
+                spec.commandLine().getErr().println("vinbind server: " + e.getMessage());
+                return 2;
+            }
+            CommandLine again = commandLine();
+            again.setOut(spec.commandLine().getOut());
+            again.setErr(spec.commandLine().getErr());
+            ((ServerCli) again.getCommand()).configMerged = true;
+            return again.execute(args.toArray(String[]::new));
+        }
         ServerConfig config;
         List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = new java.util.ArrayList<>();
         io.vinbind.server.presence.PresenceSettings presence;
