@@ -9,37 +9,18 @@ import io.vinbind.protocol.JsonCodec;
 import io.vinbind.protocol.PresenceState;
 import io.vinbind.protocol.Protocol;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** When heartbeats go out, what they carry, and how the server's limits are applied. */
 class HeartbeatServiceTest {
 
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T08:00:00Z"));
-    final Clock clock = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    final ManualClock clock = new ManualClock(Instant.parse("2026-12-02T08:00:00Z"));
     final List<Heartbeat> sent = new CopyOnWriteArrayList<>();
     final AtomicInteger connection = new AtomicInteger(-1);
     final HeartbeatService hb = new HeartbeatService("TBOX-1", clock, h -> {
@@ -48,7 +29,7 @@ class HeartbeatServiceTest {
     }, connection::get);
 
     void advance(int seconds) {
-        now.updateAndGet(t -> t.plus(Duration.ofSeconds(seconds)));
+        clock.advance(seconds);
     }
 
     @Test

@@ -8,16 +8,13 @@ import io.vinbind.protocol.Protocol;
 import io.vinbind.protocol.StatusAck;
 import io.vinbind.protocol.StatusReport;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,23 +23,7 @@ class StatusRecorderTest {
 
     @TempDir
     Path dir;
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T08:00:00Z"));
-    final Clock clock = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    final ManualClock clock = new ManualClock(Instant.parse("2026-12-02T08:00:00Z"));
     final List<StatusReport> sent = new CopyOnWriteArrayList<>();
     final AtomicInteger connection = new AtomicInteger(1);
     final AtomicInteger capacity = new AtomicInteger(5);
@@ -54,8 +35,8 @@ class StatusRecorderTest {
         }, connection::get, () -> Duration.ofSeconds(60), capacity::get);
     }
 
-    void advance(int s) {
-        now.updateAndGet(t -> t.plus(Duration.ofSeconds(s)));
+    void advance(int seconds) {
+        clock.advance(seconds);
     }
 
     static byte[] ack(StatusReport r) {
