@@ -84,7 +84,7 @@ class ServerMemoryOptionsTest {
         Files.writeString(root.resolve("pom.xml"), "<project/>");
         FileTime old = FileTime.from(Instant.now().minusSeconds(3600));
         Files.setLastModifiedTime(root.resolve("pom.xml"), old);
-        for (String m : List.of("log-support", "protocol", "server-stub")) {
+        for (String m : List.of("log-support", "protocol", "esim", "server-stub")) { // the launcher's upstream of server-stub
             Path src = Files.createDirectories(root.resolve(m).resolve("src/main"));
             Files.writeString(src.resolve("Src.java"), "");
             Files.setLastModifiedTime(src.resolve("Src.java"), old);
