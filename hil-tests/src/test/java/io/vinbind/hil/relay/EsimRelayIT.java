@@ -315,7 +315,17 @@ class EsimRelayIT {
             assertTrue(e.result.responses().size() >= 3, e.getMessage());
             rig.bench().log().awaitEnter(off, BindingState.OFF, BOUND);
 
-            // while OFF the terminal has no session: a batch gets no answer and the server says so
+            // while OFF the terminal has no session: a batch gets no answer and the server says so. The session ends
+            // after the terminal's last (POWER_OFF) heartbeat: wait until the server has it, and a moment for the
+            // DISCONNECT that follows it (a batch in that moment is refused POWER_OFF, which is right too)
+            long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            String presence = "/presence/terminals/" + rig.bench().terminalId();
+            while (!rig.bench().api().get(presence).body().contains("\"online\" : false") && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+            assertTrue(rig.bench().api().get(presence).body().contains("\"online\" : false"),
+                () -> "the server never saw the terminal go offline: " + rig.bench().api().get(presence).body());
+            Thread.sleep(500);
             RelayLpa offline = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(new RelaySession(
                 rig.relay(), rig.bench().terminalId(), "off-1", Es10Client.ISD_R_AID, Duration.ofSeconds(1), 2), 120));
             assertThrows(io.vinbind.server.relay.RelayTimeoutException.class, () -> offline.profiles(ChannelHandling.KEEP));
