@@ -121,8 +121,9 @@ class OpensslInteropTest {
 
         Result crl = openssl("crl", "-noout", "-text", "-in", "terminal-ca.crl.pem");
         assertEquals(0, crl.exit, crl.output);
-        assertTrue(crl.output.contains("Serial Number: " + Certificates.hex(t2.certificate().getSerialNumber())),
-            crl.output);
+        // openssl prints whole bytes (a serial whose first byte is below 0x10 gets a leading 0), the hex here does not
+        assertTrue(java.util.regex.Pattern.compile("Serial Number: 0?" + Certificates.hex(t2.certificate().getSerialNumber())
+            + "\\b").matcher(crl.output).find(), crl.output);
         assertTrue(crl.output.contains("X509v3 CRL Number"), crl.output);
         assertTrue(crl.output.contains("X509v3 Authority Key Identifier"), crl.output);
         assertTrue(crl.output.contains("Next Update"), crl.output);
