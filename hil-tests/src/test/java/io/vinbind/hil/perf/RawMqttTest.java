@@ -502,8 +502,8 @@ class RawMqttTest {
                 int idLength = ((connect[11] & 0xFF) << 8) | (connect[12] & 0xFF);
                 String clientId = new String(connect, 13, idLength, StandardCharsets.UTF_8);
                 if (cn == null || cn.equals(clientId)) {
+                    accepted.incrementAndGet(); // before the CONNACK: the client may count its connection open at once
                     s.getOutputStream().write(CONNACK_OK);
-                    accepted.incrementAndGet();
                 } else {
                     s.getOutputStream().write(new byte[] {0x20, 0x03, 0x00, (byte) 0x85, 0x00});
                     s.close();
