@@ -56,7 +56,8 @@ public final class PresenceService {
 
     /** The online dictionary's entry of one terminal. */
     public record Entry(String terminalId, boolean online, Instant stateSince, Instant lastSeen, Limits limits,
-                        int configVersion, Optional<String> limitName, long droppedRecords) {
+                        int configVersion, Optional<String> limitName, long droppedRecords, String session,
+                        int lastSequence) {
         public Map<String, Object> view() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("terminalId", terminalId);
@@ -137,11 +138,13 @@ public final class PresenceService {
         Optional<String> model = rules.stream().anyMatch(r -> !r.models().isEmpty()) ? modelOf(terminalId) : Optional.empty();
         Instant now = clock.instant();
         return db.transaction("heartbeat of " + terminalId, c -> {
-            Optional<Entry> row = lock(c, terminalId);
-            boolean fresh = row.isEmpty() || newer(c, terminalId, hb);
+            Optional<Entry> row = lock(c, terminalId); // the one read of the row: the rest follows from it
+            // newer than the last heartbeat the row has: another session, or a higher sequence of the same one
+            boolean fresh = row.isEmpty() || !row.get().session().equals(hb.session())
+                || hb.sequence() > row.get().lastSequence();
             if (hb.state() == PresenceState.LOST) {
                 // the Will of the session the row knows ends it; an older session's Will, or a repeat, does nothing
-                if (row.isPresent() && row.get().online() && sessionOf(c, terminalId).equals(hb.session())) {
+                if (row.isPresent() && row.get().online() && row.get().session().equals(hb.session())) {
                     goOffline(c, terminalId, now, row.get().lastSeen(), "CONNECTION_LOST", source);
                 }
                 return ack(hb, row.map(Entry::limits).orElse(settings.defaults()),
@@ -174,10 +177,13 @@ public final class PresenceService {
             int lastWindow = countIn(c, terminalId, windowStart(now).minus(settings.window()));
             Optional<LimitRule> rule = rules.stream().filter(r -> r.selects(model, lastWindow)).findFirst();
             Limits limits = rule.map(LimitRule::limits).orElse(settings.defaults());
-            Entry current = lock(c, terminalId).orElseThrow();
-            int version = current.configVersion();
-            if (!limits.equals(current.limits()) || !rule.map(LimitRule::name).equals(current.limitName())) {
-                version = limits.equals(current.limits()) ? version : version + 1;
+            // what the row holds now: the updates above leave the limits columns as they were
+            Limits currentLimits = row.map(Entry::limits).orElse(settings.defaults());
+            int currentVersion = row.map(Entry::configVersion).orElse(1);
+            Optional<String> currentRule = row.flatMap(Entry::limitName);
+            int version = currentVersion;
+            if (!limits.equals(currentLimits) || !rule.map(LimitRule::name).equals(currentRule)) {
+                version = limits.equals(currentLimits) ? version : version + 1;
                 try (PreparedStatement ps = c.prepareStatement("UPDATE presence SET heartbeat_interval_s = ?,"
                     + " send_interval_s = ?, storage_records = ?, config_version = ?, limit_name = ? WHERE terminal_id = ?")) {
                     ps.setInt(1, limits.heartbeatIntervalS());
@@ -188,7 +194,7 @@ public final class PresenceService {
                     ps.setString(6, terminalId);
                     ps.executeUpdate();
                 }
-                if (version != current.configVersion()) {
+                if (version != currentVersion) {
                     Logger.info("presence: {} gets limits {} (rule {}), version {}", terminalId, limits,
                         rule.map(LimitRule::name).orElse("defaults"), version);
                 }
@@ -603,27 +609,6 @@ public final class PresenceService {
         }
     }
 
-    /** Newer than the last heartbeat the row has: another session, or a higher sequence of the same one. */
-    private static boolean newer(Connection c, String terminalId, Heartbeat hb) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT session, last_sequence FROM presence WHERE terminal_id = ?")) {
-            ps.setString(1, terminalId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return !rs.getString(1).equals(hb.session()) || hb.sequence() > rs.getInt(2);
-            }
-        }
-    }
-
-    private static String sessionOf(Connection c, String terminalId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT session FROM presence WHERE terminal_id = ?")) {
-            ps.setString(1, terminalId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
-    }
-
     private void insert(Connection c, String terminalId, Heartbeat hb, Instant now) throws SQLException {
         Limits d = settings.defaults();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO presence (terminal_id, online, state_since, last_seen,"
@@ -699,7 +684,8 @@ public final class PresenceService {
         return new Entry(rs.getString("terminal_id"), rs.getBoolean("online"), Sql.requiredInstant(rs, "state_since"),
             Sql.requiredInstant(rs, "last_seen"), new Limits(rs.getInt("heartbeat_interval_s"),
             rs.getInt("send_interval_s"), rs.getInt("storage_records")), rs.getInt("config_version"),
-            Sql.string(rs, "limit_name"), rs.getLong("dropped_records"));
+            Sql.string(rs, "limit_name"), rs.getLong("dropped_records"), rs.getString("session"),
+            rs.getInt("last_sequence"));
     }
 
     private static Optional<Integer> optionalInt(ResultSet rs, String column) throws SQLException {
