@@ -16,7 +16,7 @@ import java.util.Objects;
  * for a reason that went away, such as power OFF) is the same batch to the terminal's store. Not thread-safe: one
  * conversation.
  */
-public final class RelaySession {
+public final class RelaySession implements CardLink {
 
     private final EsimRelay relay;
     private final String terminalId;
@@ -49,6 +49,7 @@ public final class RelaySession {
      * ran on the card ({@link io.vinbind.protocol.BatchOutcome#ran()}); after a refusal the same batch may be sent again
      * with {@link #run} once more.
      */
+    @Override
     public EsimResult run(List<byte[]> commands, StopRule stopOn, ChannelHandling channel)
             throws RelayTimeoutException, InterruptedException {
         EsimBatch batch = next(commands, stopOn, channel);
@@ -70,6 +71,7 @@ public final class RelaySession {
         return session;
     }
 
+    @Override
     public String terminalId() {
         return terminalId;
     }
