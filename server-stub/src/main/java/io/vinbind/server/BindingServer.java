@@ -92,6 +92,10 @@ public final class BindingServer implements AutoCloseable {
     /** How the relay client authenticates to the broker (the front end's credentials). */
     private MqttCredentials relayCredentials;
     private io.vinbind.server.relay.EsimRelay relay; // guarded by this
+    private Provisioning provisioningParts;
+    private PresenceService presenceService;
+    private List<OperatorPlatform.Spec> platformSpecs = List.of();
+    private io.vinbind.server.provisioning.Provisioner provisioner; // guarded by this
     private io.vinbind.server.binding.ProfileSwitches profileSwitches;
 
     private BindingServer(ServerConfig config, String instanceId, Database db, Optional<EmbeddedBroker> broker,
@@ -129,8 +133,12 @@ public final class BindingServer implements AutoCloseable {
                 throw new ServerStartException("operator platform " + spec.id() + ": " + e.getMessage(), e);
             }
         }
-        return new Provisioning(new DeviceModelLibrary(db, clock), new ConfigurationLibrary(db, clock),
-            new FleetFacts(db), new OperatorOrders(db, clock, platforms));
+        DeviceModelLibrary models = new DeviceModelLibrary(db, clock);
+        FleetFacts fleet = new FleetFacts(db);
+        return new Provisioning(models, new ConfigurationLibrary(db, clock), fleet,
+            new OperatorOrders(db, clock, platforms), new io.vinbind.server.provisioning.ProfilePool(db, clock),
+            new io.vinbind.server.provisioning.ProvisioningJobs(db, clock),
+            new io.vinbind.server.provisioning.Campaigns(db, clock, models, fleet));
     }
 
     /**
@@ -273,6 +281,12 @@ public final class BindingServer implements AutoCloseable {
                 bindings, history, metrics, terminals, tokens, adminTokenFile, pki, started);
             server.relayCredentials = credentials;
             server.profileSwitches = new io.vinbind.server.binding.ProfileSwitches(store, registry, clock);
+            server.provisioningParts = provisioning;
+            server.presenceService = presence;
+            server.platformSpecs = List.copyOf(platforms);
+            if (!platforms.isEmpty()) {
+                server.startProvisioning(io.vinbind.server.provisioning.Provisioner.Settings.defaults(instanceId));
+            }
             return server;
         } catch (IOException e) {
             closeAll(started);
@@ -413,6 +427,65 @@ public final class BindingServer implements AutoCloseable {
     public void publish(BindAck ack) {
         mqtt.publish(ack);
     }
+
+    /**
+     * Starts the provisioning engine (the server-side LPA driving jobs and campaigns) with {@code settings}, replacing
+     * a running one. The server starts it with the defaults when operator platforms are configured; benches and tests
+     * call this for other timings.
+     *
+     * @throws ServerStartException the ES9+ client cannot be set up (a trust file)
+     */
+    public synchronized io.vinbind.server.provisioning.Provisioner startProvisioning(
+            io.vinbind.server.provisioning.Provisioner.Settings settings) throws ServerStartException {
+        if (provisioner != null) {
+            provisioner.close();
+            closeables.remove(provisioner);
+        }
+        Map<String, URI> overrides = new LinkedHashMap<>();
+        List<java.nio.file.Path> trust = new java.util.ArrayList<>();
+        for (OperatorPlatform.Spec spec : platformSpecs) {
+            spec.es9Address().ifPresent(a -> overrides.put(a, spec.base()));
+            spec.trust().ifPresent(trust::add);
+        }
+        io.vinbind.server.provisioning.lpa.Es9Client es9;
+        try {
+            es9 = new io.vinbind.server.provisioning.lpa.Es9Client(overrides, trust);
+        } catch (IOException e) {
+            throw new ServerStartException("ES9+ client: " + e.getMessage(), e);
+        }
+        Clock clock = provisioningParts.jobs().clock();
+        io.vinbind.server.provisioning.Provisioner.CardLinks links = (terminalId, session, model) -> {
+            try {
+                return new io.vinbind.server.relay.RelaySession(relay(), terminalId, session,
+                    io.vinbind.esim.es10.Es10Client.ISD_R_AID, RELAY_PER_TRY, RELAY_ATTEMPTS);
+            } catch (MqttException e) {
+                throw new IllegalStateException("the eSIM relay cannot connect to " + mqttUri + ": " + e.getMessage(), e);
+            }
+        };
+        PresenceService presence = presenceService;
+        provisioner = new io.vinbind.server.provisioning.Provisioner(provisioningParts.jobs(),
+            provisioningParts.campaigns(), provisioningParts.orders(), provisioningParts.pool(),
+            provisioningParts.models(), provisioningParts.fleet(), profileSwitches,
+            id -> presence.entry(id).map(PresenceService.Entry::online).orElse(false),
+            new io.vinbind.server.provisioning.lpa.ServerLpa(es9, clock), links, settings);
+        closeables.push(provisioner);
+        provisioner.start();
+        return provisioner;
+    }
+
+    /** The running provisioning engine, if any. */
+    public synchronized Optional<io.vinbind.server.provisioning.Provisioner> provisioner() {
+        return Optional.ofNullable(provisioner);
+    }
+
+    /** The provisioning platform's parts (catalog, profile lists, jobs, campaigns). */
+    public Provisioning provisioning() {
+        return provisioningParts;
+    }
+
+    /** Bound on one relay batch's answer, and how often it is sent before the terminal counts as unreachable. */
+    static final java.time.Duration RELAY_PER_TRY = java.time.Duration.ofSeconds(20);
+    static final int RELAY_ATTEMPTS = 3;
 
     /** Profile switches the server orders (registers the profile's IMSI, records the expected change). */
     public io.vinbind.server.binding.ProfileSwitches profileSwitches() {

@@ -76,6 +76,7 @@ import org.tinylog.Logger;
  * DELETE /tokens/{name}                     admin       revoke one
  * GET  /terminals/{id}/provisioning        viewer      the terminal's facts, device model and configuration rule
  * ...  /device-models, /config-rules, /operator/…, /gsma/rsp2/es2plus/…: see {@link ProvisioningRoutes}
+ * ...  /provisioning/jobs…, /provisioning/campaigns…, /operator/profiles: see {@link ProvisioningRunRoutes}
  * ...  /presence/…: see {@link PresenceRoutes}
  * PUT  /users/{user}/vehicles/{vin}         after-sales link a user account to a VIN
  * DELETE /users/{user}/vehicles/{vin}       after-sales unlink
@@ -116,6 +117,7 @@ public final class HttpApi implements AutoCloseable {
     private final Consumer<BindAck> decisionPublisher;
     private final Map<String, Object> info;
     private final ProvisioningRoutes provisioning;
+    private final ProvisioningRunRoutes runs;
     private final PresenceRoutes presence;
 
     /**
@@ -132,6 +134,7 @@ public final class HttpApi implements AutoCloseable {
                    Map<String, Object> info, io.vinbind.server.provisioning.Provisioning provisioning,
                    io.vinbind.server.presence.PresenceService presence) throws IOException {
         this.provisioning = new ProvisioningRoutes(Objects.requireNonNull(provisioning, "provisioning"));
+        this.runs = new ProvisioningRunRoutes(provisioning, java.time.Clock.systemUTC());
         this.presence = new PresenceRoutes(Objects.requireNonNull(presence, "presence"));
         this.bindings = Objects.requireNonNull(bindings, "bindings");
         this.terminals = Objects.requireNonNull(terminals, "terminals");
@@ -454,7 +457,17 @@ public final class HttpApi implements AutoCloseable {
                     return new Reply(200, Map.of("user", p.get(1), "vin", p.get(3), "linked", false));
                 }
             }
-            case "device-models", "config-rules", "operator", "gsma" -> {
+            case "operator" -> {
+                if ((n == 2 && p.get(1).equals("profiles"))
+                    || (n == 4 && p.get(1).equals("platforms") && p.get(3).equals("profiles"))) {
+                    return runs.route(ex, method, p, q, who);
+                }
+                return provisioning.route(ex, method, p, q, who);
+            }
+            case "provisioning" -> {
+                return runs.route(ex, method, p, q, who);
+            }
+            case "device-models", "config-rules", "gsma" -> {
                 return provisioning.route(ex, method, p, q, who);
             }
             case "presence" -> {

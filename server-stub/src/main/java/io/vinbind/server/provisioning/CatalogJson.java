@@ -97,6 +97,79 @@ public final class CatalogJson {
                 constant(r, "requirement.", "enablePolicy", ConfigRule.EnablePolicy.class)));
     }
 
+    /** A requirement object, as in a rule ({@code requirement.} prefixes the fields in errors). */
+    public static ConfigRule.Requirement requirement(JsonNode r) {
+        object(r, "requirement.", REQUIREMENT_FIELDS);
+        return new ConfigRule.Requirement(requiredText(r, "requirement.", "platform"),
+            requiredText(r, "requirement.", "profileType"), optionalText(r, "requirement.", "plan"),
+            constant(r, "requirement.", "enablePolicy", ConfigRule.EnablePolicy.class));
+    }
+
+    private static final Set<String> CAMPAIGN_FIELDS = Set.of("name", "requirement", "rule", "selector", "terminals",
+        "csv", "ratePerMinute", "maxConcurrent", "abortFailurePercent", "abortMinFinished", "deadline");
+
+    /**
+     * A campaign: {@code name}; the requirement given ({@code requirement}) or taken from a configuration rule in force
+     * ({@code rule}, looked up by {@code rules}); the terminals by {@code selector}, by {@code terminals} (ids or EIDs)
+     * or by {@code csv} (one id or EID a line, {@code #} comments); the controls with their defaults (60 a minute, 4
+     * at once, abort above 50 % failed once 10 finished, deadline a week from {@code now}).
+     */
+    public static Campaigns.Definition campaign(JsonNode n, java.util.function.Function<String, ConfigRule> rules,
+                                                java.time.Instant now) {
+        object(n, "", CAMPAIGN_FIELDS);
+        ConfigRule.Requirement req;
+        Optional<String> rule = optionalText(n, "", "rule");
+        if (rule.isPresent() == (n.get("requirement") != null)) {
+            throw new InvalidDefinitionException("requirement", "give either a requirement or the name of a"
+                + " configuration rule (rule), not " + (rule.isPresent() ? "both" : "neither"));
+        }
+        if (rule.isPresent()) {
+            ConfigRule r = rules.apply(rule.get());
+            if (r == null) {
+                throw new InvalidDefinitionException("rule", "'" + Fields.shown(rule.get()) + "' is not a configuration"
+                    + " rule in force");
+            }
+            req = r.requirement();
+        } else {
+            req = requirement(n.get("requirement"));
+        }
+        Optional<ConfigRule.Selector> selector = Optional.empty();
+        JsonNode s = n.get("selector");
+        if (s != null && !s.isNull()) {
+            object(s, "selector.", SELECTOR_FIELDS);
+            selector = Optional.of(new ConfigRule.Selector(texts(s, "selector.", "models"),
+                texts(s, "selector.", "vinPrefixes"), texts(s, "selector.", "imsiPrefixes"),
+                texts(s, "selector.", "batches"), texts(s, "selector.", "terminalIdPrefixes")));
+        }
+        List<String> terminals = new ArrayList<>(texts(n, "", "terminals"));
+        Optional<String> csv = optionalText(n, "", "csv");
+        if (csv.isPresent()) {
+            String[] lines = csv.get().split("\r?\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i].strip();
+                int comma = line.indexOf(',');
+                if (comma >= 0) {
+                    line = line.substring(0, comma).strip(); // the first column; the rest is the caller's
+                }
+                if (!line.isEmpty() && !line.startsWith("#") && !(i == 0 && line.equalsIgnoreCase("terminal"))
+                    && !(i == 0 && line.equalsIgnoreCase("eid")) && !(i == 0 && line.equalsIgnoreCase("terminalId"))) {
+                    terminals.add(line);
+                }
+            }
+        }
+        String deadline = optionalText(n, "", "deadline").orElse(null);
+        java.time.Instant until;
+        try {
+            until = deadline == null ? now.plus(Campaigns.DEFAULT_DEADLINE) : java.time.Instant.parse(deadline);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidDefinitionException("deadline", "'" + Fields.shown(deadline) + "' is not an ISO-8601 instant"
+                + " (2026-12-24T18:00:00Z)");
+        }
+        return new Campaigns.Definition(requiredText(n, "", "name"), req, selector, terminals,
+            integer(n, "", "ratePerMinute", 60), integer(n, "", "maxConcurrent", 4),
+            integer(n, "", "abortFailurePercent", 50), integer(n, "", "abortMinFinished", 10), until);
+    }
+
     private static void object(JsonNode n, String at, Set<String> known) {
         String what = at.isEmpty() ? "body" : at.substring(0, at.length() - 1);
         if (n == null || !n.isObject()) {

@@ -33,7 +33,7 @@ import org.tinylog.Logger;
 public final class OperatorOrders {
 
     /** An order's states. */
-    public enum State { PLACING, ORDERED, CONFIRMED, UNKNOWN, FAILED, CANCELLED }
+    public enum State { PLACING, ORDERED, CONFIRMED, UNKNOWN, FAILED, CANCELLED, INSTALLED }
 
     /** One EID: 32 digits (SGP.02 §2.2.2, the eUICC identifier). */
     private static final Pattern EID = Pattern.compile("[0-9]{32}");
@@ -179,7 +179,7 @@ public final class OperatorOrders {
      */
     public Order cancel(long id, String operator) throws StoreException, NotFoundException, OperatorException {
         Order o = find(id).orElseThrow(() -> new NotFoundException("no order " + id));
-        if (o.state() == State.FAILED || o.state() == State.CANCELLED) {
+        if (o.state() == State.FAILED || o.state() == State.CANCELLED || o.state() == State.INSTALLED) {
             throw new IllegalStateException("order " + id + " is already " + o.state());
         }
         if (o.state() == State.PLACING) {
@@ -196,6 +196,26 @@ public final class OperatorOrders {
         return db.query("order " + id, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM operator_order WHERE id = ?")) {
                 ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Closes a confirmed order whose profile is now on the card (the provisioning engine saw the eUICC's
+     * ProfileInstallationResult): the order is fulfilled, and the EID may be ordered for again.
+     */
+    public Order installed(long id, String iccid) throws StoreException {
+        return update(id, State.INSTALLED, false, iccid, null, null, null);
+    }
+
+    /** The open order (placing, ordered, confirmed or unknown) of {@code eid} on {@code platformId}, if any. */
+    public Optional<Order> findOpen(String platformId, String eid) throws StoreException {
+        return db.query("open order of " + eid, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM operator_order WHERE open_key = ?")) {
+                ps.setString(1, platformId + "|" + eid);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(read(rs)) : Optional.empty();
                 }

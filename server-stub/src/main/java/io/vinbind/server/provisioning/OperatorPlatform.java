@@ -49,9 +49,23 @@ public final class OperatorPlatform {
      * @param base the SM-DP+'s ES2+ base, {@code https://host:port} (ES2+ paths are {@value Es2Plus#PATH}…)
      * @param token the bearer token for ES2+
      * @param trust the CA certificates (PEM) its TLS certificate chains to; empty: the JDK's default trust store
+     * @param es9Address the SM-DP+ address (SGP.22: what confirmOrder answers and the eUICC checks) whose ES9+ is at
+     *     {@code base} too, when that address does not resolve there (a bench, a lab)
      */
-    public record Spec(String id, URI base, String token, Optional<Path> trust) {
+    public record Spec(String id, URI base, String token, Optional<Path> trust, Optional<String> es9Address) {
+
+        /** A platform whose SM-DP+ address resolves to where its ES9+ is. */
+        public Spec(String id, URI base, String token, Optional<Path> trust) {
+            this(id, base, token, trust, Optional.empty());
+        }
+
         public Spec {
+            Objects.requireNonNull(es9Address, "es9Address");
+            es9Address.ifPresent(a -> {
+                if (!a.matches("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")) {
+                    throw new InvalidDefinitionException("smdp-address", "'" + Fields.shown(a) + "' is not an FQDN[:port]");
+                }
+            });
             Fields.id("id", id);
             Objects.requireNonNull(base, "base");
             if (!"https".equals(base.getScheme()) && !(base.getHost() != null && io.vinbind.server.ServerConfig.loopback(base.getHost()))) {

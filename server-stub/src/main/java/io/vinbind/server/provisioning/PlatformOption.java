@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE]}: an SM-DP+'s ES2+ endpoint, the file
- * holding the bearer token the operator issued, and the CA certificates (PEM) its TLS certificate chains to. The
+ * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE][,smdp-address=ADDR]}: an SM-DP+'s ES2+ endpoint, the file
+ * holding the bearer token the operator issued, the CA certificates (PEM) its TLS certificate chains to, and the
+ * SM-DP+ address whose ES9+ is at the same URL (when that address does not resolve there). The
  * token file must not be readable by group or others (it is a credential).
  */
 public final class PlatformOption {
@@ -21,7 +22,7 @@ public final class PlatformOption {
 
     /** @throws IllegalArgumentException naming the part that is wrong */
     public static OperatorPlatform.Spec parse(String text) {
-        String usage = " (expected ID=https://HOST:PORT,token-file=FILE[,ca-file=FILE])";
+        String usage = " (expected ID=https://HOST:PORT,token-file=FILE[,ca-file=FILE][,smdp-address=FQDN])";
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("--operator-platform is empty" + usage);
         }
@@ -44,6 +45,7 @@ public final class PlatformOption {
         }
         Path tokenFile = null;
         Path caFile = null;
+        String es9Address = null;
         for (int i = 1; i < parts.length; i++) {
             int e = parts[i].indexOf('=');
             String key = e < 0 ? parts[i] : parts[i].substring(0, e);
@@ -51,6 +53,7 @@ public final class PlatformOption {
             switch (key) {
                 case "token-file" -> tokenFile = Path.of(value);
                 case "ca-file" -> caFile = Path.of(value);
+                case "smdp-address" -> es9Address = value;
                 default -> throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": unknown part '"
                     + Fields.shown(key) + "'" + usage);
             }
@@ -71,7 +74,8 @@ public final class PlatformOption {
                 + " cannot be read");
         }
         try {
-            return new OperatorPlatform.Spec(id, url, token, Optional.ofNullable(caFile));
+            return new OperatorPlatform.Spec(id, url, token, Optional.ofNullable(caFile),
+                Optional.ofNullable(es9Address));
         } catch (InvalidDefinitionException e) {
             throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": " + e.getMessage());
         }
