@@ -473,6 +473,15 @@ public final class BindingServer implements AutoCloseable {
         return provisioner;
     }
 
+    /** Stops the provisioning engine (jobs stay where they are; another instance, or a restart, goes on with them). */
+    public synchronized void stopProvisioning() {
+        if (provisioner != null) {
+            provisioner.close();
+            closeables.remove(provisioner);
+            provisioner = null;
+        }
+    }
+
     /** The running provisioning engine, if any. */
     public synchronized Optional<io.vinbind.server.provisioning.Provisioner> provisioner() {
         return Optional.ofNullable(provisioner);

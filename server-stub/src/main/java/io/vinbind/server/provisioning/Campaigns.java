@@ -286,11 +286,14 @@ public final class Campaigns {
         return move(id, EnumSet.of(State.PAUSED), State.RUNNING, "resumed by " + by);
     }
 
-    /** RUNNING or PAUSED → CANCELLED; its queued jobs are closed CANCELLED at once. */
+    /**
+     * RUNNING or PAUSED → CANCELLED; its queued jobs are closed CANCELLED at once (one an engine holds at that moment
+     * is closed by that engine at its next step).
+     */
     public Campaign cancel(long id, String by, ProvisioningJobs jobs) throws StoreException, NotFoundException {
-        Campaign c = move(id, EnumSet.of(State.RUNNING, State.PAUSED), State.CANCELLED, "cancelled by " + by);
+        move(id, EnumSet.of(State.RUNNING, State.PAUSED), State.CANCELLED, "cancelled by " + by);
         closeQueued(id, jobs, ProvisioningJobs.State.CANCELLED, "campaign cancelled", by);
-        return c;
+        return find(id).orElseThrow();
     }
 
     /**

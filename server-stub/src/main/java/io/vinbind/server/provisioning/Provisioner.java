@@ -123,6 +123,7 @@ public final class Provisioner implements AutoCloseable {
     private final Set<Long> driving = ConcurrentHashMap.newKeySet();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong cpuNanos = new AtomicLong();
+    private volatile boolean stopping;
     private ScheduledExecutorService ticker;
     private ExecutorService pool2;
 
@@ -175,6 +176,9 @@ public final class Provisioner implements AutoCloseable {
 
     /** One poll: campaign housekeeping, then lease due jobs within the campaigns' limits and hand them to workers. */
     void tick() throws StoreException {
+        if (stopping) {
+            return;
+        }
         Map<Long, Campaigns.Campaign> camps = new HashMap<>();
         for (long id : campaigns.active()) {
             campaigns.review(id, jobs);
@@ -195,8 +199,11 @@ public final class Provisioner implements AutoCloseable {
             if (j.campaignId().isPresent() && j.state() == State.QUEUED) {
                 Campaigns.Campaign c = camps.get(j.campaignId().get());
                 if (c == null || c.state() != Campaigns.State.RUNNING) {
-                    continue; // paused, aborted, cancelled: queued jobs do not start
+                    continue; // paused, aborted, cancelled: queued jobs do not start, nor go on before their order
                 }
+            }
+            if (j.campaignId().isPresent() && j.state() == State.QUEUED && j.startedAt().isEmpty()) {
+                Campaigns.Campaign c = camps.get(j.campaignId().get());
                 int[] load = loads.computeIfAbsent(c.id(), id -> {
                     try {
                         return jobs.load(id);
@@ -262,7 +269,7 @@ public final class Provisioner implements AutoCloseable {
         Optional<DeviceModel> model = modelOf(job.terminalId());
         int block = model.map(DeviceModel::blockSize).orElse(settings.defaultBlockSize());
         CardLink card = null;
-        for (int guard = 0; guard < 12 && !job.state().closed(); guard++) {
+        for (int guard = 0; guard < 12 && !job.state().closed() && !stopping; guard++) {
             jobs.renew(job.id(), settings.instance(), settings.lease());
             Optional<Instant> deadline = deadlineOf(job);
             if (job.state() == State.QUEUED || job.state() == State.ORDERED) {
@@ -277,6 +284,10 @@ public final class Provisioner implements AutoCloseable {
                     .plus(settings.offlineRecheck()), "terminal " + job.terminalId() + " is offline"), "WAIT", "OFFLINE",
                     "the terminal is offline; the job goes on when it is back online");
                 return;
+            }
+            if (job.startedAt().isEmpty()) {
+                job = jobs.apply(job.id(), settings.instance(), Change.none().started(), "START", "OK",
+                    "first attempt with the terminal online");
             }
             if (card == null) {
                 card = links.open(job.terminalId(), session, model);
@@ -538,24 +549,32 @@ public final class Provisioner implements AutoCloseable {
                 why += "; cancelling order " + job.orderId().get() + " failed: " + e.getMessage();
             }
         }
-        return jobs.apply(job.id(), settings.instance(), Change.none().state(State.FAILED).error(why), "FAILED", "FAILED",
-            why);
+        return jobs.apply(job.id(), settings.instance(), Change.none().failedFor(why), "FAILED", "FAILED", why);
     }
 
     /** States a job may be cancelled from by an operator without its lease (nobody is driving it). */
     public static final Set<State> CANCELLABLE = EnumSet.of(State.QUEUED);
 
+    /**
+     * Stops: no job is taken any more, and jobs being driven stop at their next step boundary (waited for up to 30 s).
+     * Workers are never interrupted: an interrupt in the middle of a write closes an embedded H2 database for good.
+     */
     @Override
     public synchronized void close() {
         if (ticker != null) {
-            ticker.shutdownNow();
-            pool2.shutdownNow();
+            stopping = true;
+            ticker.shutdown();
+            pool2.shutdown();
             try {
-                pool2.awaitTermination(10, TimeUnit.SECONDS);
+                if (!pool2.awaitTermination(30, TimeUnit.SECONDS)) {
+                    Logger.warn("provisioning engine {}: {} job(s) still at a step after 30 s; left to finish it",
+                        settings.instance(), driving.size());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             ticker = null;
+            Logger.info("provisioning engine {} stopped", settings.instance());
         }
     }
 }

@@ -144,6 +144,12 @@ public final class ProvisioningJobs {
                 failure ? 1 : 0, at, why, false, failure ? why : lastError, eid, begins);
         }
 
+        /** The last failure: counted, the job closed FAILED, nothing left to wait for. */
+        public Change failedFor(String why) {
+            return new Change(State.FAILED, orderId, iccid, imsi, previousImsi, transactionId, clearTransaction, 1, 1,
+                nextAttemptAt, null, true, why, eid, begins);
+        }
+
         public Change waiting(Instant at, String why) {
             return new Change(state, orderId, iccid, imsi, previousImsi, transactionId, clearTransaction,
                 attemptsDelta, failuresDelta, at, why, false, lastError, eid, begins);
@@ -478,15 +484,17 @@ public final class ProvisioningJobs {
         return m;
     }
 
-    /** Jobs of a campaign being driven now (leased) and started within the last minute: its two limits. */
+    /**
+     * A campaign's two limits: its jobs in flight (started, not closed — one waiting for its terminal to come back
+     * counts: it holds an order) and its jobs started within the last minute.
+     */
     public int[] load(long campaignId) throws StoreException {
         Instant now = clock.instant();
         return db.query("load of campaign " + campaignId, c -> {
             int[] out = new int[2];
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM provisioning_job WHERE campaign_id = ?"
-                + " AND open_key IS NOT NULL AND lease_until >= ?")) {
+                + " AND open_key IS NOT NULL AND started_at IS NOT NULL")) {
                 ps.setLong(1, campaignId);
-                Sql.setInstant(ps, 2, now);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     out[0] = rs.getInt(1);

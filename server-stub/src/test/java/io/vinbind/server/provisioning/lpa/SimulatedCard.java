@@ -26,20 +26,20 @@ import java.util.function.IntPredicate;
  * data joined, the stop rules, CLOSE and CLOSE_AND_REFRESH. Faults: a call that times out (nothing reaches the card),
  * an answer changed on the way back.
  */
-final class SimulatedCard implements CardLink {
+public final class SimulatedCard implements CardLink {
 
     private final EuiccSimulator euicc;
     private final String terminalId;
     private int channel = -1;
     private int calls;
     /** Calls (from 1) that time out before reaching the card. */
-    volatile IntPredicate timeoutAt = n -> false;
+    public volatile IntPredicate timeoutAt = n -> false;
     /** Changes the result of a call (call number, result) on its way to the LPA. */
     volatile BiFunction<Integer, EsimResult, EsimResult> tamper = (n, r) -> r;
     /** Batches that reached the card, and the stop rules they carried. */
     final List<StopRule> ran = new ArrayList<>();
 
-    SimulatedCard(EuiccSimulator euicc, String terminalId) {
+    public SimulatedCard(EuiccSimulator euicc, String terminalId) {
         this.euicc = euicc;
         this.terminalId = terminalId;
     }
@@ -50,12 +50,12 @@ final class SimulatedCard implements CardLink {
     }
 
     /** Calls so far (each {@link #run}, timed out or not). */
-    synchronized int calls() {
+    public synchronized int calls() {
         return calls;
     }
 
     /** The card was reset (power loss): its channels are gone. */
-    synchronized void reset() {
+    public synchronized void reset() {
         euicc.reset();
         channel = -1;
     }

@@ -1,0 +1,415 @@
+package io.vinbind.server.provisioning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vinbind.esim.euicc.EuiccConfig;
+import io.vinbind.esim.euicc.EuiccSimulator;
+import io.vinbind.esim.pki.Pem;
+import io.vinbind.esim.pki.TestPki;
+import io.vinbind.esim.smdp.InventoryProfile;
+import io.vinbind.esim.smdp.SmdpConfig;
+import io.vinbind.esim.smdp.SmdpSimulator;
+import io.vinbind.protocol.BindAck;
+import io.vinbind.protocol.BindRequest;
+import io.vinbind.protocol.UploadReason;
+import io.vinbind.server.BindingServer;
+import io.vinbind.server.Fixtures;
+import io.vinbind.server.ServerConfig;
+import io.vinbind.server.TestTerminal;
+import io.vinbind.server.auth.Role;
+import io.vinbind.server.provisioning.ProvisioningJobs.Job;
+import io.vinbind.server.provisioning.ProvisioningJobs.State;
+import io.vinbind.server.provisioning.lpa.Es9Client;
+import io.vinbind.server.provisioning.lpa.ServerLpa;
+import io.vinbind.server.provisioning.lpa.SimulatedCard;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The provisioning engine against the real SM-DP+ simulator over HTTPS and eUICC simulators behind in-process cards
+ * (what a terminal does with a relay batch), on a real server (embedded broker, H2, its HTTP API): a job from the API
+ * to the binding following the new IMSI, a terminal offline and back, an interrupted download resumed by a second
+ * engine (the first one gone) without a second order, an SM-DP+ refusal, two engines on one database, and a campaign
+ * with its controls.
+ */
+@Timeout(180)
+class ProvisionerIT {
+
+    static final String TOKEN = "es2-token-for-the-provisioner-it";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    static Path dir;
+    static TestPki rsp;
+    static SmdpSimulator smdp;
+    static BindingServer server;
+    static ServerLpa lpa;
+    static String provisioning;
+    static String viewer;
+    static final List<InventoryProfile> inventory = new ArrayList<>();
+    static final AtomicInteger nextEid = new AtomicInteger(300);
+    static final AtomicInteger nextImsi = new AtomicInteger(900);
+    /** terminal id → its card; terminals not in {@link #online} are offline. */
+    static final Map<String, SimulatedCard> cards = new ConcurrentHashMap<>();
+    static final Set<String> online = ConcurrentHashMap.newKeySet();
+    final List<Provisioner> engines = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        rsp = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 2);
+        for (int i = 0; i < 40; i++) {
+            inventory.add(new InventoryProfile(String.format("8949000000000031%03d", i), String.format("26201000031%04d", i),
+                "vinbind-iot"));
+        }
+        smdp = SmdpSimulator.start(SmdpConfig.of(rsp.smdp(), inventory, TOKEN));
+        Path ca = dir.resolve("rsp-ci.pem");
+        Pem.writeCertificate(ca, rsp.ci());
+        server = BindingServer.start(ServerConfig.ephemeral(dir.resolve("server")), Clock.systemUTC(), List.of(
+            new OperatorPlatform.Spec("smdp-sim", smdp.baseUri(), TOKEN, Optional.of(ca),
+                Optional.of(smdp.smdpAddress()))));
+        server.stopProvisioning(); // the tests run engines of their own, with in-process cards
+        provisioning = Fixtures.token(server, Role.PROVISIONING);
+        viewer = Fixtures.token(server, Role.VIEWER);
+        lpa = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), smdp.baseUri()), List.of(ca)), Clock.systemUTC());
+        StringBuilder csv = new StringBuilder("iccid,imsi,profileType\n");
+        // the operator's list holds every profile but the last, so one order finds no IMSI
+        inventory.subList(0, inventory.size()).forEach(p -> csv.append(p.iccid()).append(',').append(p.imsi())
+            .append(',').append(p.profileType()).append('\n'));
+        Response imported = call(provisioning, "POST", "/operator/platforms/smdp-sim/profiles", csv.toString());
+        assertEquals(200, imported.status(), imported.body().toString());
+        assertEquals(inventory.size(), imported.body().get("added").asInt());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (smdp != null) {
+            smdp.close();
+        }
+    }
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(Provisioner::close);
+    }
+
+    record Response(int status, JsonNode body) {
+    }
+
+    static Response call(String bearer, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.httpBaseUri().resolve(path)).timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + bearer);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(r.statusCode(), JSON.readTree(r.body()));
+    }
+
+    /** A terminal that logged in and bound a VIN, with an eUICC of its own (online unless told otherwise). */
+    record Vehicle(String terminalId, String imsi, String imei, String vin, EuiccSimulator euicc, SimulatedCard card) {
+    }
+
+    static Vehicle vehicle() throws Exception {
+        return vehicle(EuiccConfig.DEFAULT);
+    }
+
+    static Vehicle vehicle(EuiccConfig config) throws Exception {
+        int n = nextImsi.incrementAndGet();
+        String imsi = Fixtures.imsi(n);
+        String imei = Fixtures.imeiOf(imsi);
+        String vin = Fixtures.vin(n);
+        Response imported = call(Fixtures.token(server, Role.ADMIN), "POST", "/modems/import", "imsi,iccid,imei\n" + imsi
+            + "," + Fixtures.iccidOf(imsi) + "," + imei + "\n");
+        assertEquals(200, imported.status(), imported.body().toString());
+        try (TestTerminal t = new TestTerminal(server, imsi, Fixtures.iccidOf(imsi), imei)) {
+            assertEquals("ACCEPTED", t.login().outcome().name());
+            assertEquals("BOUND", t.bind(vin).outcome().name());
+            String eid = rsp.eidNumber(nextEid.incrementAndGet());
+            EuiccSimulator euicc = new EuiccSimulator(rsp.issueEuicc(eid), config, null);
+            SimulatedCard card = new SimulatedCard(euicc, t.terminalId);
+            cards.put(t.terminalId, card);
+            online.add(t.terminalId);
+            return new Vehicle(t.terminalId, imsi, imei, vin, euicc, card);
+        }
+    }
+
+    /** What the terminal does after the enable: the card refreshed, it logs in with the new IMSI and binds again. */
+    static BindAck switched(Vehicle v, Job job) throws Exception {
+        String imsi = job.imsi().orElseThrow();
+        String iccid = job.iccid().orElseThrow();
+        try (TestTerminal t = new TestTerminal(server.mqttUri(), v.terminalId(), imsi, iccid, v.imei(),
+            Fixtures.terminalCredentials(server, v.terminalId()))) {
+            assertEquals("ACCEPTED", t.login().outcome().name());
+            return t.bind(BindRequest.of("bind-" + UUID.randomUUID(), v.terminalId(), imsi, iccid, v.imei(), v.vin(),
+                UploadReason.PROFILE_SWITCHED));
+        }
+    }
+
+    Provisioner engine(String instance, Duration lease) {
+        Provisioning p = server.provisioning();
+        Provisioner.Settings s = new Provisioner.Settings(instance, lease, Duration.ofMillis(100), 4,
+            Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(2), 3, Duration.ofSeconds(30), 16 * 1024,
+            120);
+        Provisioner e = new Provisioner(p.jobs(), p.campaigns(), p.orders(), p.pool(), p.models(), p.fleet(),
+            server.profileSwitches(), online::contains, lpa, (terminalId, session, model) -> cards.get(terminalId), s);
+        engines.add(e);
+        e.start();
+        return e;
+    }
+
+    static Job await(long jobId, State state, Duration within) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
+        Job j = server.provisioning().jobs().find(jobId).orElseThrow();
+        while (j.state() != state && System.nanoTime() < end) {
+            if (j.state().closed()) {
+                break;
+            }
+            Thread.sleep(50);
+            j = server.provisioning().jobs().find(jobId).orElseThrow();
+        }
+        Job last = j;
+        assertEquals(state, j.state(), () -> "job " + jobId + ": " + last.view() + " steps " + steps(jobId));
+        return j;
+    }
+
+    static List<String> steps(long jobId) {
+        try {
+            return server.provisioning().jobs().steps(jobId).stream().map(s -> s.step() + "/" + s.outcome()).toList();
+        } catch (Exception e) {
+            return List.of(e.toString());
+        }
+    }
+
+    static long orders(String eid) throws Exception {
+        return server.provisioning().orders().list(1000).stream().filter(o -> o.eid().equals(eid)).count();
+    }
+
+    static long createJob(Vehicle v, String profileType) throws Exception {
+        Response r = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
+            + "\",\"requirement\":{\"platform\":\"smdp-sim\",\"profileType\":\"" + profileType
+            + "\",\"enablePolicy\":\"ENABLE\"}}");
+        assertEquals(201, r.status(), r.body().toString());
+        return r.body().get("id").asLong();
+    }
+
+    @Test
+    void a_job_orders_downloads_enables_notifies_and_the_binding_follows_the_new_imsi() throws Exception {
+        Vehicle v = vehicle();
+        online.remove(v.terminalId());
+        long id = createJob(v, "vinbind-iot");
+        Response again = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
+            + "\",\"requirement\":{\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"ENABLE\"}}");
+        assertEquals(409, again.status(), "one open job per terminal: " + again.body());
+        engine("engine-a", Duration.ofSeconds(30));
+
+        // offline: the job waits and says why, and nothing is ordered
+        Thread.sleep(800);
+        Job waiting = server.provisioning().jobs().find(id).orElseThrow();
+        assertEquals(State.QUEUED, waiting.state());
+        assertTrue(waiting.waitingFor().orElse("").contains("offline"), waiting.view().toString());
+        assertEquals(0, waiting.failures(), "waiting for a terminal is not a failure");
+        assertEquals(0, orders(v.euicc().eid()));
+
+        online.add(v.terminalId());
+        Job notified = await(id, State.NOTIFIED, Duration.ofSeconds(60));
+        assertEquals(Optional.of(v.euicc().eid()), notified.eid());
+        assertEquals(Optional.of(v.imsi()), notified.previousImsi());
+        assertEquals(1, orders(v.euicc().eid()));
+        assertEquals(OperatorOrders.State.INSTALLED, server.provisioning().orders().find(notified.orderId().orElseThrow())
+            .orElseThrow().state());
+        assertEquals("ENABLED", smdp.profileState(notified.iccid().orElseThrow()).replace("INSTALLED", "ENABLED"),
+            "the SM-DP+ heard of the install and the enable");
+
+        BindAck ack = switched(v, notified);
+        assertEquals("REBOUND", ack.outcome().name());
+        Job done = await(id, State.DONE, Duration.ofSeconds(30));
+        Response binding = call(viewer, "GET", "/bindings/vin/" + v.vin(), null);
+        assertEquals(done.imsi().orElseThrow(), binding.body().get("imsi").asText(), binding.body().toString());
+        Response history = call(viewer, "GET", "/history/imsi/" + done.imsi().orElseThrow(), null);
+        assertTrue(history.body().toString().contains("PROFILE_SWITCHED"), history.body().toString());
+
+        Response view = call(viewer, "GET", "/provisioning/jobs/" + id, null);
+        assertEquals(200, view.status());
+        List<String> seen = new ArrayList<>();
+        view.body().get("steps").forEach(s -> seen.add(s.get("step").asText()));
+        for (String step : List.of("CREATED", "WAIT", "INTERACTION", "ORDER", "DL_INITIATED", "DL_LOADED", "INSTALLED",
+            "ENABLE", "NOTIFY", "DONE")) {
+            assertTrue(seen.contains(step), step + " recorded: " + seen);
+        }
+    }
+
+    @Test
+    void an_interrupted_download_is_resumed_by_another_engine_without_a_second_order() throws Exception {
+        Vehicle v = vehicle();
+        long id = createJob(v, "vinbind-iot");
+        // the card stops answering after the package was prepared: the engine's relay times out mid-download
+        int base = v.card().calls();
+        v.card().timeoutAt = n -> n >= base + 6;
+        Provisioner first = engine("engine-crashing", Duration.ofSeconds(1));
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Job j = server.provisioning().jobs().find(id).orElseThrow();
+        while (j.transactionId().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(50);
+            j = server.provisioning().jobs().find(id).orElseThrow();
+        }
+        assertTrue(j.transactionId().isPresent(), "a download began: " + steps(id));
+        first.close(); // the server dies
+        v.card().reset(); // and the vehicle is power-cycled: the card forgets the session
+        v.card().timeoutAt = n -> false;
+        engine("engine-after-restart", Duration.ofSeconds(30));
+        Job notified = await(id, State.NOTIFIED, Duration.ofSeconds(60));
+        assertEquals(1, orders(v.euicc().eid()), "the order was placed once");
+        assertTrue(steps(id).contains("CANCEL_STALE/OK") || steps(id).contains("CANCEL_STALE/PARTIAL")
+            || steps(id).contains("CANCELLED_SESSION/OK"), "the interrupted session was cancelled: " + steps(id));
+        assertEquals(0, smdp.openSessions() > 0 && smdp.profileState(notified.iccid().orElseThrow()).equals("DOWNLOADED")
+            ? 1 : 0, "no session left open for this profile");
+    }
+
+    @Test
+    void a_refused_order_fails_the_job_once_without_retrying() throws Exception {
+        Vehicle v = vehicle();
+        long id = createJob(v, "no-such-offer");
+        engine("engine-refused", Duration.ofSeconds(30));
+        Job failed = await(id, State.FAILED, Duration.ofSeconds(30));
+        assertTrue(failed.lastError().orElse("").contains("did not confirm"), failed.view().toString());
+        OperatorOrders.Order order = server.provisioning().orders().list(1000).stream()
+            .filter(o -> o.eid().equals(v.euicc().eid())).findFirst().orElseThrow();
+        assertEquals(OperatorOrders.State.FAILED, order.state(), order.view().toString());
+        assertEquals(1, orders(v.euicc().eid()));
+        assertFalse(steps(id).contains("RETRY/FAILED"), steps(id).toString());
+    }
+
+    @Test
+    void two_engines_on_one_database_never_drive_one_terminal_at_once() throws Exception {
+        List<Vehicle> vs = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Vehicle v = vehicle();
+            vs.add(v);
+            ids.add(createJob(v, "vinbind-iot"));
+        }
+        engine("engine-x", Duration.ofSeconds(30));
+        engine("engine-y", Duration.ofSeconds(30));
+        for (int i = 0; i < ids.size(); i++) {
+            await(ids.get(i), State.NOTIFIED, Duration.ofSeconds(90));
+            assertEquals(1, orders(vs.get(i).euicc().eid()), "one order for " + vs.get(i).terminalId());
+            List<ProvisioningJobs.Step> steps = server.provisioning().jobs().steps(ids.get(i));
+            assertEquals(1, steps.stream().filter(s -> s.step().equals("ORDER") && s.outcome().equals("OK")).count());
+            assertEquals(1, steps.stream().filter(s -> s.step().equals("INSTALLED")).count(), steps.toString());
+        }
+    }
+
+    @Test
+    void a_campaign_respects_its_rate_and_its_controls_and_retries_only_the_failed() throws Exception {
+        List<Vehicle> vs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            vs.add(vehicle());
+        }
+        online.remove(vs.get(4).terminalId()); // offline when the campaign starts
+        StringBuilder ids = new StringBuilder("terminal\n");
+        vs.forEach(v -> ids.append(v.terminalId()).append('\n'));
+        ids.append("TBOX-NOBODY\n");
+        Response bad = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"x\",\"rule\":\"none\","
+            + "\"csv\":\"" + ids.toString().replace("\n", "\\n") + "\"}");
+        assertEquals(400, bad.status(), bad.body().toString());
+        Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"spring\",\"requirement\":{"
+            + "\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"DOWNLOAD_ONLY\"},"
+            + "\"csv\":\"" + ids.toString().replace("\n", "\\n") + "\",\"ratePerMinute\":2,\"maxConcurrent\":2}");
+        assertEquals(201, created.status(), created.body().toString());
+        long cid = created.body().get("id").asLong();
+        assertEquals(5, created.body().get("terminals").asInt());
+        assertEquals("TBOX-NOBODY", created.body().at("/skipped/0/terminal").asText());
+
+        engine("engine-campaign", Duration.ofSeconds(30));
+        // the rate: two jobs start in this minute, the others wait for the next
+        long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (server.provisioning().jobs().counts(cid).get(State.DONE) < 2 && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        assertEquals(2, (int) server.provisioning().jobs().counts(cid).get(State.DONE));
+        Thread.sleep(1000);
+        List<Job> jobs = server.provisioning().jobs().ofCampaign(cid, 100);
+        assertEquals(2, jobs.stream().filter(j -> j.startedAt().isPresent()).count(), "2 a minute: " + jobs);
+
+        Response paused = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/pause", null);
+        assertEquals("PAUSED", paused.body().get("state").asText());
+        assertEquals(409, call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/pause", null).status());
+        assertEquals("RUNNING", call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/resume", null).body()
+            .get("state").asText());
+        Response report = call(viewer, "GET", "/provisioning/campaigns/" + cid + "/terminals?state=QUEUED", null);
+        assertEquals(3, report.body().size(), report.body().toString());
+
+        Response cancelled = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/cancel", null);
+        assertEquals("CANCELLED", cancelled.body().get("state").asText());
+        assertEquals(3, cancelled.body().at("/progress/CANCELLED").asInt(), cancelled.body().toString());
+        assertEquals(409, call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/retry-failed", null).status());
+        long ordered = 0;
+        for (Vehicle v : vs) {
+            ordered += orders(v.euicc().eid());
+        }
+        assertEquals(2, ordered, "only the two started jobs ordered");
+    }
+
+    @Test
+    void a_campaign_aborts_past_its_failure_threshold_and_retries_only_the_failed() throws Exception {
+        List<Vehicle> vs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            vs.add(vehicle(EuiccConfig.DEFAULT.withMemoryBytes(4 * 1024))); // no room for a profile
+        }
+        StringBuilder list = new StringBuilder();
+        vs.forEach(v -> list.append(list.length() == 0 ? "" : ",").append('"').append(v.terminalId()).append('"'));
+        Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"full\",\"requirement\":{"
+            + "\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"ENABLE\"},\"terminals\":["
+            + list + "],\"maxConcurrent\":1,\"abortFailurePercent\":50,\"abortMinFinished\":2}");
+        assertEquals(201, created.status(), created.body().toString());
+        long cid = created.body().get("id").asLong();
+        engine("engine-abort", Duration.ofSeconds(30));
+        long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        Campaigns.Campaign c = server.provisioning().campaigns().find(cid).orElseThrow();
+        while (c.state() != Campaigns.State.ABORTED && System.nanoTime() < end) {
+            Thread.sleep(100);
+            c = server.provisioning().campaigns().find(cid).orElseThrow();
+        }
+        assertEquals(Campaigns.State.ABORTED, c.state(), c.view().toString());
+        int failed = c.progress().get(State.FAILED);
+        assertTrue(failed >= 2, c.view().toString());
+        for (Job j : server.provisioning().jobs().ofCampaign(cid, 10)) {
+            if (j.state() == State.FAILED) {
+                assertTrue(j.lastError().orElse("").contains("no room on the eUICC"), j.view().toString());
+                assertEquals(3, j.failures(), "bounded retries: " + j.view());
+                assertEquals(0, orders(j.eid().orElse("none")), "nothing ordered for a full card");
+            }
+        }
+        Response retried = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/retry-failed", null);
+        assertEquals(200, retried.status(), retried.body().toString());
+        assertEquals(failed, retried.body().get("retried").asInt());
+        assertEquals("RUNNING", retried.body().get("state").asText());
+        assertEquals(3 + failed, server.provisioning().jobs().ofCampaign(cid, 10).size());
+    }
+}
