@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
  * file.csv} imports factory registrations.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {ServerCli.ImportModems.class, TokenCli.class, MosquittoConfigCli.class, MosquittoPluginCli.class},
+    subcommands = {ServerCli.ImportModems.class, TokenCli.class, ProvisioningCli.class, MosquittoConfigCli.class,
+        MosquittoPluginCli.class},
     description = {
         "Runs the vinbind binding server until Ctrl-C.",
         "With no options it needs no setup: an embedded MQTT 5 broker (HiveMQ CE) on 127.0.0.1:"

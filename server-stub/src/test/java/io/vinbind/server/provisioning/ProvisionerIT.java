@@ -412,4 +412,38 @@ class ProvisionerIT {
         assertEquals("RUNNING", retried.body().get("state").asText());
         assertEquals(3 + failed, server.provisioning().jobs().ofCampaign(cid, 10).size());
     }
+
+    @Test
+    void the_cli_drives_the_same_api_and_names_what_is_wrong() throws Exception {
+        Vehicle v = vehicle();
+        Path tokenFile = dir.resolve("provisioning.token");
+        java.nio.file.Files.writeString(tokenFile, provisioning);
+        String api = server.httpBaseUri().toString();
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new io.vinbind.server.cli.ServerCli())
+            .setOut(new java.io.PrintWriter(out)).setErr(new java.io.PrintWriter(err));
+        int rc = cli.execute("provisioning", "create-job", "--api", api, "--token-file", tokenFile.toString(),
+            "--terminal", v.terminalId(), "--platform", "smdp-sim", "--profile-type", "vinbind-iot",
+            "--enable-policy", "DOWNLOAD_ONLY");
+        assertEquals(0, rc, err.toString());
+        JsonNode job = JSON.readTree(out.toString());
+        assertEquals("QUEUED", job.get("state").asText());
+        assertEquals("DOWNLOAD_ONLY", job.get("enablePolicy").asText());
+
+        out.getBuffer().setLength(0);
+        assertEquals(1, cli.execute("provisioning", "create-job", "--api", api, "--token-file", tokenFile.toString(),
+            "--terminal", v.terminalId(), "--platform", "smdp-sim", "--profile-type", "vinbind-iot"));
+        assertTrue(err.toString().contains("HTTP 409") && err.toString().contains("already has open provisioning job"),
+            err.toString());
+        assertEquals(0, cli.execute("provisioning", "cancel-job", "--api", api, "--token-file", tokenFile.toString(),
+            job.get("id").asText()), err.toString());
+        assertEquals("CANCELLED", JSON.readTree(out.toString()).get("state").asText());
+        assertEquals(2, cli.execute("provisioning", "control", "--api", api, "--token-file", tokenFile.toString(), "1",
+            "explode"));
+        assertTrue(err.toString().contains("'explode' is not one of"), err.toString());
+        assertEquals(1, cli.execute("provisioning", "job", "--api", api, "--token-file", dir.resolve("missing").toString(),
+            "1"));
+        assertTrue(err.toString().contains("no such file"), err.toString());
+    }
 }
