@@ -1,6 +1,7 @@
 package io.vinbind.protocol;
 
 import io.vinbind.log.Untrusted;
+import java.math.BigInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -36,6 +37,21 @@ public final class Identifiers {
      */
     private static final Pattern TERMINAL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+    /**
+     * EID: 32 decimal digits, the last two check digits of ISO 7064 MOD 97-10 (the whole number mod 97 is 1), as
+     * GSMA SGP.29 defines them; the same rule as the esim module's {@code Eid.valid}.
+     */
+    private static final Pattern EID = Pattern.compile("[0-9]{32}");
+
+    private static final BigInteger NINETY_SEVEN = BigInteger.valueOf(97);
+
+    /**
+     * Model information (terminal and modem model, software and firmware versions): what modems print for
+     * {@code AT+CGMM}/{@code AT+CGMR} (3GPP TS 27.007 §5.2-5.3) and build versions fit; bounded, printable, and
+     * safe in logs and CSV without escaping.
+     */
+    private static final Pattern MODEL_TEXT = Pattern.compile("[A-Za-z0-9 ._:/+-]{1,64}");
+
     /** Request ids: a UUID fits; anything URL- and log-safe up to 64 characters is allowed. */
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
@@ -62,6 +78,16 @@ public final class Identifiers {
         return s != null && REQUEST_ID.matcher(s).matches();
     }
 
+    /** Whether {@code s} is 32 digits with valid ISO 7064 MOD 97-10 check digits (GSMA SGP.29). */
+    public static boolean isEid(String s) {
+        return s != null && EID.matcher(s).matches() && new BigInteger(s).mod(NINETY_SEVEN).intValue() == 1;
+    }
+
+    /** Whether {@code s} is 1-64 characters of {@code A-Z a-z 0-9 space . _ : / + -}. */
+    public static boolean isModelText(String s) {
+        return s != null && MODEL_TEXT.matcher(s).matches();
+    }
+
     public static String requireImsi(String s) {
         return require("imsi", s, isImsi(s), "6-15 decimal digits (3GPP TS 23.003)");
     }
@@ -80,6 +106,23 @@ public final class Identifiers {
 
     public static String requireRequestId(String s) {
         return require("requestId", s, isRequestId(s), "1-64 characters from A-Z a-z 0-9 . _ : -");
+    }
+
+    public static String requireEid(String s) {
+        if (s != null && EID.matcher(s).matches() && !isEid(s)) {
+            throw new InvalidFieldException("eid", "eid '" + s + "' has wrong check digits (ISO 7064 MOD 97-10, GSMA SGP.29)");
+        }
+        return require("eid", s, isEid(s), "32 decimal digits (GSMA SGP.29)");
+    }
+
+    /**
+     * Model information in field {@code field} (terminalModel, softwareVersion, modemModel, modemFirmware).
+     *
+     * @throws IllegalArgumentException naming {@code field} when {@code s} is missing or not 1-64 characters of
+     *     {@code A-Z a-z 0-9 space . _ : / + -}
+     */
+    public static String requireModelText(String field, String s) {
+        return require(field, s, isModelText(s), "1-64 characters from A-Z a-z 0-9 space . _ : / + -");
     }
 
     private static String require(String field, String value, boolean ok, String rule) {

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * <p>Decoding refuses, with a {@link ProtocolException} naming the field: payloads over
  * {@link Protocol#MAX_PAYLOAD_BYTES}; anything but one strictly UTF-8 JSON object (no byte-order mark, no
  * UTF-16/32, no overlong forms; trailing content and duplicate keys included); a {@code version} other than {@link Protocol#VERSION}; unknown fields; missing or
- * {@code null} fields; wrong JSON types (no coercion: {@code "1"} is not a number, {@code 1} is not a
+ * {@code null} fields (a component marked {@link OptionalField} may be left out, never {@code null}); wrong JSON types (no coercion: {@code "1"} is not a number, {@code 1} is not a
  * string, {@code 1.0} is not an integer); unknown enum constants; and values the records' constructors
  * refuse. The fields expected are exactly the components of the payload record, so the record is the
  * schema.
@@ -45,8 +45,8 @@ public final class JsonCodec {
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+        // absent and null fields: checkShape, run first, refuses every one but an absent @OptionalField,
+        // which the mapper then passes as null (Jackson's FAIL_ON_MISSING/NULL_CREATOR_PROPERTIES would refuse it)
         .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
         .build();
 
@@ -216,7 +216,15 @@ public final class JsonCodec {
     /** Version first (a newer version may legitimately have other fields), then names, then types. */
     private static void checkShape(JsonNode root, Class<?> type, String what) throws ProtocolException {
         Map<String, Class<?>> fields = new LinkedHashMap<>();
+        java.util.Set<String> optional = new java.util.HashSet<>();
         for (RecordComponent c : type.getRecordComponents()) {
+            if (c.isAnnotationPresent(OptionalField.class)) {
+                if (c.getType() != String.class) {
+                    throw new IllegalStateException(type + " has optional component " + c.getName()
+                        + " that is no String");
+                }
+                optional.add(c.getName());
+            }
             if (c.getType() == List.class && !(c.getGenericType() instanceof ParameterizedType p
                 && p.getActualTypeArguments()[0] == String.class)) {
                 throw new IllegalStateException(type + " has component " + c.getName() + " of unsupported type "
@@ -240,6 +248,13 @@ public final class JsonCodec {
         for (Map.Entry<String, Class<?>> f : fields.entrySet()) {
             String name = f.getKey();
             JsonNode value = root.get(name);
+            if (value == null && optional.contains(name)) {
+                continue; // not reported
+            }
+            if (value != null && value.isNull() && optional.contains(name)) {
+                throw fail(ProtocolException.Problem.WRONG_TYPE, name, what + " field '" + name
+                    + "' is null; a field that is not reported is left out", null);
+            }
             if (value == null || value.isNull()) {
                 throw fail(ProtocolException.Problem.MISSING_FIELD, name,
                     what + " is missing field '" + name + "'", null);

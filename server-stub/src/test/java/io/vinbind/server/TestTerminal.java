@@ -53,7 +53,12 @@ public final class TestTerminal implements AutoCloseable {
     }
 
     public LoginAck login() throws Exception {
-        LoginRequest req = LoginRequest.of("login-" + UUID.randomUUID(), terminalId, imsi, iccid, imei);
+        return login(r -> r);
+    }
+
+    /** A login with what {@code report} adds to it (e.g. {@code r -> r.withEid(eid)}). */
+    public LoginAck login(java.util.function.UnaryOperator<LoginRequest> report) throws Exception {
+        LoginRequest req = report.apply(LoginRequest.of("login-" + UUID.randomUUID(), terminalId, imsi, iccid, imei));
         mqtt.publish(Topics.login(terminalId), JsonCodec.encode(req));
         return loginAck();
     }

@@ -153,6 +153,26 @@ class EsimRelayIT {
         return bench.modem().receivedCommands().stream().filter(c -> c.startsWith("AT+CGLA") || c.startsWith("AT+CSIM")).count();
     }
 
+    /** Identity in (issue 14): the daemon's login read the eUICC's EID through the modem; the server kept it. */
+    @Test
+    void the_login_reports_the_euiccs_eid_and_the_server_keeps_it(Servers servers) throws Exception {
+        try (Rig rig = rig(servers, EuiccConfig.DEFAULT, UnaryOperator.identity())) {
+            io.vinbind.server.BindingServer server = rig.bench().server().server();
+            String viewer = server.tokens().create("it-viewer-" + UUID.randomUUID().toString().substring(0, 8),
+                io.vinbind.server.auth.Role.VIEWER, "test").token();
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(server.httpBaseUri().resolve("/terminals/"
+                    + rig.bench().terminalId() + "/identity")).header("Authorization", "Bearer " + viewer)
+                    .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            com.fasterxml.jackson.databind.JsonNode id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            assertEquals(rig.euicc().eid(), id.get("eid").asText(), r.body());
+            assertEquals("EG25", id.get("modemModel").asText(), r.body());
+            assertEquals("vinbind-terminal", id.get("terminalModel").asText(), r.body());
+            assertEquals(false, id.get("eidConflict").asBoolean(), r.body());
+        }
+    }
+
     @Test
     void a_profile_downloads_through_mqtt_the_terminal_daemon_and_at_and_a_redelivered_batch_is_not_run_again(
             Servers servers) throws Exception {

@@ -84,6 +84,13 @@ public interface BindingStore {
 
         void recordLogin(String imsi, String iccid, String imei, Instant at) throws java.sql.SQLException;
 
+        /**
+         * Records what an accepted login reported of the terminal ({@link ReportedIdentities}): its latest
+         * report and a change row per field that changed. The terminal must be locked ({@link #lockTerminal}).
+         */
+        ReportedIdentities.Recorded recordReportedIdentity(io.vinbind.protocol.LoginRequest request, Instant at)
+            throws java.sql.SQLException;
+
         /** The answer given to the terminal's request, for a replay. */
         Optional<StoredAnswer> answer(String terminalId, String imsi, String requestId, RequestKind kind)
             throws java.sql.SQLException;

@@ -226,6 +226,12 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
+        public ReportedIdentities.Recorded recordReportedIdentity(io.vinbind.protocol.LoginRequest request,
+                                                                  Instant at) throws SQLException {
+            return ReportedIdentities.record(c, request, at);
+        }
+
+        @Override
         public Optional<StoredAnswer> answer(String terminalId, String imsi, String requestId, RequestKind kind)
             throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("SELECT vin, outcome, reason FROM processed_request"

@@ -1,5 +1,6 @@
 package io.vinbind.server.binding;
 
+import io.vinbind.log.Untrusted;
 import io.vinbind.protocol.LoginAck;
 import io.vinbind.protocol.LoginOutcome;
 import io.vinbind.protocol.LoginRequest;
@@ -33,7 +34,10 @@ import org.tinylog.Logger;
  *       that is no conflict.</li>
  * </ul>
  * An accepted login makes the terminal the holder of the IMSI; a bind is accepted only from the terminal
- * that holds its IMSI. Refusals store no answer (a replay is judged again).
+ * that holds its IMSI. Refusals store no answer (a replay is judged again). An accepted login's report of the
+ * terminal (IMSI, ICCID, IMEI, and when given the EID and model information) is kept as the terminal's latest,
+ * with a history of what changed ({@link ReportedIdentities}); an EID another terminal reported too is logged
+ * as a warning and flagged there, never a refusal.
  */
 public final class LoginService {
 
@@ -162,6 +166,22 @@ public final class LoginService {
         }
         tx.recordTerminalLogin(terminal, imsi, now);
         tx.recordLogin(imsi, request.iccid(), request.imei(), now);
+        ReportedIdentities.Recorded reported = tx.recordReportedIdentity(request, now);
+        if (!reported.changes().isEmpty()) { // one line per login that changed something, not per field
+            StringBuilder what = new StringBuilder();
+            for (ReportedIdentities.Change c : reported.changes()) {
+                what.append(what.length() == 0 ? "" : ", ").append(c.field()).append(' ')
+                    .append(Untrusted.escape(c.newValue()))
+                    .append(c.oldValue().map(o -> " (was " + Untrusted.escape(o) + ")").orElse(""));
+            }
+            Logger.info("login {}: terminal {} reported {}", request.requestId(), terminal, what);
+        }
+        if (!reported.eidAlsoReportedBy().isEmpty()) {
+            // one eUICC in two terminals: a cloned or misreported EID, or a card moved without the other
+            // terminal having logged in since; worth an operator's look, no reason to refuse the login
+            Logger.warn("login {} of {}: EID {} is also the latest reported by terminal(s) {}", request.requestId(),
+                terminal, request.eid(), String.join(", ", reported.eidAlsoReportedBy()));
+        }
         tx.saveAnswer(terminal, imsi, request.requestId(), BindingStore.RequestKind.LOGIN,
             new StoredAnswer("", LoginOutcome.ACCEPTED.name(), ReasonCode.NONE), now);
         return new LoginResult(LoginAck.accepted(request.requestId(), terminal, imsi), false);

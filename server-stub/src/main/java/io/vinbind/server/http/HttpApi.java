@@ -75,6 +75,8 @@ import org.tinylog.Logger;
  * POST /tokens                              admin       create one {"name": "...", "role": "viewer|after-sales|factory|provisioning|operator-platform|admin"}
  * DELETE /tokens/{name}                     admin       revoke one
  * GET  /terminals/{id}/provisioning        viewer      the terminal's facts, device model and configuration rule
+ * GET  /terminals/{id}/identity            viewer      what it reported of itself at its latest login (EID, models)
+ * GET  /terminals/{id}/identity/history    viewer      the changes of that report (?limit=n)
  * ...  /device-models, /config-rules, /operator/…, /gsma/rsp2/es2plus/…: see {@link ProvisioningRoutes}
  * ...  /provisioning/jobs…, /provisioning/campaigns…, /operator/profiles: see {@link ProvisioningRunRoutes}
  * ...  /presence/…: see {@link PresenceRoutes}
@@ -366,7 +368,8 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
             case "terminals" -> {
-                if (n == 3 && p.get(2).equals("provisioning")) {
+                if ((n == 3 && (p.get(2).equals("provisioning") || p.get(2).equals("identity")))
+                    || (n == 4 && p.get(2).equals("identity") && p.get(3).equals("history"))) {
                     return provisioning.route(ex, method, p, q, who);
                 }
                 if (n == 2) {

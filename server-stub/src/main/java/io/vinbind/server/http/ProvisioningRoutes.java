@@ -8,6 +8,7 @@ import io.vinbind.log.Untrusted;
 import io.vinbind.server.auth.Principal;
 import io.vinbind.server.auth.Role;
 import io.vinbind.server.binding.NotFoundException;
+import io.vinbind.server.binding.ReportedIdentities;
 import io.vinbind.server.http.HttpApi.Reply;
 import io.vinbind.server.provisioning.CatalogJson;
 import io.vinbind.server.provisioning.ConfigRule;
@@ -36,7 +37,9 @@ import org.tinylog.Logger;
  * PUT    /device-models/{id}                    provisioning   create or change one (JSON model)
  * DELETE /device-models/{id}                    provisioning   remove one
  * POST   /device-models/import                  provisioning   JSON array of models: all stored, or none
- * GET    /terminals/{id}/provisioning           viewer         facts, matched model, deciding rule
+ * GET    /terminals/{id}/provisioning           viewer         facts, matched model, deciding rule, reported identity
+ * GET    /terminals/{id}/identity               viewer         what the terminal reported of itself at its latest login
+ * GET    /terminals/{id}/identity/history[?limit=n]  viewer    the changes of that report, oldest first
  * GET    /config-rules                          viewer         rules in force
  * GET    /config-rules/{name}                   viewer         one rule in force
  * GET    /config-rules/{name}/versions          viewer         every version of a rule
@@ -62,6 +65,39 @@ final class ProvisioningRoutes {
 
     ProvisioningRoutes(Provisioning prov) {
         this.prov = prov;
+    }
+
+    /** {@code /terminals/{id}/identity} and {@code …/identity/history}. */
+    private Reply identity(String id, boolean history, Map<String, String> q) throws HttpError, StoreException {
+        ReportedIdentities reported = prov.fleet().reported();
+        if (history) {
+            int limit = HttpApi.intParam(q, "limit", ReportedIdentities.MAX_HISTORY);
+            if (prov.fleet().of(id).isEmpty()) {
+                throw new HttpError(404, "terminal " + id + " is not known");
+            }
+            return new Reply(200, reported.history(id, limit));
+        }
+        return new Reply(200, view(reported.latest(id).orElseThrow(() -> new HttpError(404,
+            "terminal " + id + " has not reported its identity (not known, or no login since the server recorded reports)"))));
+    }
+
+    /** The report with its conflict flag spelled out. */
+    private static Map<String, Object> view(ReportedIdentities.Reported r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("terminalId", r.terminalId());
+        out.put("imsi", r.imsi());
+        out.put("iccid", r.iccid());
+        out.put("imei", r.imei());
+        out.put("eid", r.eid());
+        out.put("terminalModel", r.terminalModel());
+        out.put("softwareVersion", r.softwareVersion());
+        out.put("modemModel", r.modemModel());
+        out.put("modemFirmware", r.modemFirmware());
+        out.put("reportedAt", r.reportedAt());
+        out.put("requestId", r.requestId());
+        out.put("eidConflict", r.eidConflict());
+        out.put("eidAlsoReportedBy", r.eidAlsoReportedBy());
+        return out;
     }
 
     Reply route(HttpRequestData ex, String method, List<String> p, Map<String, String> q, Optional<Principal> who)
@@ -110,10 +146,13 @@ final class ProvisioningRoutes {
                     }
                 }
             }
-            case "terminals" -> { // /terminals/{id}/provisioning
+            case "terminals" -> { // /terminals/{id}/provisioning, /terminals/{id}/identity[/history]
                 HttpApi.expect(method, "GET", true);
                 HttpApi.require(who, Role.VIEWER);
                 String id = HttpApi.terminalId(p.get(1));
+                if (p.get(2).equals("identity")) {
+                    return identity(id, n == 4, q);
+                }
                 TerminalFacts t = prov.fleet().of(id)
                     .orElseThrow(() -> new HttpError(404, "terminal " + id + " is not known"));
                 ModelMatch match = prov.models().match(t);
@@ -122,6 +161,7 @@ final class ProvisioningRoutes {
                 out.put("terminal", t);
                 out.put("deviceModel", match.view());
                 out.put("configuration", r.view());
+                prov.fleet().reported().latest(id).ifPresent(rep -> out.put("reportedIdentity", view(rep)));
                 return new Reply(200, out);
             }
             case "config-rules" -> {

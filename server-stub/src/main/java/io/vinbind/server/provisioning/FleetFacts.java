@@ -1,5 +1,6 @@
 package io.vinbind.server.provisioning;
 
+import io.vinbind.server.binding.ReportedIdentities;
 import io.vinbind.server.store.Database;
 import io.vinbind.server.store.Sql;
 import io.vinbind.server.store.StoreException;
@@ -12,20 +13,34 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Reads {@link TerminalFacts} from the binding tables (terminal → its IMSI → modem registry and binding). */
+/**
+ * Reads {@link TerminalFacts} from the binding tables (terminal → its IMSI → modem registry and binding) and the
+ * terminal's latest login report ({@link ReportedIdentities}, table {@code terminal_reported_identity}): the EID
+ * comes only from there; ICCID and IMEI from there first, then from the modem's last login, then the registry.
+ */
 public final class FleetFacts {
 
     /** Most terminals one page (a dry run, a listing) reads. */
     public static final int MAX_PAGE = 10_000;
 
     private static final String SELECT = "SELECT t.terminal_id, t.imsi, m.iccid, m.last_login_iccid, m.imei,"
-        + " m.last_login_imei, m.batch, b.vin FROM terminal t LEFT JOIN modem m ON m.imsi = t.imsi"
-        + " LEFT JOIN binding b ON b.imsi = t.imsi";
+        + " m.last_login_imei, m.batch, b.vin, r.iccid AS reported_iccid, r.imei AS reported_imei, r.eid"
+        + " FROM terminal t LEFT JOIN modem m ON m.imsi = t.imsi"
+        + " LEFT JOIN binding b ON b.imsi = t.imsi"
+        + " LEFT JOIN terminal_reported_identity r ON r.terminal_id = t.terminal_id";
 
     private final Database db;
 
+    private final ReportedIdentities reported;
+
     public FleetFacts(Database db) {
         this.db = Objects.requireNonNull(db, "db");
+        this.reported = new ReportedIdentities(db);
+    }
+
+    /** What the terminals reported of themselves at login: latest and history. */
+    public ReportedIdentities reported() {
+        return reported;
     }
 
     public Optional<TerminalFacts> of(String terminalId) throws StoreException {
@@ -62,9 +77,11 @@ public final class FleetFacts {
     private static TerminalFacts read(ResultSet rs) throws SQLException {
         Optional<String> registeredIccid = Sql.string(rs, "iccid");
         Optional<String> registeredImei = Sql.string(rs, "imei");
-        Optional<String> iccid = Sql.string(rs, "last_login_iccid").or(() -> registeredIccid);
-        Optional<String> imei = Sql.string(rs, "last_login_imei").or(() -> registeredImei);
-        return new TerminalFacts(rs.getString("terminal_id"), Sql.string(rs, "imsi"), iccid, imei, Optional.empty(),
-            Sql.string(rs, "batch"), Sql.string(rs, "vin"));
+        Optional<String> lastLoginIccid = Sql.string(rs, "last_login_iccid");
+        Optional<String> lastLoginImei = Sql.string(rs, "last_login_imei");
+        Optional<String> iccid = Sql.string(rs, "reported_iccid").or(() -> lastLoginIccid).or(() -> registeredIccid);
+        Optional<String> imei = Sql.string(rs, "reported_imei").or(() -> lastLoginImei).or(() -> registeredImei);
+        return new TerminalFacts(rs.getString("terminal_id"), Sql.string(rs, "imsi"), iccid, imei,
+            Sql.string(rs, "eid"), Sql.string(rs, "batch"), Sql.string(rs, "vin"));
     }
 }

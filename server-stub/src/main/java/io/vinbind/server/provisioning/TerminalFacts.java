@@ -5,8 +5,9 @@ import java.util.Optional;
 
 /**
  * What the server knows of one terminal that models and rules are matched on: its latest login's IMSI, the
- * modem's IMEI and ICCID (as the latest login reported them, else as the factory registered them), the factory
- * batch, and the VIN bound to the IMSI. The EID is not reported by terminals yet, so it is empty here.
+ * modem's IMEI and ICCID (as the latest login reported them, else as the factory registered them), the card's
+ * EID (as the terminal last reported it at login: only eUICCs have one, so empty for a USIM or a terminal that
+ * never reported one), the factory batch, and the VIN bound to the IMSI.
  */
 public record TerminalFacts(String terminalId, Optional<String> imsi, Optional<String> iccid, Optional<String> imei,
                             Optional<String> eid, Optional<String> batch, Optional<String> vin) {

@@ -154,7 +154,31 @@ class ProvisioningApiIT {
             assertEquals(200, p.status(), p.body().toString());
             assertEquals("MATCHED", p.body().at("/deviceModel/outcome").asText());
             assertEquals("tbox-a2", p.body().at("/deviceModel/model/id").asText());
-            assertEquals("EID", p.body().at("/deviceModel/missingFields/0").asText()); // not reported by terminals yet
+            assertEquals("EID", p.body().at("/deviceModel/missingFields/0").asText()); // a login without an EID
+            // the terminal logs in again reporting its eUICC's EID: the model's required field is there now
+            String eid = "89049032123451234512345678901235"; // valid check digits, no order placed for it
+            assertEquals("ACCEPTED", t.login(r -> r.withEid(eid).withModels("TBOX-A2", "1.4.0", "EG25",
+                "EG25GGBR07A08M2G")).outcome().name());
+            p = call(viewer, "GET", "/terminals/" + t.terminalId + "/provisioning", null);
+            assertEquals(eid, p.body().at("/terminal/eid").asText(), p.body().toString());
+            assertEquals(0, p.body().at("/deviceModel/missingFields").size(), p.body().toString());
+            assertEquals("EG25", p.body().at("/reportedIdentity/modemModel").asText());
+            assertEquals(false, p.body().at("/reportedIdentity/eidConflict").asBoolean());
+            Response identity = call(viewer, "GET", "/terminals/" + t.terminalId + "/identity", null);
+            assertEquals(200, identity.status(), identity.body().toString());
+            assertEquals(eid, identity.body().get("eid").asText());
+            assertEquals("1.4.0", identity.body().get("softwareVersion").asText());
+            Response changes = call(viewer, "GET", "/terminals/" + t.terminalId + "/identity/history", null);
+            assertEquals(200, changes.status(), changes.body().toString());
+            assertEquals(8, changes.body().size(), "imsi, iccid, imei first, then eid and the four model fields");
+            assertEquals("eid", changes.body().get(3).get("field").asText());
+            assertEquals(2, call(viewer, "GET", "/terminals/" + t.terminalId + "/identity/history?limit=2", null)
+                .body().size());
+            assertEquals(401, call(null, "GET", "/terminals/" + t.terminalId + "/identity", null).status());
+            assertEquals(403, call(platform, "GET", "/terminals/" + t.terminalId + "/identity/history", null).status());
+            assertEquals(404, call(viewer, "GET", "/terminals/TBOX-NOBODY/identity", null).status());
+            assertEquals(404, call(viewer, "GET", "/terminals/TBOX-NOBODY/identity/history", null).status());
+            assertEquals(405, call(provisioning, "POST", "/terminals/" + t.terminalId + "/identity", "{}").status());
             assertEquals("SELECTED", p.body().at("/configuration/outcome").asText());
             assertEquals("a2-iot", p.body().at("/configuration/rule").asText());
             assertEquals(2, p.body().at("/configuration/version").asInt());

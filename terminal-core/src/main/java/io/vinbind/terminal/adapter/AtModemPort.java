@@ -1,6 +1,8 @@
 package io.vinbind.terminal.adapter;
 
+import io.vinbind.log.Untrusted;
 import io.vinbind.modem.Apn;
+import io.vinbind.modem.DeviceInfo;
 import io.vinbind.modem.Modem;
 import io.vinbind.modem.ModemEvent;
 import io.vinbind.modem.RegistrationException;
@@ -16,6 +18,7 @@ import io.vinbind.modem.at.FinalResult;
 import io.vinbind.modem.uicc.ApduKind;
 import io.vinbind.modem.uicc.UiccChannel;
 import io.vinbind.modem.uicc.UiccException;
+import io.vinbind.protocol.Identifiers;
 import io.vinbind.terminal.port.CardException;
 import io.vinbind.terminal.port.CardPort;
 import io.vinbind.terminal.port.ModemException;
@@ -32,7 +35,9 @@ import org.tinylog.Logger;
  * <ul>
  *   <li>{@link #identify()}: initialise (echo off, numeric errors, registration URCs — again after every
  *       reset), wait for {@code +CPIN: READY} polling every {@value #SIM_POLL_MS} ms within the SIM bound,
- *       then {@code AT+CIMI}, ICCID (dialect command or {@code AT+CRSM}), {@code AT+CGSN};</li>
+ *       then {@code AT+CIMI}, ICCID (dialect command or {@code AT+CRSM}), {@code AT+CGSN}; and for the login's
+ *       report the modem's model and revision ({@code AT+CGMM}, {@code AT+CGMR}) and, when the card is an eUICC,
+ *       its EID ({@link EidReader}: ES10c GetEID on a logical channel, bounded, kept per card);</li>
  *   <li>{@link #attach()}: wait for registration (home or roaming, any domain) within the registration
  *       bound, then activate the data context with the APN.</li>
  * </ul>
@@ -53,6 +58,7 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
     private final Duration registrationBound;
     private final Worker worker = new Worker("vinbind-modem");
     private final Subscription subscription;
+    private final EidReader eids;
     private volatile ModemEvents listener;
 
     /**
@@ -60,7 +66,15 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
      * @param registrationBound how long to wait for network registration
      */
     public AtModemPort(Modem modem, Apn apn, Duration simReadyBound, Duration registrationBound) {
+        this(modem, apn, simReadyBound, registrationBound, EidReader.DEFAULT_BOUND);
+    }
+
+    /**
+     * @param eidBound how long reading the EID may take at most (then the login goes without it)
+     */
+    public AtModemPort(Modem modem, Apn apn, Duration simReadyBound, Duration registrationBound, Duration eidBound) {
         this.modem = Objects.requireNonNull(modem, "modem");
+        this.eids = new EidReader(modem, eidBound);
         this.apn = Objects.requireNonNull(apn, "apn");
         this.simReadyBound = Objects.requireNonNull(simReadyBound, "simReadyBound");
         this.registrationBound = Objects.requireNonNull(registrationBound, "registrationBound");
@@ -77,8 +91,22 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
         return worker.submit(() -> {
             modem.initialise();
             awaitSimReady();
-            ModemIdentity id = new ModemIdentity(modem.imsi().value(), modem.iccid().value(), modem.imei().value());
-            Logger.info("modem identity: IMSI {} ICCID {} IMEI {}", id.imsi(), id.iccid(), id.imei());
+            String imsi = modem.imsi().value();
+            String iccid = modem.iccid().value();
+            String imei = modem.imei().value();
+            String model = null;
+            String firmware = null;
+            try {
+                DeviceInfo info = modem.deviceInfo();
+                model = reportable("AT+CGMM", info.model());
+                firmware = reportable("AT+CGMR", withoutRevisionLabel(info.revision()));
+            } catch (AtErrorException e) {
+                Logger.info("modem model not reported: {}", e.getMessage()); // no reason to fail the binding
+            }
+            ModemIdentity id = new ModemIdentity(imsi, iccid, imei, eids.eid(imsi, iccid), model, firmware);
+            Logger.info("modem identity: IMSI {} ICCID {} IMEI {} EID {} model {} firmware {}", id.imsi(), id.iccid(),
+                    id.imei(), id.eid() != null ? id.eid() : "none", id.modemModel() != null ? id.modemModel() : "-",
+                    id.modemFirmware() != null ? id.modemFirmware() : "-");
             return id;
         }, e -> map(e, ModemException.Kind.SIM_FAILURE));
     }
@@ -178,6 +206,30 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
             return new CardException(CardException.Kind.CARD_ABSENT, message, false, e);
         }
         return new CardException(CardException.Kind.MODEM_ERROR, message, true, e);
+    }
+
+    /**
+     * {@code value} stripped if the protocol's model-text rule takes it (1-64 characters of
+     * {@code A-Z a-z 0-9 space . _ : / + -}); otherwise null and a line in the log: a login carrying it would be
+     * refused, and the report is not worth that.
+     */
+    static String reportable(String command, String value) {
+        String v = value == null ? "" : value.strip();
+        if (Identifiers.isModelText(v)) {
+            return v;
+        }
+        Logger.info("{} answered '{}', not 1-64 characters of A-Z a-z 0-9 space . _ : / + -; not reported", command,
+                Untrusted.escape(v, 80));
+        return null;
+    }
+
+    /**
+     * The revision without the {@code Revision:} label many modems print before it in answer to {@code AT+CGMR}
+     * as in {@code ATI} (Quectel, SIMCom SIM800): 27.007 §5.3 leaves the text to the manufacturer.
+     */
+    static String withoutRevisionLabel(String revision) {
+        String r = revision.strip();
+        return r.regionMatches(true, 0, "Revision:", 0, 9) ? r.substring(9).strip() : r;
     }
 
     private void awaitSimReady() throws AtException, ModemException, InterruptedException {

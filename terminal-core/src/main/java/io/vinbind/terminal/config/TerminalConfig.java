@@ -65,11 +65,12 @@ import java.util.regex.Pattern;
  * @param keepAlive      MQTT keep-alive
  * @param dataDir        where the state file lives
  * @param machine        the state machine's bounds and policies
+ * @param terminalModel  {@code terminal.model}: the terminal's model, reported at every login (issue 14)
  */
 public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourceSpec power,
         SerialConfig modemSerial, Optional<Dialect> modemDialect, Apn apn, Duration simReady, Duration registration,
         URI mqttBroker, String terminalId, Optional<MqttTls> mqttTls, boolean insecurePlaintext,
-        Duration keepAlive, Path dataDir, MachineConfig machine) {
+        Duration keepAlive, Path dataDir, MachineConfig machine, String terminalModel) {
 
     /** Every key the file may hold, with its default ({@code null}: required) and what it expects. */
     public static final Map<String, String[]> KEYS = keys();
@@ -97,6 +98,7 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         Objects.requireNonNull(keepAlive, "keepAlive");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(machine, "machine");
+        Identifiers.requireModelText("terminalModel", terminalModel);
     }
 
     private static Map<String, String[]> keys() {
@@ -132,6 +134,8 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
         k.put("terminal.id", new String[] {"", "a terminal id: 1-64 characters A-Z a-z 0-9 . _ - starting with a letter "
                 + "or digit; with TLS optional and, when set, equal to the CN of the certificate in mqtt.cert-file; "
                 + "required with a tcp:// broker (it is then the MQTT client id and user name)"});
+        k.put("terminal.model", new String[] {"vinbind-terminal", "the terminal's model as its logins report it: 1-64 "
+                + "characters A-Z a-z 0-9 space . _ : / + -"});
         k.put("mqtt.broker", new String[] {null, "ssl://host:port or mqtts://host:port (mutual TLS), port 1-65535; "
                 + "tcp://host:port only on loopback (127.0.0.1, ::1, localhost) or with mqtt.insecure-plaintext = true"});
         k.put("mqtt.ca-file", new String[] {"", "the PEM file of the CA certificate(s) the broker's certificate must "
@@ -365,8 +369,12 @@ public record TerminalConfig(CanSpec canChannel, UdsClientConfig uds, PowerSourc
             tls = Optional.empty();
         }
 
+        String model = v.raw("terminal.model").strip();
+        if (!Identifiers.isModelText(model)) {
+            throw new ConfigException("terminal.model", v.raw("terminal.model"), KEYS.get("terminal.model")[1]);
+        }
         return new TerminalConfig(can, uds, power, serial, dialect, apn, simReady, registration, broker,
-                terminalId, tls, insecure, keepAlive, dataDir, machine);
+                terminalId, tls, insecure, keepAlive, dataDir, machine, model);
     }
 
     /** Reads only {@code data.dir} (for commands that need nothing else). */

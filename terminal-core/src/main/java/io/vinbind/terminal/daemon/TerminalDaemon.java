@@ -290,6 +290,7 @@ public final class TerminalDaemon implements AutoCloseable {
 
             scheduler = new ExecutorMachineScheduler(clock, "vinbind-terminal");
             machine = new BindingMachine(config.machine(), scheduler, store, vinReader, modem, uplink, random);
+            machine.reportAs(config.terminalModel(), SoftwareVersion.current().orElse(null));
             listeners.forEach(machine::addListener);
             if (relay != null) {
                 BindingMachine m = machine;

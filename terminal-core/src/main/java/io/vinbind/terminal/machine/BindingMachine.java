@@ -94,6 +94,8 @@ public final class BindingMachine {
     private int vinReadsDone;
     private String vin;
     private ModemIdentity identity;
+    private volatile String terminalModel;
+    private volatile String softwareVersion;
     private boolean connected;
     /** A connect was issued: the uplink may hold a connection (even one completing after our timeout). */
     private boolean uplinkOpen;
@@ -126,6 +128,24 @@ public final class BindingMachine {
     public BindingMachine(MachineConfig config, MachineScheduler scheduler, StateStore store, VinReader vinReader,
             ModemPort modem, BindingUplink uplink, RandomGenerator random) {
         this(config, scheduler, store, vinReader, modem, uplink, random, () -> UUID.randomUUID().toString());
+    }
+
+    /**
+     * What the logins report of the terminal itself besides the modem's identity (issue 14): its model and its
+     * software's version (each null: not reported). Set before {@link #start()}.
+     *
+     * @throws IllegalArgumentException naming the field when a value is not 1-64 characters of
+     *     {@code A-Z a-z 0-9 space . _ : / + -}
+     */
+    public void reportAs(String terminalModel, String softwareVersion) {
+        if (terminalModel != null) {
+            Identifiers.requireModelText("terminalModel", terminalModel);
+        }
+        if (softwareVersion != null) {
+            Identifiers.requireModelText("softwareVersion", softwareVersion);
+        }
+        this.terminalModel = terminalModel;
+        this.softwareVersion = softwareVersion;
     }
 
     public void addListener(TerminalListener listener) {
@@ -414,7 +434,8 @@ public final class BindingMachine {
         go(BindingState.LOGGING_IN, "connected as terminal " + terminalId + "; login with IMSI " + identity.imsi()
                 + " requestId " + loginRequestId);
         LoginRequest login = LoginRequest.of(loginRequestId, terminalId, identity.imsi(), identity.iccid(),
-                identity.imei());
+                identity.imei()).withEid(identity.eid()).withModels(terminalModel, softwareVersion,
+                identity.modemModel(), identity.modemFirmware());
         expectAck(uplink.publishLogin(login), config.loginAckTimeout(), "login-ack for requestId " + loginRequestId);
     }
 

@@ -2,6 +2,7 @@ package io.vinbind.terminal.adapter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,10 +11,12 @@ import io.vinbind.modem.Modem;
 import io.vinbind.modem.ModemConfig;
 import io.vinbind.modem.at.AtEngine;
 import io.vinbind.modem.link.InMemoryLinkPair;
+import io.vinbind.modem.sim.Faults;
 import io.vinbind.modem.sim.ModemSimulator;
 import io.vinbind.modem.sim.NetworkOutcome;
 import io.vinbind.modem.sim.SimCard;
 import io.vinbind.modem.sim.SimulatorConfig;
+import io.vinbind.modem.sim.UiccFaults;
 import io.vinbind.terminal.port.ModemException;
 import io.vinbind.terminal.port.ModemIdentity;
 import io.vinbind.terminal.port.ModemPort;
@@ -24,9 +27,59 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The AT modem port against the modem-at simulator through the real AT engine. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AtModemPortTest {
+
+    static final String EID = "89049032123451234512345678901235";
+
+    /**
+     * The card side of an eUICC as far as GetEID goes (the real eUICC simulator lives in esim, which terminal-core
+     * may not depend on; hil-tests runs this read against it): MANAGE CHANNEL, SELECT of the ISD-R, and ES10c
+     * GetEID answered {@code BF3E 12 5A 10 <EID>} (SGP.22 §5.7.20); everything else {@code 6D00}.
+     */
+    static final class IsdrOnlyCard implements io.vinbind.modem.sim.UiccCard {
+        final byte[] eid;
+        volatile int getEids;
+
+        IsdrOnlyCard(String eid) {
+            this.eid = java.util.HexFormat.of().parseHex(eid);
+        }
+
+        @Override
+        public byte[] transmit(byte[] a) {
+            int ins = a[1] & 0xFF;
+            if (ins == 0x70) {
+                return (a[2] & 0xFF) == 0 ? new byte[] {1, (byte) 0x90, 0} : new byte[] {(byte) 0x90, 0};
+            }
+            if (ins == 0xA4) {
+                return java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, 5, a.length), EidReader.ISD_R)
+                        ? new byte[] {(byte) 0x90, 0} : new byte[] {0x6A, (byte) 0x82};
+            }
+            if (ins == 0xE2 && java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, 1, a.length),
+                    java.util.Arrays.copyOfRange(EidReader.GET_EID, 1, EidReader.GET_EID.length))) {
+                getEids++;
+                byte[] r = new byte[23];
+                System.arraycopy(java.util.HexFormat.of().parseHex("BF3E125A10"), 0, r, 0, 5);
+                System.arraycopy(eid, 0, r, 5, 16);
+                r[21] = (byte) 0x90;
+                return r;
+            }
+            return new byte[] {0x6D, 0};
+        }
+
+        @Override
+        public java.util.Optional<String> imsi() {
+            return java.util.Optional.of("460001234567890");
+        }
+
+        @Override
+        public java.util.Optional<String> iccid() {
+            return java.util.Optional.of("89860012345678901234");
+        }
+    }
 
     InMemoryLinkPair link;
     ModemSimulator sim;
@@ -71,9 +124,68 @@ class AtModemPortTest {
     void identifies_and_attaches_a_ready_modem() throws Exception {
         start(SimulatorConfig.DEFAULT);
         ModemIdentity id = port.identify().get(10, TimeUnit.SECONDS);
-        assertEquals(new ModemIdentity("460001234567890", "89860012345678901234", "867698041234561"), id);
+        // the simulator's own card is a plain USIM: no EID; the modem reports its model and firmware (Quectel EG25-G)
+        assertEquals(new ModemIdentity("460001234567890", "89860012345678901234", "867698041234561", null, "EG25",
+                "EG25GGBR07A08M2G"), id);
         port.attach().get(10, TimeUnit.SECONDS);
         assertTrue(sim.receivedCommands().stream().anyMatch(c -> c.startsWith("AT+QIACT=")), sim.receivedCommands()::toString);
+    }
+
+    /** A USIM asked for its ISD-R once: the answer (no eUICC) is kept for the card, not asked at every login. */
+    @Test
+    void a_usim_has_no_eid_and_is_asked_once_per_card() throws Exception {
+        start(SimulatorConfig.DEFAULT);
+        assertNull(port.identify().get(10, TimeUnit.SECONDS).eid());
+        assertNull(port.identify().get(10, TimeUnit.SECONDS).eid());
+        assertEquals(1, sim.receivedCommands().stream().filter(c -> c.startsWith("AT+CCHO=")).count(),
+                sim.receivedCommands()::toString);
+    }
+
+    @Test
+    void a_modem_without_channel_commands_means_no_eid_not_a_failure() throws Exception {
+        start(SimulatorConfig.DEFAULT.withFaults(Faults.NONE.withUicc(UiccFaults.NONE.withNoLogicalChannels(true))));
+        ModemIdentity id = port.identify().get(10, TimeUnit.SECONDS);
+        assertNull(id.eid());
+        assertEquals("EG25", id.modemModel());
+        port.attach().get(10, TimeUnit.SECONDS); // the binding goes on
+    }
+
+    @Test
+    void reads_the_eid_of_an_euicc_over_a_logical_channel_and_keeps_it_for_the_card() throws Exception {
+        IsdrOnlyCard card = new IsdrOnlyCard(EID);
+        start(SimulatorConfig.DEFAULT.withCard(card));
+        assertEquals(EID, port.identify().get(10, TimeUnit.SECONDS).eid());
+        assertEquals(EID, port.identify().get(10, TimeUnit.SECONDS).eid());
+        assertEquals(1, card.getEids, "read once for the card");
+        assertEquals(1, sim.receivedCommands().stream().filter(c -> c.startsWith("AT+CCHC=")).count(),
+                "the channel is closed after the read: " + sim.receivedCommands());
+    }
+
+    @Test
+    void a_card_that_does_not_answer_delays_identification_by_the_bound_at_most() throws Exception {
+        IsdrOnlyCard card = new IsdrOnlyCard(EID);
+        start(SimulatorConfig.DEFAULT.withCard(card)
+                .withFaults(Faults.NONE.withUicc(UiccFaults.NONE.withApduDelay(Duration.ofSeconds(4)))));
+        long t0 = System.nanoTime();
+        ModemIdentity id = port.identify().get(10, TimeUnit.SECONDS);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertNull(id.eid(), "no EID within the bound: login without it");
+        assertEquals("460001234567890", id.imsi());
+        // the identities and model take a few hundred ms on the simulator; the EID read adds at most its 2 s bound
+        assertTrue(ms < EidReader.DEFAULT_BOUND.toMillis() + 1500, "identify took " + ms + " ms");
+    }
+
+    @Test
+    void an_answer_that_is_no_eid_is_not_reported() {
+        assertNull(EidReader.parse(io.vinbind.modem.uicc.ResponseApdu.of(java.util.HexFormat.of()
+                .parseHex("BF3E125A10" + "89049032123451234512345678901234" + "9000")))); // wrong check digits
+        assertNull(EidReader.parse(io.vinbind.modem.uicc.ResponseApdu.of(new byte[] {0x6A, (byte) 0x88})));
+        assertEquals(EID, EidReader.parse(io.vinbind.modem.uicc.ResponseApdu.of(java.util.HexFormat.of()
+                .parseHex("BF3E125A10" + EID + "9000"))));
+        assertNull(AtModemPort.reportable("AT+CGMR", "Revision:\tEG25GGBR07A08M2G"));
+        assertEquals("EG25", AtModemPort.reportable("AT+CGMM", " EG25 "));
+        assertEquals("EG25GGBR07A08M2G", AtModemPort.withoutRevisionLabel("Revision: EG25GGBR07A08M2G"));
+        assertEquals("LE20B04SIM7600G22", AtModemPort.withoutRevisionLabel("LE20B04SIM7600G22"));
     }
 
     @Test

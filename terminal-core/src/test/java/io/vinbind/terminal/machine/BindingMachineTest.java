@@ -11,6 +11,8 @@ import static io.vinbind.terminal.machine.BindingState.READING_VIN;
 import static io.vinbind.terminal.machine.BindingState.SUSPENDED;
 import static io.vinbind.terminal.machine.BindingState.UPLOADING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +31,7 @@ import io.vinbind.terminal.machine.Fakes.FakeVinReader;
 import io.vinbind.terminal.machine.Fakes.MemoryStateStore;
 import io.vinbind.terminal.port.ModemException;
 import io.vinbind.terminal.port.ModemIdentity;
+import io.vinbind.protocol.LoginRequest;
 import io.vinbind.terminal.port.UplinkException;
 import io.vinbind.terminal.port.VinReadException;
 import io.vinbind.terminal.state.BoundIdentity;
@@ -180,6 +183,33 @@ class BindingMachineTest {
         assertEquals(1, server.disconnects);
         assertEquals(OFF, transitions.get(0).from());
         assertEquals(1, clock.pending(), "only the service-request poll is left scheduled");
+    }
+
+    @Test
+    void the_login_reports_the_eid_and_the_model_information_and_a_usim_login_none() {
+        ModemIdentity euicc = new ModemIdentity(ID.imsi(), ID.iccid(), ID.imei(), "89049032123451234512345678901235",
+                "EG25", "EG25GGBR07A08M2G");
+        modem.identify = () -> java.util.concurrent.CompletableFuture.completedFuture(euicc);
+        machine().reportAs("TBOX-A2", "1.4.0");
+        powerOnAndRead();
+        LoginRequest login = server.lastLogin();
+        assertEquals("89049032123451234512345678901235", login.eid());
+        assertEquals("EG25", login.modemModel());
+        assertEquals("EG25GGBR07A08M2G", login.modemFirmware());
+        assertEquals("TBOX-A2", login.terminalModel());
+        assertEquals("1.4.0", login.softwareVersion());
+        assertEquals(ID.imsi(), login.imsi());
+        assertThrows(IllegalArgumentException.class, () -> machine.reportAs("TBOX\nA2", null));
+    }
+
+    @Test
+    void a_login_from_a_usim_carries_no_eid_and_without_a_description_no_model_fields() {
+        powerOnAndRead();
+        LoginRequest login = server.lastLogin();
+        assertNull(login.eid());
+        assertNull(login.terminalModel());
+        assertNull(login.softwareVersion());
+        assertNull(login.modemModel());
     }
 
     @Test
