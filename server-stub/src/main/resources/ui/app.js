@@ -3,8 +3,10 @@
 // with textContent, never as HTML.
 
 const $ = (sel) => document.querySelector(sel);
-const PAGES = ["login", "vehicles", "holds", "presence", "import", "models", "rules", "orders"];
+const PAGES = ["login", "vehicles", "holds", "presence", "import", "models", "rules", "orders", "campaigns"];
 let live = null; // the AbortController of the presence stream while its page is shown
+let liveCampaigns = null; // the same for the campaign stream
+let openCampaign = null; // the campaign whose terminals are shown
 let me = null; // {name, role} of the signed-in token
 
 class ApiError extends Error {
@@ -91,7 +93,9 @@ function show(page) {
   }
   clearError();
   if (live && page !== "presence") { live.abort(); live = null; }
-  const loaders = { holds: loadHolds, presence: loadPresence, models: loadModels, rules: loadRules, orders: loadOrders };
+  if (liveCampaigns && page !== "campaigns") { liveCampaigns.abort(); liveCampaigns = null; }
+  const loaders = { holds: loadHolds, presence: loadPresence, models: loadModels, rules: loadRules, orders: loadOrders,
+    campaigns: loadCampaigns };
   if (loaders[page]) loaders[page]().catch(showError);
   const first = $("#page-" + page + " input, #page-" + page + " button");
   if (first) first.focus(); else $("#main").focus();
@@ -276,34 +280,37 @@ async function refreshPresence() {
 }
 
 /** Server-sent events read with fetch, so that the bearer token travels in its header (EventSource cannot). */
+async function readEvents(path, signal, onOpen, onEvent) {
+  const r = await fetch(path, { headers: { "Authorization": "Bearer " + sessionStorage.getItem("vinbind.token") }, signal });
+  if (!r.ok) {
+    let text = "HTTP " + r.status;
+    try { text = (await r.json()).error; } catch (e) { /* not JSON */ }
+    throw new ApiError(r.status, text);
+  }
+  onOpen();
+  const reader = r.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      if (data) onEvent(JSON.parse(data));
+    }
+  }
+}
+
 async function followPresence() {
   live = new AbortController();
   const mine = live;
   $("#live-state").textContent = "(connecting)";
   try {
-    const r = await fetch("/presence/stream", { headers: { "Authorization": "Bearer " + sessionStorage.getItem("vinbind.token") },
-      signal: mine.signal });
-    if (!r.ok) {
-      let text = "HTTP " + r.status;
-      try { text = (await r.json()).error; } catch (e) { /* not JSON */ }
-      throw new ApiError(r.status, text);
-    }
-    $("#live-state").textContent = "(live)";
-    const reader = r.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-        if (data) onPresenceEvent(JSON.parse(data));
-      }
-    }
+    await readEvents("/presence/stream", mine.signal, () => { $("#live-state").textContent = "(live)"; }, onPresenceEvent);
     $("#live-state").textContent = "(ended)";
   } catch (e) {
     if (mine.signal.aborted) return;
@@ -367,6 +374,95 @@ async function loadOrders() {
   const labels = labelsOf(table);
   for (const o of await api("GET", "/operator/orders?limit=200")) {
     row(tbody, [o.id, o.platform, o.eid, o.iccid, el("span", o.state, "status-" + o.state), o.lastError, time(o.updatedAt)], labels);
+  }
+}
+
+// --- campaigns --------------------------------------------------------------------------------------
+const CONTROLS = { RUNNING: ["pause", "cancel"], PAUSED: ["resume", "cancel"], ABORTED: ["retry-failed"],
+  COMPLETED: ["retry-failed"], CANCELLED: [] };
+
+async function loadCampaigns() {
+  const list = await api("GET", "/provisioning/campaigns?limit=100");
+  const tbody = clearTable($("#campaigns"));
+  for (const c of list) campaignRow(tbody, c);
+  if (openCampaign !== null) await showCampaign(openCampaign);
+  if (!liveCampaigns) followCampaigns();
+}
+
+function progressText(c) {
+  const p = c.progress;
+  return p.DONE + " done, " + p.FAILED + " failed, " + p.CANCELLED + " cancelled of " + c.terminals + " (" + c.percentDone + " %)";
+}
+
+function campaignRow(tbody, c) {
+  const labels = labelsOf($("#campaigns"));
+  const open = el("button", "#" + c.id, "secondary");
+  open.type = "button";
+  open.setAttribute("aria-label", "Show the terminals of campaign " + c.id);
+  open.addEventListener("click", () => showCampaign(c.id).catch(showError));
+  const controls = el("span");
+  for (const action of CONTROLS[c.state] || []) {
+    if (action === "retry-failed" && c.progress.FAILED === 0) continue;
+    const b = el("button", action.replace("-", " "));
+    b.type = "button";
+    b.dataset.action = action;
+    b.addEventListener("click", async () => {
+      clearError();
+      b.disabled = true;
+      try {
+        const after = await api("POST", "/provisioning/campaigns/" + c.id + "/" + action);
+        updateCampaign(after);
+      } catch (e) { showError(e); } finally { b.disabled = false; }
+    });
+    controls.appendChild(b);
+    controls.appendChild(document.createTextNode(" "));
+  }
+  const tr = row(tbody, [open, c.name, el("span", c.state, "status-" + c.state), progressText(c),
+    c.ratePerMinute + "/min, " + c.maxConcurrent, time(c.deadline), controls], labels);
+  tr.id = "campaign-" + c.id;
+  tr.dataset.state = c.state;
+  return tr;
+}
+
+/** Replaces a campaign's row (or adds it first) with its new view; refreshes its terminals when they are shown. */
+function updateCampaign(c) {
+  const tbody = $("#campaigns tbody");
+  const old = document.getElementById("campaign-" + c.id);
+  const tr = campaignRow(tbody, c);
+  if (old) old.replaceWith(tr); else tbody.prepend(tr);
+  if (openCampaign === c.id) showCampaign(c.id).catch(showError);
+}
+
+async function showCampaign(id) {
+  openCampaign = id;
+  const jobs = await api("GET", "/provisioning/campaigns/" + id + "/terminals");
+  $("#campaign-title").textContent = "Terminals of campaign #" + id;
+  $("#campaign-title").hidden = false;
+  const table = $("#campaign-terminals");
+  table.hidden = false;
+  const tbody = clearTable(table);
+  const labels = labelsOf(table);
+  for (const j of jobs) {
+    const tr = row(tbody, [j.id, j.terminalId, el("span", j.state, "status-" + j.state), j.waitingFor || j.lastError,
+      time(j.startedAt), time(j.updatedAt)], labels);
+    tr.dataset.state = j.state;
+  }
+}
+
+async function followCampaigns() {
+  liveCampaigns = new AbortController();
+  const mine = liveCampaigns;
+  $("#campaigns-live").textContent = "(connecting)";
+  try {
+    await readEvents("/provisioning/campaigns/stream", mine.signal,
+      () => { $("#campaigns-live").textContent = "(live)"; }, updateCampaign);
+    $("#campaigns-live").textContent = "(ended)";
+  } catch (e) {
+    if (mine.signal.aborted) return;
+    $("#campaigns-live").textContent = "(not live)";
+    showError(e instanceof ApiError ? e : new ApiError(0, "live progress stopped: " + e.message));
+  } finally {
+    if (liveCampaigns === mine) liveCampaigns = null;
   }
 }
 

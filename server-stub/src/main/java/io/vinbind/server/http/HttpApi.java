@@ -172,6 +172,7 @@ public final class HttpApi implements AutoCloseable {
     public void close() {
         transport.close();
         presence.close();
+        runs.close();
     }
 
     /** Routes one request; every answer, error or not, is a JSON body. Runs on the transport's workers. */
@@ -183,9 +184,11 @@ public final class HttpApi implements AutoCloseable {
             return asset.get();
         }
         String path = Untrusted.escape(req.rawPath());
-        if (req.rawPath().equals("/presence/stream") && method.equals("GET")) {
-            try {
-                HttpReply r = presence.stream(req, query(req.rawQuery()), authenticate(req));
+        boolean presenceStream = req.rawPath().equals("/presence/stream");
+        if ((presenceStream || req.rawPath().equals("/provisioning/campaigns/stream")) && method.equals("GET")) {
+            try { // streams answer with an HttpReply of their own (text/event-stream), not a JSON Reply
+                HttpReply r = presenceStream ? presence.stream(req, query(req.rawQuery()), authenticate(req))
+                    : runs.stream(authenticate(req));
                 metrics.increment("http.2xx");
                 return r;
             } catch (HttpError e) {

@@ -35,6 +35,7 @@ import org.tinylog.Logger;
  * GET  /provisioning/jobs/{id}                              viewer        one job and every step it took
  * POST /provisioning/jobs/{id}/cancel                       provisioning  close a job that has not started
  * GET  /provisioning/campaigns[?limit=n]                    viewer        campaigns with progress, newest first
+ * GET  /provisioning/campaigns/stream                       viewer        live progress (server-sent events "campaign")
  * POST /provisioning/campaigns                              provisioning  create one (JSON, see CatalogJson.campaign)
  * GET  /provisioning/campaigns/{id}                         viewer        one campaign and its progress
  * GET  /provisioning/campaigns/{id}/terminals[?state=S]     viewer        the per-terminal report
@@ -44,17 +45,30 @@ import org.tinylog.Logger;
  * POST /operator/platforms/{id}/profiles                    provisioning  import a profile list (iccid,imsi,profileType)
  * </pre>
  */
-final class ProvisioningRunRoutes {
+final class ProvisioningRunRoutes implements AutoCloseable {
 
     static final int MAX_CAMPAIGN_BYTES = 4 * 1024 * 1024;
     static final int MAX_PROFILE_LIST_BYTES = 8 * 1024 * 1024;
 
     private final Provisioning prov;
     private final Clock clock;
+    private final CampaignEvents events;
 
     ProvisioningRunRoutes(Provisioning prov, Clock clock) {
         this.prov = prov;
         this.clock = clock;
+        this.events = new CampaignEvents(prov.campaigns());
+    }
+
+    /** {@code GET /provisioning/campaigns/stream} (viewer): live campaign progress as server-sent events. */
+    HttpReply stream(Optional<Principal> who) throws HttpError {
+        HttpApi.require(who, Role.VIEWER);
+        return HttpReply.events(events.stream());
+    }
+
+    @Override
+    public void close() {
+        events.close();
     }
 
     Reply route(HttpRequestData ex, String method, List<String> p, Map<String, String> q, Optional<Principal> who)
