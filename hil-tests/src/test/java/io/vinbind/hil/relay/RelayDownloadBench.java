@@ -8,7 +8,7 @@ import io.vinbind.esim.euicc.EuiccConfig;
 import io.vinbind.esim.euicc.EuiccSimulator;
 import io.vinbind.esim.bpp.ProfilePackage;
 import io.vinbind.esim.message.Iccid;
-import io.vinbind.esim.message.ProfileInstallationResult;
+import io.vinbind.esim.pki.Pem;
 import io.vinbind.esim.pki.TestPki;
 import io.vinbind.esim.smdp.InventoryProfile;
 import io.vinbind.esim.smdp.SmdpConfig;
@@ -21,6 +21,11 @@ import io.vinbind.hil.bench.ModemTransport;
 import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.euicc.EuiccWiring;
 import io.vinbind.modem.sim.Identity;
+import io.vinbind.server.provisioning.lpa.DownloadStep;
+import io.vinbind.server.provisioning.lpa.Es9Client;
+import io.vinbind.server.provisioning.lpa.Installed;
+import io.vinbind.server.provisioning.lpa.ServerLpa;
+import io.vinbind.server.provisioning.lpa.StepListener;
 import io.vinbind.server.relay.EsimRelay;
 import io.vinbind.server.relay.RelaySession;
 import io.vinbind.terminal.machine.BindingState;
@@ -28,15 +33,18 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Figures of a profile download through the relay (docs/benchmarks.md): the server-side test LPA, MQTT with mutual TLS
+ * Figures of a profile download through the relay (docs/benchmarks.md): the server-side LPA ({@link ServerLpa}), MQTT
+ * with mutual TLS
  * to the embedded broker, the terminal daemon, AT+CCHO/CGLA over a socat pty to the modem simulator with the eUICC
  * simulator inside. Plain {@code main}, {@code System.nanoTime()}: a fresh bench (modem, eUICC, terminal) per
  * download, one server and one SM-DP+ simulator for all; warm-up downloads discarded.
@@ -78,6 +86,10 @@ public final class RelayDownloadBench {
             tls.init(null, tmf.getTrustManagers(), null);
             HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
             EsimRelay relay = server.server().relay();
+            Path ca = dir.resolve("rsp-ci.pem");
+            Pem.writeCertificate(ca, pki.ci());
+            ServerLpa lpa = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), smdp.baseUri()), List.of(ca)),
+                Clock.systemUTC());
             for (int n = 0; n < warmup + runs; n++) {
                 Identity id = ids.modem();
                 EuiccSimulator euicc = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(500 + n)), EuiccConfig.DEFAULT, null);
@@ -89,8 +101,9 @@ public final class RelayDownloadBench {
                     int mark = bench.log().mark();
                     bench.ignition(PowerMode.ACC);
                     bench.log().awaitEnter(mark, BindingState.BOUND, Duration.ofSeconds(60));
-                    RecordingSession session = new RecordingSession(relay, bench.terminalId(), "bench-" + n);
-                    RelayLpa lpa = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(session.session, 120));
+                    RelaySession session = new RelaySession(relay, bench.terminalId(), "bench-" + n, Es10Client.ISD_R_AID,
+                        Duration.ofSeconds(30), 2);
+                    PackageTiming timing = new PackageTiming(session);
                     TestLpa forHttp = new TestLpa(smdp.baseUri(), smdp.smdpAddress(), http,
                         new Es10Client(apdu -> new byte[] {(byte) 0x90, 0}));
                     String matchingId = new Operator(forHttp, token).order(null, inventory.get(n).iccid(), null);
@@ -98,10 +111,10 @@ public final class RelayDownloadBench {
                     long out0 = relay.publishedBytes();
                     long in0 = relay.resultBytes();
                     long t0 = System.nanoTime();
-                    ProfileInstallationResult pir = lpa.download(matchingId);
+                    Installed installed = lpa.download(session, 120, smdp.smdpAddress(), matchingId, timing);
                     long t = System.nanoTime() - t0;
-                    if (!pir.succeeded()) {
-                        throw new IllegalStateException("download " + n + " failed: " + pir.result());
+                    if (!installed.iccid().digits().equals(inventory.get(n).iccid())) {
+                        throw new IllegalStateException("download " + n + " installed " + installed.iccid());
                     }
                     List<String> lines = bench.modem().receivedCommands();
                     if (lines.size() >= 1000) {
@@ -112,11 +125,11 @@ public final class RelayDownloadBench {
                     }
                     int i = n - warmup;
                     total[i] = t / 1e6;
-                    load[i] = lpa.es10.bppNanos / 1e6;
-                    pkgBlocks[i] = lpa.es10.bppBlocks;
-                    perBlock[i] = lpa.es10.bppNanos / 1e3 / lpa.es10.bppBlocks;
-                    blocks[i] = lpa.es10.storeDataBlocks;
-                    batches[i] = session.session.batches();
+                    load[i] = timing.packageNanos / 1e6;
+                    pkgBlocks[i] = timing.packageApdus;
+                    perBlock[i] = timing.packageNanos / 1e3 / timing.packageApdus;
+                    blocks[i] = session.apdus();
+                    batches[i] = session.batches();
                     atOut[i] = lines.subList(linesBefore, lines.size()).stream().mapToLong(c -> c.length() + 1).sum();
                     mqttOut[i] = relay.publishedBytes() - out0;
                     mqttIn[i] = relay.resultBytes() - in0;
@@ -144,12 +157,27 @@ public final class RelayDownloadBench {
             s[s.length - 1]);
     }
 
-    /** A relay session for the bench. */
-    private static final class RecordingSession {
+    /** Times the package load (BPP received → installed) and counts its STORE DATA blocks. */
+    private static final class PackageTiming implements StepListener {
         final RelaySession session;
+        long start;
+        long apdusAtStart;
+        long packageNanos;
+        long packageApdus;
 
-        RecordingSession(EsimRelay relay, String terminalId, String id) {
-            this.session = new RelaySession(relay, terminalId, id, Es10Client.ISD_R_AID, Duration.ofSeconds(30), 2);
+        PackageTiming(RelaySession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void reached(DownloadStep step, String transactionId, String detail) {
+            if (step == DownloadStep.BPP_RECEIVED) {
+                start = System.nanoTime();
+                apdusAtStart = session.apdus();
+            } else if (step == DownloadStep.LOADED) {
+                packageNanos = System.nanoTime() - start;
+                packageApdus = session.apdus() - apdusAtStart;
+            }
         }
     }
 }

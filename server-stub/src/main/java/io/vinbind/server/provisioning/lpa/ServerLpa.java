@@ -249,10 +249,8 @@ public final class ServerLpa {
             if (p.resultArrived || e.cancelled() != null) {
                 throw e.during(p.reached, tid, e.cancelled());
             }
-            CancelReason reason = e.code().equals("METADATA_MISMATCH") ? CancelReason.METADATA_MISMATCH
-                : e.retryable() ? CancelReason.TIMEOUT
-                : p.loading ? CancelReason.LOAD_BPP_EXECUTION_ERROR : CancelReason.UNDEFINED;
-            throw e.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, reason, e.getMessage()));
+            throw e.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, reasonFor(e, p.loading),
+                e.getMessage()));
         } catch (RelayTimeoutException e) {
             LpaException failed = new LpaException(p.loading ? "ES10b.LoadBoundProfilePackage" : "relay after " + p.reached, p.reached, tid,
                 true, "RELAY_TIMEOUT", e.getMessage(), null, e);
@@ -395,6 +393,22 @@ public final class ServerLpa {
         p.reached = step;
         Logger.info("LPA {} transaction {}: {} ({})", terminal, p.transactionId, step, Untrusted.escape(detail, 200));
         steps.reached(step, p.transactionId, detail);
+    }
+
+    /**
+     * SGP.22 §5.7.14's reason for a failure: no answer (relay, terminal, SM-DP+) is a timeout; a package that failed
+     * to load otherwise is loadBppExecutionError; a package for another profile is metadataMismatch.
+     */
+    static CancelReason reasonFor(LpaException e, boolean loading) {
+        String c = e.code();
+        if (c.equals("METADATA_MISMATCH")) {
+            return CancelReason.METADATA_MISMATCH;
+        }
+        if (c.equals("RELAY_TIMEOUT") || c.equals("RELAY_FAILED:TIMEOUT") || c.equals("RELAY_FAILED:POWER_OFF")
+            || c.startsWith("RELAY_REFUSED:") || c.startsWith("SMDP_UNAVAILABLE:")) {
+            return CancelReason.TIMEOUT;
+        }
+        return loading ? CancelReason.LOAD_BPP_EXECUTION_ERROR : CancelReason.UNDEFINED;
     }
 
     /** The cancellation of a failed download; relay trouble on the way is recorded, not thrown. */
