@@ -60,13 +60,14 @@ public final class RelayDownloadBench {
         Path dir = Files.createTempDirectory("relay-bench");
         TestPki pki = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 1);
         List<InventoryProfile> inventory = new ArrayList<>();
-        for (int i = 0; i < warmup + runs; i++) {
+        for (int i = 0; i < 2 * (warmup + runs); i++) {
             inventory.add(new InventoryProfile(String.format("8949000000000004%03d", i), String.format("26201000004%04d", i),
                 "vinbind-iot"));
         }
         String token = "es2-token-relay-download-bench";
         Identities ids = new Identities(System.nanoTime());
         double[] total = new double[runs];
+        double[] direct = new double[runs];
         double[] perBlock = new double[runs];
         double[] load = new double[runs];
         long[] atOut = new long[runs];
@@ -116,6 +117,20 @@ public final class RelayDownloadBench {
                     if (!installed.iccid().digits().equals(inventory.get(n).iccid())) {
                         throw new IllegalStateException("download " + n + " installed " + installed.iccid());
                     }
+                    // the reference, right after in the same conditions: the same download without the relay (esim's
+                    // test LPA, ES10 straight into a fresh eUICC simulator's APDU interface, ES9+ over the same HTTPS)
+                    EuiccSimulator ref = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(900 + n)), EuiccConfig.DEFAULT,
+                        null);
+                    Es10Client refEs10 = new Es10Client(ref::transmit, 120);
+                    refEs10.open();
+                    String refMatchingId = new Operator(forHttp, token).order(null,
+                        inventory.get(warmup + runs + n).iccid(), null);
+                    long r0 = System.nanoTime();
+                    if (!new TestLpa(smdp.baseUri(), smdp.smdpAddress(), http, refEs10).download(refMatchingId, null)
+                            .succeeded()) {
+                        throw new IllegalStateException("reference download " + n + " failed");
+                    }
+                    long tRef = System.nanoTime() - r0;
                     List<String> lines = bench.modem().receivedCommands();
                     if (lines.size() >= 1000) {
                         throw new IllegalStateException("the modem's command log is full: the AT count would be short");
@@ -125,6 +140,7 @@ public final class RelayDownloadBench {
                     }
                     int i = n - warmup;
                     total[i] = t / 1e6;
+                    direct[i] = tRef / 1e6;
                     load[i] = timing.packageNanos / 1e6;
                     pkgBlocks[i] = timing.packageApdus;
                     perBlock[i] = timing.packageNanos / 1e3 / timing.packageApdus;
@@ -138,6 +154,13 @@ public final class RelayDownloadBench {
         }
         System.out.printf("relay download, %d timed after %d warm-up, fresh bench each%n", runs, warmup);
         print("total download (ms)", total);
+        print("reference: same download, no relay (ms)", direct);
+        double[] ratio = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            ratio[i] = total[i] / direct[i];
+        }
+        print("ratio relay / reference", ratio);
+        System.out.printf("load average at the end: %s%n", loadAverage());
         print("package load (ms)", load);
         print("per package STORE DATA block (us)", perBlock);
         System.out.printf("STORE DATA blocks per download: %s (package: %s), batches: %s%n", Arrays.toString(blocks),
@@ -149,11 +172,19 @@ public final class RelayDownloadBench {
         Bench.deleteTree(dir);
     }
 
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
     private static void print(String what, double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         double mean = Arrays.stream(s).average().orElse(0);
-        System.out.printf("%-36s mean %8.1f  p50 %8.1f  min %8.1f  max %8.1f%n", what, mean, s[s.length / 2], s[0],
+        System.out.printf("%-40s mean %8.2f  p50 %8.2f  min %8.2f  max %8.2f%n", what, mean, s[s.length / 2], s[0],
             s[s.length - 1]);
     }
 

@@ -260,6 +260,9 @@ public final class ServerLpa {
             // a listener that could not persist a step, or a bug: the session must not be left open either way
             LpaException failed = new LpaException("download", p.reached, tid, true, "LISTENER", String.valueOf(e),
                 null, e);
+            if (p.resultArrived) {
+                throw failed; // the eUICC's result ended the session: nothing to cancel
+            }
             throw failed.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, CancelReason.UNDEFINED,
                 String.valueOf(e)));
         }

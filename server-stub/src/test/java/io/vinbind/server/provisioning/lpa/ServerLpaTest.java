@@ -216,6 +216,27 @@ class ServerLpaTest {
     }
 
     @Test
+    void a_step_that_cannot_be_persisted_ends_the_download_and_the_session_is_cancelled() throws Exception {
+        Card c = card();
+        InventoryProfile p = profile();
+        String matchingId = order(p, c);
+        StepListener failing = (step, tid, detail) -> {
+            if (step == DownloadStep.PREPARED) {
+                throw new IllegalStateException("database down");
+            }
+        };
+        LpaException e = assertThrows(LpaException.class,
+            () -> lpa.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId, failing));
+        assertEquals("LISTENER", e.code());
+        assertTrue(e.retryable());
+        assertEquals(Optional.of(DownloadStep.PREPARED), e.reached());
+        assertTrue(e.cancelled().cardCancelled() && e.cancelled().smdpCancelled(), e.cancelled().detail());
+        assertTrue(e.cancelled().detail().contains("UNDEFINED"), e.cancelled().detail());
+        assertEquals(new Iccid(p.iccid()), lpa.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId,
+            StepListener.NONE).iccid());
+    }
+
+    @Test
     void a_transaction_left_open_by_a_crash_is_cancelled_later_and_after_a_card_reset_each_end_says_what_it_knows()
             throws Exception {
         // the server "crashed" after PrepareDownload: the link never answers again in that run
