@@ -292,27 +292,30 @@ public final class ServerLpa {
     }
 
     /**
-     * ES10c EnableProfile (refresh flag true, SGP.22 §5.7.16), result decoded, the profile's state read back in the
-     * same batch (GetProfilesInfo by ICCID); the batch closes the channel and has the terminal refresh the card
-     * ({@link ChannelHandling#CLOSE_AND_REFRESH}), after which the modem registers with the enabled profile.
+     * ES10c EnableProfile (refresh flag true, SGP.22 §5.7.16), result decoded; then the profile's state read back
+     * (GetProfilesInfo by ICCID) in a batch that closes the channel and — only when the eUICC enabled it — has the
+     * terminal refresh the card ({@link ChannelHandling#CLOSE_AND_REFRESH}), after which the modem registers with the
+     * enabled profile (a refused enable does not reset the modem).
      */
     public ProfileManagement.Result enable(CardLink card, int blockSize, Iccid iccid) throws LpaException,
             RelayTimeoutException, InterruptedException {
         Objects.requireNonNull(iccid, "iccid");
         CardEs10 es10 = es10(card, blockSize);
-        List<byte[]> answers = es10.sendAll("ES10c.EnableProfile", List.of(
+        byte[] answer = es10.send("ES10c.EnableProfile",
             new ProfileManagement.SwitchRequest(ProfileManagement.Operation.ENABLE, iccid, true).encode(),
-            new ProfileManagement.ProfilesInfoRequest(iccid).encode()), ChannelHandling.CLOSE_AND_REFRESH);
+            ChannelHandling.KEEP);
         ProfileManagement.Result result = decodeCard("ES10c.EnableProfile",
-            () -> ProfileManagement.ResultResponse.decode(answers.get(0), ProfileManagement.Operation.ENABLE.tagNo())
-                .result());
+            () -> ProfileManagement.ResultResponse.decode(answer, ProfileManagement.Operation.ENABLE.tagNo()).result());
+        boolean ok = result == ProfileManagement.Result.OK;
+        byte[] readBack = es10.send("ES10c.GetProfilesInfo", new ProfileManagement.ProfilesInfoRequest(iccid).encode(),
+            ok ? ChannelHandling.CLOSE_AND_REFRESH : ChannelHandling.CLOSE);
         List<ProfileInfo> after = decodeCard("ES10c.GetProfilesInfo",
-            () -> ProfileManagement.ProfilesInfoResponse.decode(answers.get(1)).profiles());
+            () -> ProfileManagement.ProfilesInfoResponse.decode(readBack).profiles());
         ProfileState state = after.stream().filter(pi -> pi.iccid().equals(iccid)).map(ProfileInfo::state).findFirst()
             .orElse(null);
         Logger.info("LPA {}: EnableProfile {}: {}; read back: {}", card.terminalId(), iccid, result,
             state == null ? "no such profile" : state);
-        if (result == ProfileManagement.Result.OK && state != ProfileState.ENABLED) {
+        if (ok && state != ProfileState.ENABLED) {
             throw CardEs10.malformed("ES10c.EnableProfile", "the eUICC answered ok but shows " + iccid + " as "
                 + (state == null ? "absent" : state), null);
         }
