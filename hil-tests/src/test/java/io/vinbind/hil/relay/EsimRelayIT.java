@@ -10,12 +10,13 @@ import io.vinbind.can.vehicle.PowerMode;
 import io.vinbind.esim.e2e.Operator;
 import io.vinbind.esim.e2e.TestLpa;
 import io.vinbind.esim.es10.Es10Client;
+import io.vinbind.esim.message.ProfileInfo;
+import io.vinbind.esim.message.ProfileManagement;
+import io.vinbind.esim.pki.Pem;
 import io.vinbind.esim.euicc.EuiccConfig;
 import io.vinbind.esim.euicc.EuiccSimulator;
 import io.vinbind.esim.message.Iccid;
-import io.vinbind.esim.message.ProfileInstallationResult;
 import io.vinbind.esim.message.ProfileState;
-import io.vinbind.esim.bpp.BoundProfilePackage;
 import io.vinbind.esim.bpp.ProfilePackage;
 import io.vinbind.esim.pki.TestPki;
 import io.vinbind.esim.smdp.InventoryProfile;
@@ -36,21 +37,39 @@ import io.vinbind.protocol.ChannelHandling;
 import io.vinbind.protocol.EsimBatch;
 import io.vinbind.protocol.EsimResult;
 import io.vinbind.protocol.RelayReason;
+import io.vinbind.protocol.StopRule;
+import io.vinbind.server.provisioning.lpa.CancelOutcome;
+import io.vinbind.server.provisioning.lpa.CancelReason;
+import io.vinbind.server.provisioning.lpa.CardReport;
+import io.vinbind.server.provisioning.lpa.DownloadStep;
+import io.vinbind.server.provisioning.lpa.Es9Client;
+import io.vinbind.server.provisioning.lpa.Installed;
+import io.vinbind.server.provisioning.lpa.LpaException;
+import io.vinbind.server.provisioning.lpa.NotificationsDelivered;
+import io.vinbind.server.provisioning.lpa.ServerLpa;
+import io.vinbind.server.provisioning.lpa.StepListener;
+import io.vinbind.server.relay.CardLink;
 import io.vinbind.server.relay.EsimRelay;
 import io.vinbind.server.relay.RelaySession;
+import io.vinbind.server.relay.RelayTimeoutException;
 import io.vinbind.terminal.machine.BindingState;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -60,8 +79,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.tinylog.Logger;
 
 /**
- * Profiles downloaded the way a terminal without an LPA gets them: a server-side LPA (ES9+ to the SM-DP+ simulator
- * over HTTPS) relays ES10 in batches through MQTT (the embedded broker, mutual TLS) to the real terminal daemon, which
+ * Profiles downloaded the way a terminal without an LPA gets them: the server-side LPA ({@link ServerLpa}: ES9+ to the
+ * SM-DP+ simulator over HTTPS) relays ES10 in batches through MQTT (the embedded broker, mutual TLS) to the real terminal daemon, which
  * runs them over AT on a socat pty to the modem simulator with the eUICC simulator inside. The terminal holds its
  * binding on a bootstrap profile and keeps its session while powered.
  */
@@ -75,6 +94,7 @@ class EsimRelayIT {
     static TestPki pki;
     static SmdpSimulator smdp;
     static HttpClient http;
+    static ServerLpa lpa;
     static final List<InventoryProfile> inventory = new ArrayList<>();
     static final AtomicInteger nextProfile = new AtomicInteger();
     static final AtomicInteger nextEid = new AtomicInteger(300);
@@ -95,6 +115,10 @@ class EsimRelayIT {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, tmf.getTrustManagers(), null);
         http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+        Path ca = Files.createTempFile("esim-relay-ci", ".pem");
+        Pem.writeCertificate(ca, pki.ci());
+        lpa = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), smdp.baseUri()), List.of(ca)), Clock.systemUTC());
+        Files.delete(ca);
     }
 
     @AfterAll
@@ -135,13 +159,72 @@ class EsimRelayIT {
         }
     }
 
-    private static RelaySession session(Rig rig) {
-        return new RelaySession(rig.relay(), rig.bench().terminalId(), "dl-" + UUID.randomUUID().toString().substring(0, 8),
-            Es10Client.ISD_R_AID, Duration.ofSeconds(8), 4);
+    private static Recorded session(Rig rig) {
+        return session(rig, "dl-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(8), 4);
     }
 
-    private static RelayLpa lpa(Rig rig) {
-        return new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(session(rig), 120));
+    private static Recorded session(Rig rig, String id, Duration perTry, int attempts) {
+        return new Recorded(new RelaySession(rig.relay(), rig.bench().terminalId(), id, Es10Client.ISD_R_AID, perTry,
+            attempts));
+    }
+
+    /** The relay session, with every batch and its result kept for the test to look at. */
+    static final class Recorded implements CardLink {
+        final RelaySession session;
+        final List<EsimBatch> batches = new ArrayList<>();
+        final List<EsimResult> results = new ArrayList<>();
+
+        Recorded(RelaySession session) {
+            this.session = session;
+        }
+
+        @Override
+        public String terminalId() {
+            return session.terminalId();
+        }
+
+        @Override
+        public EsimResult run(List<byte[]> commands, StopRule stopOn, ChannelHandling channel)
+                throws RelayTimeoutException, InterruptedException {
+            EsimResult r = session.run(commands, stopOn, channel);
+            batches.add(session.lastBatch());
+            results.add(r);
+            return r;
+        }
+    }
+
+    /** Times each step and counts the APDUs the package took. */
+    static final class Timing implements StepListener {
+        final RelaySession session;
+        final Map<DownloadStep, Long> at = new java.util.EnumMap<>(DownloadStep.class);
+        final List<String> transactionIds = new ArrayList<>();
+        long apdusAtPackage;
+        long packageApdus;
+        Runnable onPackage = () -> { };
+
+        Timing(RelaySession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void reached(DownloadStep step, String transactionId, String detail) {
+            at.put(step, System.nanoTime());
+            transactionIds.add(transactionId);
+            if (step == DownloadStep.BPP_RECEIVED) {
+                apdusAtPackage = session.apdus();
+                onPackage.run();
+            } else if (step == DownloadStep.LOADED) {
+                packageApdus = session.apdus() - apdusAtPackage;
+            }
+        }
+
+        long packageNanos() {
+            return at.get(DownloadStep.LOADED) - at.get(DownloadStep.BPP_RECEIVED);
+        }
+    }
+
+    private static Map<String, ProfileState> profiles(CardReport r) {
+        return r.profiles().stream().collect(Collectors.toMap(p -> p.iccid().digits(), ProfileInfo::state));
     }
 
     private static String order(InventoryProfile p) throws Exception {
@@ -173,28 +256,37 @@ class EsimRelayIT {
         }
     }
 
+    private static String bootstrap(Rig rig) {
+        return rig.bench().modemIdentity().iccid().value().replace("F", "");
+    }
+
     @Test
     void a_profile_downloads_through_mqtt_the_terminal_daemon_and_at_and_a_redelivered_batch_is_not_run_again(
             Servers servers) throws Exception {
         try (Rig rig = rig(servers, EuiccConfig.DEFAULT, UnaryOperator.identity())) {
             InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
-            RelayLpa lpa = lpa(rig);
+            Recorded card = session(rig);
+            Timing timing = new Timing(card.session);
             List<String> before = rig.bench().modem().receivedCommands();
             long t0 = System.nanoTime();
-            ProfileInstallationResult pir = lpa.download(order(p));
+            Installed installed = lpa.download(card, 120, smdp.smdpAddress(), order(p), timing);
             long total = System.nanoTime() - t0;
-            assertTrue(pir.succeeded(), () -> "installation failed: " + pir.result());
+            assertEquals(new Iccid(p.iccid()), installed.iccid());
             List<String> after = rig.bench().modem().receivedCommands();
-            assertEquals(1, lpa.sendNotifications().size(), "the install notification went to the SM-DP+");
-            Map<String, ProfileState> profiles = lpa.profiles(ChannelHandling.KEEP);
+            NotificationsDelivered sent = lpa.deliverNotifications(card, 120);
+            assertEquals(1, sent.delivered().size(), "the install notification went to the SM-DP+: " + sent);
+            assertEquals("INSTALLED", smdp.profileState(p.iccid()));
+            CardReport report = lpa.inspect(card, 120);
+            assertEquals(rig.euicc().eid(), report.eid());
+            Map<String, ProfileState> profiles = profiles(report);
             assertEquals(ProfileState.DISABLED, profiles.get(p.iccid()), profiles.toString());
-            assertEquals(ProfileState.ENABLED, profiles.get(rig.bench().modemIdentity().iccid().value().replace("F", "")));
+            assertEquals(ProfileState.ENABLED, profiles.get(bootstrap(rig)));
 
             // the broker redelivers a batch that already ran (its id is what the terminal keys on): the stored
             // responses, nothing to the card
-            RelaySession s = lpa.es10.session;
+            RelaySession s = card.session;
             EsimBatch replay = new EsimBatch(2, s.id() + ".0", s.terminalId(), s.id(), 0,
-                "A0000005591010FFFFFFFF8900000100", ChannelHandling.KEEP, io.vinbind.protocol.StopRule.ERROR_STATUS, 8000,
+                "A0000005591010FFFFFFFF8900000100", ChannelHandling.KEEP, StopRule.ERROR_STATUS, 8000,
                 List.of("81E2910003BF2000"));
             long cgla = cglaCount(rig.bench());
             EsimResult again = rig.relay().send(replay, Duration.ofSeconds(8), 3);
@@ -206,12 +298,13 @@ class EsimRelayIT {
             boolean truncated = after.size() >= 1000;
             List<String> fresh = after.subList(truncated ? 0 : Math.min(before.size(), after.size()), after.size());
             long atOut = fresh.stream().mapToLong(c -> c.length() + 1).sum();
-            Logger.info("FIGURES relay download: total {} ms (ES9+ {} ms); {} batches published ({} bytes), result "
-                    + "payloads {} bytes; {} STORE DATA blocks, of them {} of the package in {} batches taking {} ms = {} us "
-                    + "per block; AT terminal->modem {} bytes in {} command lines{}", total / 1_000_000,
-                lpa.es9Nanos / 1_000_000, rig.relay().publishedBatches(), rig.relay().publishedBytes(),
-                rig.relay().resultBytes(), lpa.es10.storeDataBlocks, lpa.es10.bppBlocks, lpa.es10.bppBatches,
-                lpa.es10.bppNanos / 1_000_000, lpa.es10.bppBlocks == 0 ? 0 : lpa.es10.bppNanos / 1000 / lpa.es10.bppBlocks,
+            Logger.info("FIGURES relay download: total {} ms (LPA's own {} ms); {} batches published ({} bytes), result "
+                    + "payloads {} bytes; package {} bytes in {} segments: {} STORE DATA blocks taking {} ms = {} us per "
+                    + "block; AT terminal->modem {} bytes in {} command lines{}", total / 1_000_000,
+                installed.took().toMillis(), rig.relay().publishedBatches(), rig.relay().publishedBytes(),
+                rig.relay().resultBytes(), installed.bytes(), installed.segments(), timing.packageApdus,
+                timing.packageNanos() / 1_000_000, timing.packageApdus == 0 ? 0
+                    : timing.packageNanos() / 1000 / timing.packageApdus,
                 atOut, fresh.size(), truncated ? " (command log truncated to its last 1000)" : "");
         }
     }
@@ -225,18 +318,15 @@ class EsimRelayIT {
             InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
             // the server orders the switch before the download: the profile's IMSI is registered for this terminal
             bench.server().server().profileSwitches().order(bench.terminalId(), p.imsi(), p.iccid(), "relay-test-lpa");
-            RelayLpa lpa = lpa(rig);
-            assertTrue(lpa.download(order(p)).succeeded());
-            assertEquals(1, lpa.sendNotifications().size());
+            Recorded card = session(rig);
+            Installed installed = lpa.download(card, 120, smdp.smdpAddress(), order(p), StepListener.NONE);
+            assertEquals(1, lpa.deliverNotifications(card, 120).delivered().size());
 
             // EnableProfile (refresh flag set) as the session's last batch: the terminal closes the channel,
             // refreshes the card and reads the new IMSI; the binding follows it
             int mark = bench.log().mark();
-            byte[] answer = lpa.es10.send(new io.vinbind.esim.message.ProfileManagement.SwitchRequest(
-                io.vinbind.esim.message.ProfileManagement.Operation.ENABLE, new Iccid(p.iccid()), true).encode(),
-                ChannelHandling.CLOSE_AND_REFRESH);
-            assertEquals(io.vinbind.esim.message.ProfileManagement.Result.OK,
-                io.vinbind.esim.message.ProfileManagement.ResultResponse.decode(answer, 49).result());
+            assertEquals(ProfileManagement.Result.OK, lpa.enable(card, 120, installed.iccid()));
+            assertEquals(ChannelHandling.CLOSE_AND_REFRESH, card.batches.get(card.batches.size() - 1).channel());
             io.vinbind.hil.bench.TransitionLog.Bound bound = bench.log().awaitBindAck(mark, BOUND);
             assertEquals(p.imsi(), bound.identity().imsi());
             assertEquals(io.vinbind.protocol.BindOutcome.REBOUND, bound.outcome());
@@ -261,49 +351,68 @@ class EsimRelayIT {
     void a_modem_with_csim_only_relays_the_whole_download(Servers servers) throws Exception {
         try (Rig rig = rig(servers, EuiccConfig.DEFAULT, f -> f.withNoLogicalChannels(true).withSilentTestCommands(true))) {
             InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
-            RelayLpa lpa = lpa(rig);
-            assertTrue(lpa.download(order(p)).succeeded());
+            Recorded card = session(rig);
+            assertEquals(new Iccid(p.iccid()), lpa.download(card, 120, smdp.smdpAddress(), order(p),
+                StepListener.NONE).iccid());
             assertTrue(rig.bench().modem().receivedCommands().stream().anyMatch(c -> c.startsWith("AT+CSIM")));
             assertFalse(rig.bench().modem().receivedCommands().stream().anyMatch(c -> c.startsWith("AT+CGLA")));
-            assertEquals(ProfileState.DISABLED, lpa.profiles(ChannelHandling.CLOSE).get(p.iccid()));
+            assertEquals(ProfileState.DISABLED, profiles(lpa.inspect(card, 120)).get(p.iccid()));
         }
     }
 
     @Test
     void a_card_that_is_not_an_euicc_gets_a_typed_refusal(Servers servers) throws Exception {
         try (Rig rig = rig(servers, EuiccConfig.DEFAULT, f -> f.withRefusedAids(Set.of(EuiccWiring.ISD_R)))) {
-            RelayLpa lpa = lpa(rig);
-            RelayEs10.RelayFailure e = assertThrows(RelayEs10.RelayFailure.class, () -> lpa.profiles(ChannelHandling.KEEP));
-            assertEquals(BatchOutcome.REFUSED, e.result.outcome());
-            assertEquals(RelayReason.NOT_AN_EUICC, e.result.reason());
-            assertTrue(e.result.detail().contains("CME ERROR: 13"), e.result.detail());
+            Recorded card = session(rig);
+            LpaException e = assertThrows(LpaException.class, () -> lpa.inspect(card, 120));
+            assertEquals("NOT_AN_EUICC", e.code(), e.getMessage());
+            assertFalse(e.retryable());
+            assertEquals(BatchOutcome.REFUSED, card.results.get(0).outcome());
+            assertEquals(RelayReason.NOT_AN_EUICC, card.results.get(0).reason());
+            assertTrue(e.getMessage().contains("CME ERROR: 13"), e.getMessage());
         }
     }
 
     @Test
-    void a_modem_error_in_the_middle_of_the_package_fails_that_batch_for_good(Servers servers) throws Exception {
+    void a_modem_error_in_the_middle_of_the_package_fails_that_batch_for_good_and_the_session_is_cancelled(
+            Servers servers) throws Exception {
         try (Rig rig = rig(servers, EuiccConfig.DEFAULT, UnaryOperator.identity())) {
             InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
-            RelayLpa lpa = lpa(rig);
-            BoundProfilePackage bpp = lpa.prepare(order(p));
+            String matchingId = order(p);
+            Recorded card = session(rig);
+            Timing timing = new Timing(card.session);
             // the 5th APDU of the package is answered with a plain ERROR, as some firmware does mid-download
-            rig.bench().modem().setFaults(Faults.NONE.withUicc(UiccFaults.NONE.withApduErrorAt(5)));
-            RelayEs10.RelayFailure e = assertThrows(RelayEs10.RelayFailure.class, () -> lpa.es10.load(bpp));
-            assertEquals(BatchOutcome.FAILED, e.result.outcome());
-            assertEquals(RelayReason.MODEM_ERROR, e.result.reason());
-            assertEquals(4, e.result.responses().size(), "the responses before the ERROR");
-            assertTrue(e.result.detail().contains("may have reached the card"), e.result.detail());
+            timing.onPackage = () -> rig.bench().modem().setFaults(Faults.NONE.withUicc(UiccFaults.NONE.withApduErrorAt(5)));
+            LpaException e = assertThrows(LpaException.class,
+                () -> lpa.download(card, 120, smdp.smdpAddress(), matchingId, timing));
             rig.bench().modem().setFaults(Faults.NONE);
+            assertEquals("RELAY_FAILED:MODEM_ERROR", e.code(), e.getMessage());
+            assertTrue(e.retryable());
+            assertEquals(Optional.of(DownloadStep.BPP_RECEIVED), e.reached());
+            assertTrue(e.getMessage().contains("may have reached the card"), e.getMessage());
+            // the eUICC and the SM-DP+ both ended the session: the order is released again
+            assertTrue(e.cancelled().cardCancelled(), e.cancelled().detail());
+            assertTrue(e.cancelled().detail().contains("LOAD_BPP_EXECUTION_ERROR"), e.cancelled().detail());
+            assertTrue(e.cancelled().smdpCancelled(), e.cancelled().detail());
+            assertEquals("RELEASED", smdp.profileState(p.iccid()));
+
             // stored as FAILED: sent again (a server retry, a redelivery) it gets the same answer and reaches nothing
-            EsimBatch failed = lpa.es10.session.lastBatch();
-            assertEquals(failed.requestId(), e.result.requestId());
+            int i = 0;
+            while (card.results.get(i).outcome() != BatchOutcome.FAILED) {
+                i++;
+            }
+            EsimResult failed = card.results.get(i);
+            assertEquals(4, failed.responses().size(), "the responses before the ERROR");
             long cgla = cglaCount(rig.bench());
-            assertEquals(e.result, rig.relay().send(failed, Duration.ofSeconds(8), 2));
+            assertEquals(failed, rig.relay().send(card.batches.get(i), Duration.ofSeconds(8), 2));
             assertEquals(cgla, cglaCount(rig.bench()));
-            // the card is consistent: the profile is not there, the bootstrap is still enabled
-            RelayLpa fresh = lpa(rig);
-            Map<String, ProfileState> profiles = fresh.profiles(ChannelHandling.CLOSE);
+            // the card is consistent: the profile is not there, the bootstrap is still enabled; the order downloads
+            Recorded fresh = session(rig);
+            Map<String, ProfileState> profiles = profiles(lpa.inspect(fresh, 120));
             assertFalse(profiles.containsKey(p.iccid()), profiles.toString());
+            assertEquals(ProfileState.ENABLED, profiles.get(bootstrap(rig)));
+            assertEquals(new Iccid(p.iccid()), lpa.download(fresh, 120, smdp.smdpAddress(), matchingId,
+                StepListener.NONE).iccid());
         }
     }
 
@@ -312,28 +421,46 @@ class EsimRelayIT {
             throws Exception {
         try (Rig rig = rig(servers, EuiccConfig.DEFAULT, f -> f.withApduDelay(Duration.ofMillis(40)))) {
             InventoryProfile p = inventory.get(nextProfile.getAndIncrement());
-            RelayLpa lpa = lpa(rig);
-            BoundProfilePackage bpp = lpa.prepare(order(p));
-            long cgla = cglaCount(rig.bench());
-            CompletableFuture<Object> load = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return lpa.es10.load(bpp);
-                } catch (Exception e) {
-                    return e;
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (cglaCount(rig.bench()) < cgla + 3 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+            String matchingId = order(p);
+            Recorded card = session(rig, "dl-off", Duration.ofSeconds(4), 2);
+            Timing timing = new Timing(card.session);
+            CompletableFuture<Void> off = new CompletableFuture<>();
+            timing.onPackage = () -> {
+                long cgla = cglaCount(rig.bench());
+                Thread t = new Thread(() -> {
+                    try {
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                        while (cglaCount(rig.bench()) < cgla + 3 && System.nanoTime() < deadline) {
+                            Thread.sleep(10);
+                        }
+                        rig.bench().ignition(PowerMode.OFF);
+                        off.complete(null);
+                    } catch (Exception ex) {
+                        off.completeExceptionally(ex);
+                    }
+                }, "power-off");
+                t.setDaemon(true);
+                t.start();
+            };
+            int mark = rig.bench().log().mark();
+            LpaException e = assertThrows(LpaException.class,
+                () -> lpa.download(card, 120, smdp.smdpAddress(), matchingId, timing));
+            off.get(30, TimeUnit.SECONDS);
+            assertEquals("RELAY_FAILED:POWER_OFF", e.code(), e.getMessage());
+            assertTrue(e.retryable());
+            assertTrue(card.results.stream().anyMatch(r -> r.outcome() == BatchOutcome.FAILED
+                && r.reason() == RelayReason.POWER_OFF && r.responses().size() >= 3), card.results::toString);
+            // the terminal may still run the cancel batch on its way OFF, or not: either is a proper outcome
+            boolean cancelledOnTheWay = e.cancelled().cardCancelled();
+            if (cancelledOnTheWay) {
+                assertTrue(e.cancelled().smdpCancelled(), e.cancelled().detail());
+                assertEquals("RELEASED", smdp.profileState(p.iccid()));
+            } else {
+                assertFalse(e.cancelled().smdpCancelled(), e.cancelled().detail());
             }
-            int off = rig.bench().log().mark();
-            rig.bench().ignition(PowerMode.OFF);
-            Object outcome = load.get(30, TimeUnit.SECONDS);
-            RelayEs10.RelayFailure e = (RelayEs10.RelayFailure) outcome;
-            assertEquals(BatchOutcome.FAILED, e.result.outcome(), e.getMessage());
-            assertEquals(RelayReason.POWER_OFF, e.result.reason());
-            assertTrue(e.result.responses().size() >= 3, e.getMessage());
-            rig.bench().log().awaitEnter(off, BindingState.OFF, BOUND);
+            Logger.info("power OFF mid-package: cancel on the way OFF: {}", e.cancelled().detail());
+            String tid = e.transactionId().orElseThrow();
+            rig.bench().log().awaitEnter(mark, BindingState.OFF, BOUND);
 
             // while OFF the terminal has no session: a batch gets no answer and the server says so. The session ends
             // after the terminal's last (POWER_OFF) heartbeat: wait until the server has it, and a moment for the
@@ -346,23 +473,35 @@ class EsimRelayIT {
             assertTrue(rig.bench().api().get(presence).body().contains("\"online\" : false"),
                 () -> "the server never saw the terminal go offline: " + rig.bench().api().get(presence).body());
             Thread.sleep(500);
-            RelayLpa offline = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(new RelaySession(
-                rig.relay(), rig.bench().terminalId(), "off-1", Es10Client.ISD_R_AID, Duration.ofSeconds(1), 2), 120));
-            assertThrows(io.vinbind.server.relay.RelayTimeoutException.class, () -> offline.profiles(ChannelHandling.KEEP));
+            Recorded offline = session(rig, "off-1", Duration.ofSeconds(1), 2);
+            assertThrows(RelayTimeoutException.class, () -> lpa.inspect(offline, 120));
 
             // next ignition: the server resumes, sending the same batch again; the terminal is back and runs it; the
-            // card is consistent (nothing half-installed, the bootstrap profile still enabled) and a new download works
+            // card is consistent (nothing half-installed, the bootstrap profile still enabled)
             int on = rig.bench().log().mark();
             rig.bench().ignition(PowerMode.ACC);
             rig.bench().log().awaitResting(on, BOUND);
-            RelayLpa resumed = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(new RelaySession(
-                rig.relay(), rig.bench().terminalId(), "off-1", Es10Client.ISD_R_AID, Duration.ofSeconds(8), 4), 120));
-            Map<String, ProfileState> profiles = resumed.profiles(ChannelHandling.KEEP);
+            Recorded resumed = session(rig, "off-1", Duration.ofSeconds(8), 4);
+            Map<String, ProfileState> profiles = profiles(lpa.inspect(resumed, 120));
             assertFalse(profiles.containsKey(p.iccid()), "nothing half-installed: " + profiles);
-            assertEquals(ProfileState.ENABLED, profiles.get(rig.bench().modemIdentity().iccid().value().replace("F", "")));
-            RelayLpa again = lpa(rig);
-            InventoryProfile q = inventory.get(nextProfile.getAndIncrement());
-            assertTrue(again.download(order(q)).succeeded(), "a new download works after the interrupted one");
+            assertEquals(ProfileState.ENABLED, profiles.get(bootstrap(rig)));
+            // the transaction left open is cancelled now (the card kept its session: the terminal went OFF, the
+            // modem and card did not lose power), or was already (on the way OFF), or the card forgot it (reset);
+            // the interrupted installation is a pending notification either way, and the order downloads again
+            CancelOutcome stale = lpa.cancel(resumed, 120, smdp.smdpAddress(), tid, CancelReason.TIMEOUT);
+            Logger.info("power OFF mid-package: cancel after the next ignition: {}", stale.detail());
+            if (cancelledOnTheWay) {
+                assertFalse(stale.cardCancelled(), stale.detail());
+                assertTrue(stale.detail().contains("no session"), stale.detail());
+            } else {
+                assertTrue(stale.cardCancelled() ? stale.smdpCancelled() : stale.detail().contains("no session"),
+                    stale.detail());
+            }
+            NotificationsDelivered sent = lpa.deliverNotifications(resumed, 120);
+            assertEquals(1, sent.delivered().size(), sent.toString());
+            assertEquals("RELEASED", smdp.profileState(p.iccid()));
+            assertEquals(new Iccid(p.iccid()), lpa.download(session(rig), 120, smdp.smdpAddress(), matchingId,
+                StepListener.NONE).iccid(), "a new download works after the interrupted one");
         }
     }
 }

@@ -8,7 +8,7 @@ import io.vinbind.esim.euicc.EuiccConfig;
 import io.vinbind.esim.euicc.EuiccSimulator;
 import io.vinbind.esim.bpp.ProfilePackage;
 import io.vinbind.esim.message.Iccid;
-import io.vinbind.esim.message.ProfileInstallationResult;
+import io.vinbind.esim.pki.Pem;
 import io.vinbind.esim.pki.TestPki;
 import io.vinbind.esim.smdp.InventoryProfile;
 import io.vinbind.esim.smdp.SmdpConfig;
@@ -21,6 +21,11 @@ import io.vinbind.hil.bench.ModemTransport;
 import io.vinbind.hil.bench.ServerBackend;
 import io.vinbind.hil.euicc.EuiccWiring;
 import io.vinbind.modem.sim.Identity;
+import io.vinbind.server.provisioning.lpa.DownloadStep;
+import io.vinbind.server.provisioning.lpa.Es9Client;
+import io.vinbind.server.provisioning.lpa.Installed;
+import io.vinbind.server.provisioning.lpa.ServerLpa;
+import io.vinbind.server.provisioning.lpa.StepListener;
 import io.vinbind.server.relay.EsimRelay;
 import io.vinbind.server.relay.RelaySession;
 import io.vinbind.terminal.machine.BindingState;
@@ -28,15 +33,18 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Figures of a profile download through the relay (docs/benchmarks.md): the server-side test LPA, MQTT with mutual TLS
+ * Figures of a profile download through the relay (docs/benchmarks.md): the server-side LPA ({@link ServerLpa}), MQTT
+ * with mutual TLS
  * to the embedded broker, the terminal daemon, AT+CCHO/CGLA over a socat pty to the modem simulator with the eUICC
  * simulator inside. Plain {@code main}, {@code System.nanoTime()}: a fresh bench (modem, eUICC, terminal) per
  * download, one server and one SM-DP+ simulator for all; warm-up downloads discarded.
@@ -52,13 +60,14 @@ public final class RelayDownloadBench {
         Path dir = Files.createTempDirectory("relay-bench");
         TestPki pki = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 1);
         List<InventoryProfile> inventory = new ArrayList<>();
-        for (int i = 0; i < warmup + runs; i++) {
+        for (int i = 0; i < 2 * (warmup + runs); i++) {
             inventory.add(new InventoryProfile(String.format("8949000000000004%03d", i), String.format("26201000004%04d", i),
                 "vinbind-iot"));
         }
         String token = "es2-token-relay-download-bench";
         Identities ids = new Identities(System.nanoTime());
         double[] total = new double[runs];
+        double[] direct = new double[runs];
         double[] perBlock = new double[runs];
         double[] load = new double[runs];
         long[] atOut = new long[runs];
@@ -78,6 +87,10 @@ public final class RelayDownloadBench {
             tls.init(null, tmf.getTrustManagers(), null);
             HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
             EsimRelay relay = server.server().relay();
+            Path ca = dir.resolve("rsp-ci.pem");
+            Pem.writeCertificate(ca, pki.ci());
+            ServerLpa lpa = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), smdp.baseUri()), List.of(ca)),
+                Clock.systemUTC());
             for (int n = 0; n < warmup + runs; n++) {
                 Identity id = ids.modem();
                 EuiccSimulator euicc = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(500 + n)), EuiccConfig.DEFAULT, null);
@@ -89,8 +102,9 @@ public final class RelayDownloadBench {
                     int mark = bench.log().mark();
                     bench.ignition(PowerMode.ACC);
                     bench.log().awaitEnter(mark, BindingState.BOUND, Duration.ofSeconds(60));
-                    RecordingSession session = new RecordingSession(relay, bench.terminalId(), "bench-" + n);
-                    RelayLpa lpa = new RelayLpa(smdp.baseUri(), smdp.smdpAddress(), http, new RelayEs10(session.session, 120));
+                    RelaySession session = new RelaySession(relay, bench.terminalId(), "bench-" + n, Es10Client.ISD_R_AID,
+                        Duration.ofSeconds(30), 2);
+                    PackageTiming timing = new PackageTiming(session);
                     TestLpa forHttp = new TestLpa(smdp.baseUri(), smdp.smdpAddress(), http,
                         new Es10Client(apdu -> new byte[] {(byte) 0x90, 0}));
                     String matchingId = new Operator(forHttp, token).order(null, inventory.get(n).iccid(), null);
@@ -98,11 +112,25 @@ public final class RelayDownloadBench {
                     long out0 = relay.publishedBytes();
                     long in0 = relay.resultBytes();
                     long t0 = System.nanoTime();
-                    ProfileInstallationResult pir = lpa.download(matchingId);
+                    Installed installed = lpa.download(session, 120, smdp.smdpAddress(), matchingId, timing);
                     long t = System.nanoTime() - t0;
-                    if (!pir.succeeded()) {
-                        throw new IllegalStateException("download " + n + " failed: " + pir.result());
+                    if (!installed.iccid().digits().equals(inventory.get(n).iccid())) {
+                        throw new IllegalStateException("download " + n + " installed " + installed.iccid());
                     }
+                    // the reference, right after in the same conditions: the same download without the relay (esim's
+                    // test LPA, ES10 straight into a fresh eUICC simulator's APDU interface, ES9+ over the same HTTPS)
+                    EuiccSimulator ref = new EuiccSimulator(pki.issueEuicc(pki.eidNumber(900 + n)), EuiccConfig.DEFAULT,
+                        null);
+                    Es10Client refEs10 = new Es10Client(ref::transmit, 120);
+                    refEs10.open();
+                    String refMatchingId = new Operator(forHttp, token).order(null,
+                        inventory.get(warmup + runs + n).iccid(), null);
+                    long r0 = System.nanoTime();
+                    if (!new TestLpa(smdp.baseUri(), smdp.smdpAddress(), http, refEs10).download(refMatchingId, null)
+                            .succeeded()) {
+                        throw new IllegalStateException("reference download " + n + " failed");
+                    }
+                    long tRef = System.nanoTime() - r0;
                     List<String> lines = bench.modem().receivedCommands();
                     if (lines.size() >= 1000) {
                         throw new IllegalStateException("the modem's command log is full: the AT count would be short");
@@ -112,11 +140,12 @@ public final class RelayDownloadBench {
                     }
                     int i = n - warmup;
                     total[i] = t / 1e6;
-                    load[i] = lpa.es10.bppNanos / 1e6;
-                    pkgBlocks[i] = lpa.es10.bppBlocks;
-                    perBlock[i] = lpa.es10.bppNanos / 1e3 / lpa.es10.bppBlocks;
-                    blocks[i] = lpa.es10.storeDataBlocks;
-                    batches[i] = session.session.batches();
+                    direct[i] = tRef / 1e6;
+                    load[i] = timing.packageNanos / 1e6;
+                    pkgBlocks[i] = timing.packageApdus;
+                    perBlock[i] = timing.packageNanos / 1e3 / timing.packageApdus;
+                    blocks[i] = session.apdus();
+                    batches[i] = session.batches();
                     atOut[i] = lines.subList(linesBefore, lines.size()).stream().mapToLong(c -> c.length() + 1).sum();
                     mqttOut[i] = relay.publishedBytes() - out0;
                     mqttIn[i] = relay.resultBytes() - in0;
@@ -125,6 +154,13 @@ public final class RelayDownloadBench {
         }
         System.out.printf("relay download, %d timed after %d warm-up, fresh bench each%n", runs, warmup);
         print("total download (ms)", total);
+        print("reference: same download, no relay (ms)", direct);
+        double[] ratio = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            ratio[i] = total[i] / direct[i];
+        }
+        print("ratio relay / reference", ratio);
+        System.out.printf("load average at the end: %s%n", loadAverage());
         print("package load (ms)", load);
         print("per package STORE DATA block (us)", perBlock);
         System.out.printf("STORE DATA blocks per download: %s (package: %s), batches: %s%n", Arrays.toString(blocks),
@@ -136,20 +172,43 @@ public final class RelayDownloadBench {
         Bench.deleteTree(dir);
     }
 
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
     private static void print(String what, double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         double mean = Arrays.stream(s).average().orElse(0);
-        System.out.printf("%-36s mean %8.1f  p50 %8.1f  min %8.1f  max %8.1f%n", what, mean, s[s.length / 2], s[0],
+        System.out.printf("%-40s mean %8.2f  p50 %8.2f  min %8.2f  max %8.2f%n", what, mean, s[s.length / 2], s[0],
             s[s.length - 1]);
     }
 
-    /** A relay session for the bench. */
-    private static final class RecordingSession {
+    /** Times the package load (BPP received → installed) and counts its STORE DATA blocks. */
+    private static final class PackageTiming implements StepListener {
         final RelaySession session;
+        long start;
+        long apdusAtStart;
+        long packageNanos;
+        long packageApdus;
 
-        RecordingSession(EsimRelay relay, String terminalId, String id) {
-            this.session = new RelaySession(relay, terminalId, id, Es10Client.ISD_R_AID, Duration.ofSeconds(30), 2);
+        PackageTiming(RelaySession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void reached(DownloadStep step, String transactionId, String detail) {
+            if (step == DownloadStep.BPP_RECEIVED) {
+                start = System.nanoTime();
+                apdusAtStart = session.apdus();
+            } else if (step == DownloadStep.LOADED) {
+                packageNanos = System.nanoTime() - start;
+                packageApdus = session.apdus() - apdusAtStart;
+            }
         }
     }
 }

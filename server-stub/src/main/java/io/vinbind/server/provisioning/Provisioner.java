@@ -441,7 +441,8 @@ public final class Provisioner implements AutoCloseable {
                 + " of an interrupted run: " + c.detail());
         }
         long id = job.id();
-        Installed done = lpa.download(card, block, smdp, o.matchingId().orElseThrow(), (step, tid, detail) -> {
+        String imei = fleet.of(job.terminalId()).flatMap(TerminalFacts::imei).orElse(null);
+        Installed done = lpa.download(card, block, smdp, o.matchingId().orElseThrow(), imei, (step, tid, detail) -> {
             try {
                 Change ch = step == io.vinbind.server.provisioning.lpa.DownloadStep.INITIATED
                     ? Change.none().transaction(tid) : Change.none();

@@ -58,109 +58,54 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class ProvisionerIT {
 
-    static final String TOKEN = "es2-token-for-the-provisioner-it";
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     @TempDir
     static Path dir;
-    static TestPki rsp;
-    static SmdpSimulator smdp;
+    static ProvisioningRig rig;
     static BindingServer server;
-    static ServerLpa lpa;
+    static SmdpSimulator smdp;
     static String provisioning;
     static String viewer;
-    static final List<InventoryProfile> inventory = new ArrayList<>();
-    static final AtomicInteger nextEid = new AtomicInteger(300);
-    static final AtomicInteger nextImsi = new AtomicInteger(900);
-    /** terminal id → its card; terminals not in {@link #online} are offline. */
-    static final Map<String, SimulatedCard> cards = new ConcurrentHashMap<>();
-    static final Set<String> online = ConcurrentHashMap.newKeySet();
-    final List<Provisioner> engines = new ArrayList<>();
+    static final ObjectMapper JSON = ProvisioningRig.JSON;
 
     @BeforeAll
     static void start() throws Exception {
-        rsp = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 2);
-        for (int i = 0; i < 40; i++) {
-            inventory.add(new InventoryProfile(String.format("8949000000000031%03d", i), String.format("26201000031%04d", i),
-                "vinbind-iot"));
-        }
-        smdp = SmdpSimulator.start(SmdpConfig.of(rsp.smdp(), inventory, TOKEN));
-        Path ca = dir.resolve("rsp-ci.pem");
-        Pem.writeCertificate(ca, rsp.ci());
-        server = BindingServer.start(ServerConfig.ephemeral(dir.resolve("server")), Clock.systemUTC(), List.of(
-            new OperatorPlatform.Spec("smdp-sim", smdp.baseUri(), TOKEN, Optional.of(ca),
-                Optional.of(smdp.smdpAddress()))));
-        server.stopProvisioning(); // the tests run engines of their own, with in-process cards
-        provisioning = Fixtures.token(server, Role.PROVISIONING);
-        viewer = Fixtures.token(server, Role.VIEWER);
-        lpa = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), smdp.baseUri()), List.of(ca)), Clock.systemUTC());
-        StringBuilder csv = new StringBuilder("iccid,imsi,profileType\n");
-        // the operator's list holds every profile but the last, so one order finds no IMSI
-        inventory.subList(0, inventory.size()).forEach(p -> csv.append(p.iccid()).append(',').append(p.imsi())
-            .append(',').append(p.profileType()).append('\n'));
-        Response imported = call(provisioning, "POST", "/operator/platforms/smdp-sim/profiles", csv.toString());
-        assertEquals(200, imported.status(), imported.body().toString());
-        assertEquals(inventory.size(), imported.body().get("added").asInt());
+        rig = new ProvisioningRig(dir, 40, 900);
+        server = rig.server;
+        smdp = rig.smdp;
+        provisioning = rig.provisioning;
+        viewer = rig.viewer;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (smdp != null) {
-            smdp.close();
+        if (rig != null) {
+            rig.close();
         }
     }
 
     @AfterEach
     void closeEngines() {
-        engines.forEach(Provisioner::close);
+        rig.stopEngines();
     }
 
-    record Response(int status, JsonNode body) {
+    static ProvisioningRig.Response call(String bearer, String method, String path, String body) throws Exception {
+        return rig.call(bearer, method, path, body);
     }
 
-    static Response call(String bearer, String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(server.httpBaseUri().resolve(path)).timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + bearer);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Response(r.statusCode(), JSON.readTree(r.body()));
+    static ProvisioningRig.Vehicle vehicle() throws Exception {
+        return rig.vehicle();
     }
 
-    /** A terminal that logged in and bound a VIN, with an eUICC of its own (online unless told otherwise). */
-    record Vehicle(String terminalId, String imsi, String imei, String vin, EuiccSimulator euicc, SimulatedCard card) {
+    static ProvisioningRig.Vehicle vehicle(EuiccConfig config) throws Exception {
+        return rig.vehicle(config);
     }
 
-    static Vehicle vehicle() throws Exception {
-        return vehicle(EuiccConfig.DEFAULT);
-    }
-
-    static Vehicle vehicle(EuiccConfig config) throws Exception {
-        int n = nextImsi.incrementAndGet();
-        String imsi = Fixtures.imsi(n);
-        String imei = Fixtures.imeiOf(imsi);
-        String vin = Fixtures.vin(n);
-        Response imported = call(Fixtures.token(server, Role.ADMIN), "POST", "/modems/import", "imsi,iccid,imei\n" + imsi
-            + "," + Fixtures.iccidOf(imsi) + "," + imei + "\n");
-        assertEquals(200, imported.status(), imported.body().toString());
-        try (TestTerminal t = new TestTerminal(server, imsi, Fixtures.iccidOf(imsi), imei)) {
-            assertEquals("ACCEPTED", t.login().outcome().name());
-            assertEquals("BOUND", t.bind(vin).outcome().name());
-            String eid = rsp.eidNumber(nextEid.incrementAndGet());
-            EuiccSimulator euicc = new EuiccSimulator(rsp.issueEuicc(eid), config, null);
-            SimulatedCard card = new SimulatedCard(euicc, t.terminalId);
-            cards.put(t.terminalId, card);
-            online.add(t.terminalId);
-            return new Vehicle(t.terminalId, imsi, imei, vin, euicc, card);
-        }
+    Provisioner engine(String instance, Duration lease) {
+        return rig.engine(instance, lease);
     }
 
     /** What the terminal does after the enable: the card refreshed, it logs in with the new IMSI and binds again. */
-    static BindAck switched(Vehicle v, Job job) throws Exception {
+    static BindAck switched(ProvisioningRig.Vehicle v, Job job) throws Exception {
         String imsi = job.imsi().orElseThrow();
         String iccid = job.iccid().orElseThrow();
         try (TestTerminal t = new TestTerminal(server.mqttUri(), v.terminalId(), imsi, iccid, v.imei(),
@@ -169,18 +114,6 @@ class ProvisionerIT {
             return t.bind(BindRequest.of("bind-" + UUID.randomUUID(), v.terminalId(), imsi, iccid, v.imei(), v.vin(),
                 UploadReason.PROFILE_SWITCHED));
         }
-    }
-
-    Provisioner engine(String instance, Duration lease) {
-        Provisioning p = server.provisioning();
-        Provisioner.Settings s = new Provisioner.Settings(instance, lease, Duration.ofMillis(100), 4,
-            Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofSeconds(2), 3, Duration.ofSeconds(30), 16 * 1024,
-            120);
-        Provisioner e = new Provisioner(p.jobs(), p.campaigns(), p.orders(), p.pool(), p.models(), p.fleet(),
-            server.profileSwitches(), online::contains, lpa, (terminalId, session, model) -> cards.get(terminalId), s);
-        engines.add(e);
-        e.start();
-        return e;
     }
 
     static Job await(long jobId, State state, Duration within) throws Exception {
@@ -210,8 +143,8 @@ class ProvisionerIT {
         return server.provisioning().orders().list(1000).stream().filter(o -> o.eid().equals(eid)).count();
     }
 
-    static long createJob(Vehicle v, String profileType) throws Exception {
-        Response r = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
+    static long createJob(ProvisioningRig.Vehicle v, String profileType) throws Exception {
+        ProvisioningRig.Response r = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
             + "\",\"requirement\":{\"platform\":\"smdp-sim\",\"profileType\":\"" + profileType
             + "\",\"enablePolicy\":\"ENABLE\"}}");
         assertEquals(201, r.status(), r.body().toString());
@@ -220,10 +153,10 @@ class ProvisionerIT {
 
     @Test
     void a_job_orders_downloads_enables_notifies_and_the_binding_follows_the_new_imsi() throws Exception {
-        Vehicle v = vehicle();
-        online.remove(v.terminalId());
+        ProvisioningRig.Vehicle v = vehicle();
+        rig.online.remove(v.terminalId());
         long id = createJob(v, "vinbind-iot");
-        Response again = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
+        ProvisioningRig.Response again = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
             + "\",\"requirement\":{\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"ENABLE\"}}");
         assertEquals(409, again.status(), "one open job per terminal: " + again.body());
         engine("engine-a", Duration.ofSeconds(30));
@@ -236,7 +169,7 @@ class ProvisionerIT {
         assertEquals(0, waiting.failures(), "waiting for a terminal is not a failure");
         assertEquals(0, orders(v.euicc().eid()));
 
-        online.add(v.terminalId());
+        rig.online.add(v.terminalId());
         Job notified = await(id, State.NOTIFIED, Duration.ofSeconds(60));
         assertEquals(Optional.of(v.euicc().eid()), notified.eid());
         assertEquals(Optional.of(v.imsi()), notified.previousImsi());
@@ -249,12 +182,12 @@ class ProvisionerIT {
         BindAck ack = switched(v, notified);
         assertEquals("REBOUND", ack.outcome().name());
         Job done = await(id, State.DONE, Duration.ofSeconds(30));
-        Response binding = call(viewer, "GET", "/bindings/vin/" + v.vin(), null);
+        ProvisioningRig.Response binding = call(viewer, "GET", "/bindings/vin/" + v.vin(), null);
         assertEquals(done.imsi().orElseThrow(), binding.body().get("imsi").asText(), binding.body().toString());
-        Response history = call(viewer, "GET", "/history/imsi/" + done.imsi().orElseThrow(), null);
+        ProvisioningRig.Response history = call(viewer, "GET", "/history/imsi/" + done.imsi().orElseThrow(), null);
         assertTrue(history.body().toString().contains("PROFILE_SWITCHED"), history.body().toString());
 
-        Response view = call(viewer, "GET", "/provisioning/jobs/" + id, null);
+        ProvisioningRig.Response view = call(viewer, "GET", "/provisioning/jobs/" + id, null);
         assertEquals(200, view.status());
         List<String> seen = new ArrayList<>();
         view.body().get("steps").forEach(s -> seen.add(s.get("step").asText()));
@@ -266,7 +199,7 @@ class ProvisionerIT {
 
     @Test
     void an_interrupted_download_is_resumed_by_another_engine_without_a_second_order() throws Exception {
-        Vehicle v = vehicle();
+        ProvisioningRig.Vehicle v = vehicle();
         long id = createJob(v, "vinbind-iot");
         // the card stops answering after the package was prepared: the engine's relay times out mid-download
         int base = v.card().calls();
@@ -293,7 +226,7 @@ class ProvisionerIT {
 
     @Test
     void a_refused_order_fails_the_job_once_without_retrying() throws Exception {
-        Vehicle v = vehicle();
+        ProvisioningRig.Vehicle v = vehicle();
         long id = createJob(v, "no-such-offer");
         engine("engine-refused", Duration.ofSeconds(30));
         Job failed = await(id, State.FAILED, Duration.ofSeconds(30));
@@ -307,10 +240,10 @@ class ProvisionerIT {
 
     @Test
     void two_engines_on_one_database_never_drive_one_terminal_at_once() throws Exception {
-        List<Vehicle> vs = new ArrayList<>();
+        List<ProvisioningRig.Vehicle> vs = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            Vehicle v = vehicle();
+            ProvisioningRig.Vehicle v = vehicle();
             vs.add(v);
             ids.add(createJob(v, "vinbind-iot"));
         }
@@ -327,18 +260,18 @@ class ProvisionerIT {
 
     @Test
     void a_campaign_respects_its_rate_and_its_controls_and_retries_only_the_failed() throws Exception {
-        List<Vehicle> vs = new ArrayList<>();
+        List<ProvisioningRig.Vehicle> vs = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             vs.add(vehicle());
         }
-        online.remove(vs.get(4).terminalId()); // offline when the campaign starts
+        rig.online.remove(vs.get(4).terminalId()); // offline when the campaign starts
         StringBuilder ids = new StringBuilder("terminal\n");
         vs.forEach(v -> ids.append(v.terminalId()).append('\n'));
         ids.append("TBOX-NOBODY\n");
-        Response bad = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"x\",\"rule\":\"none\","
+        ProvisioningRig.Response bad = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"x\",\"rule\":\"none\","
             + "\"csv\":\"" + ids.toString().replace("\n", "\\n") + "\"}");
         assertEquals(400, bad.status(), bad.body().toString());
-        Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"spring\",\"requirement\":{"
+        ProvisioningRig.Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"spring\",\"requirement\":{"
             + "\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"DOWNLOAD_ONLY\"},"
             + "\"csv\":\"" + ids.toString().replace("\n", "\\n") + "\",\"ratePerMinute\":2,\"maxConcurrent\":2}");
         assertEquals(201, created.status(), created.body().toString());
@@ -357,20 +290,20 @@ class ProvisionerIT {
         List<Job> jobs = server.provisioning().jobs().ofCampaign(cid, 100);
         assertEquals(2, jobs.stream().filter(j -> j.startedAt().isPresent()).count(), "2 a minute: " + jobs);
 
-        Response paused = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/pause", null);
+        ProvisioningRig.Response paused = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/pause", null);
         assertEquals("PAUSED", paused.body().get("state").asText());
         assertEquals(409, call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/pause", null).status());
         assertEquals("RUNNING", call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/resume", null).body()
             .get("state").asText());
-        Response report = call(viewer, "GET", "/provisioning/campaigns/" + cid + "/terminals?state=QUEUED", null);
+        ProvisioningRig.Response report = call(viewer, "GET", "/provisioning/campaigns/" + cid + "/terminals?state=QUEUED", null);
         assertEquals(3, report.body().size(), report.body().toString());
 
-        Response cancelled = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/cancel", null);
+        ProvisioningRig.Response cancelled = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/cancel", null);
         assertEquals("CANCELLED", cancelled.body().get("state").asText());
         assertEquals(3, cancelled.body().at("/progress/CANCELLED").asInt(), cancelled.body().toString());
         assertEquals(409, call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/retry-failed", null).status());
         long ordered = 0;
-        for (Vehicle v : vs) {
+        for (ProvisioningRig.Vehicle v : vs) {
             ordered += orders(v.euicc().eid());
         }
         assertEquals(2, ordered, "only the two started jobs ordered");
@@ -378,13 +311,13 @@ class ProvisionerIT {
 
     @Test
     void a_campaign_aborts_past_its_failure_threshold_and_retries_only_the_failed() throws Exception {
-        List<Vehicle> vs = new ArrayList<>();
+        List<ProvisioningRig.Vehicle> vs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             vs.add(vehicle(EuiccConfig.DEFAULT.withMemoryBytes(4 * 1024))); // no room for a profile
         }
         StringBuilder list = new StringBuilder();
         vs.forEach(v -> list.append(list.length() == 0 ? "" : ",").append('"').append(v.terminalId()).append('"'));
-        Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"full\",\"requirement\":{"
+        ProvisioningRig.Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"full\",\"requirement\":{"
             + "\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"ENABLE\"},\"terminals\":["
             + list + "],\"maxConcurrent\":1,\"abortFailurePercent\":50,\"abortMinFinished\":2}");
         assertEquals(201, created.status(), created.body().toString());
@@ -406,7 +339,7 @@ class ProvisionerIT {
                 assertEquals(0, orders(j.eid().orElse("none")), "nothing ordered for a full card");
             }
         }
-        Response retried = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/retry-failed", null);
+        ProvisioningRig.Response retried = call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/retry-failed", null);
         assertEquals(200, retried.status(), retried.body().toString());
         assertEquals(failed, retried.body().get("retried").asInt());
         assertEquals("RUNNING", retried.body().get("state").asText());
@@ -415,7 +348,7 @@ class ProvisionerIT {
 
     @Test
     void the_cli_drives_the_same_api_and_names_what_is_wrong() throws Exception {
-        Vehicle v = vehicle();
+        ProvisioningRig.Vehicle v = vehicle();
         Path tokenFile = dir.resolve("provisioning.token");
         java.nio.file.Files.writeString(tokenFile, provisioning);
         String api = server.httpBaseUri().toString();

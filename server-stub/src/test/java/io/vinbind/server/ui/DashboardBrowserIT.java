@@ -89,7 +89,11 @@ class DashboardBrowserIT {
     }
 
     private void signIn(String token) {
-        browser.get(server.httpBaseUri().resolve("/ui/").toString());
+        signIn(server, token);
+    }
+
+    private void signIn(BindingServer at, String token) {
+        browser.get(at.httpBaseUri().resolve("/ui/").toString());
         WebElement field = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
         field.sendKeys(token, Keys.ENTER); // the keyboard alone signs in
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
@@ -226,5 +230,52 @@ class DashboardBrowserIT {
             URI.create(server.httpBaseUri() + "/ui/../admin.token")).timeout(Duration.ofSeconds(10)).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(404, missing.statusCode(), missing.body());
+    }
+
+    @Test
+    void provisioning_staff_watch_a_campaign_progress_live_and_control_it() throws Exception {
+        try (io.vinbind.server.provisioning.ProvisioningRig rig = new io.vinbind.server.provisioning.ProvisioningRig(
+                dir.resolve("rig"), 8, 850)) {
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(rig.vehicle().terminalId());
+            }
+            String list = String.join("\",\"", ids);
+            io.vinbind.server.provisioning.ProvisioningRig.Response created = rig.call(rig.provisioning, "POST",
+                "/provisioning/campaigns", "{\"name\":\"winter\",\"requirement\":{\"platform\":\"smdp-sim\","
+                + "\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"DOWNLOAD_ONLY\"},\"terminals\":[\"" + list
+                + "\"],\"maxConcurrent\":1}");
+            assertEquals(201, created.status(), created.body().toString());
+            String cid = created.body().get("id").asText();
+            // a viewer sees it, may not control it, and the 403 names the role
+            signIn(rig.server, rig.viewer);
+            browser.findElement(By.cssSelector("a[data-page=campaigns]")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaigns-live"), "(live)"));
+            WebElement pause = wait.until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#campaign-" + cid + " button[data-action=pause]")));
+            pause.click();
+            assertTrue(alert().contains("needs role provisioning"), alert());
+            // provisioning staff: the engine runs, the page follows without a reload
+            browser.findElement(By.id("sign-out")).click();
+            signIn(rig.server, rig.provisioning);
+            browser.findElement(By.cssSelector("a[data-page=campaigns]")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaigns-live"), "(live)"));
+            browser.findElement(By.cssSelector("#campaign-" + cid + " td button")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaign-terminals"), ids.get(0)));
+            rig.engine("engine-ui", Duration.ofSeconds(30));
+            new WebDriverWait(browser, Duration.ofSeconds(60)).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("campaign-" + cid), "1 done"));
+            screenshot("campaign-progress");
+            // pause: the page shows it at once, and resume is offered in its place
+            browser.findElement(By.cssSelector("#campaign-" + cid + " button[data-action=pause]")).click();
+            wait.until(ExpectedConditions.attributeToBe(By.id("campaign-" + cid), "data-state", "PAUSED"));
+            browser.findElement(By.cssSelector("#campaign-" + cid + " button[data-action=resume]")).click();
+            new WebDriverWait(browser, Duration.ofSeconds(90)).until(ExpectedConditions.attributeToBe(
+                By.id("campaign-" + cid), "data-state", "COMPLETED"));
+            assertTrue(browser.findElement(By.id("campaign-" + cid)).getText().contains("3 done"),
+                browser.findElement(By.id("campaign-" + cid)).getText());
+            wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#campaign-terminals tr[data-state=DONE]"), 3));
+            screenshot("campaign-completed");
+        }
     }
 }

@@ -169,7 +169,7 @@ final class CardEs10 {
             throw malformed(step, "a result from terminal " + Untrusted.escape(r.terminalId()) + " answered a batch to "
                 + card.terminalId(), null);
         }
-        String detail = r.detail().isEmpty() ? "" : " (" + Untrusted.escape(r.detail(), 200) + ")";
+        String detail = r.detail().isEmpty() ? "" : " (" + Untrusted.escape(r.detail(), EsimResult.MAX_DETAIL) + ")";
         switch (r.outcome()) {
             case REFUSED -> {
                 if (r.reason() == RelayReason.NOT_AN_EUICC) {

@@ -249,10 +249,8 @@ public final class ServerLpa {
             if (p.resultArrived || e.cancelled() != null) {
                 throw e.during(p.reached, tid, e.cancelled());
             }
-            CancelReason reason = e.code().equals("METADATA_MISMATCH") ? CancelReason.METADATA_MISMATCH
-                : e.retryable() ? CancelReason.TIMEOUT
-                : p.loading ? CancelReason.LOAD_BPP_EXECUTION_ERROR : CancelReason.UNDEFINED;
-            throw e.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, reason, e.getMessage()));
+            throw e.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, reasonFor(e, p.loading),
+                e.getMessage()));
         } catch (RelayTimeoutException e) {
             LpaException failed = new LpaException(p.loading ? "ES10b.LoadBoundProfilePackage" : "relay after " + p.reached, p.reached, tid,
                 true, "RELAY_TIMEOUT", e.getMessage(), null, e);
@@ -262,6 +260,9 @@ public final class ServerLpa {
             // a listener that could not persist a step, or a bug: the session must not be left open either way
             LpaException failed = new LpaException("download", p.reached, tid, true, "LISTENER", String.valueOf(e),
                 null, e);
+            if (p.resultArrived) {
+                throw failed; // the eUICC's result ended the session: nothing to cancel
+            }
             throw failed.during(p.reached, tid, cancelAfterFailure(es10, smdpAddress, p, CancelReason.UNDEFINED,
                 String.valueOf(e)));
         }
@@ -291,27 +292,30 @@ public final class ServerLpa {
     }
 
     /**
-     * ES10c EnableProfile (refresh flag true, SGP.22 §5.7.16), result decoded, the profile's state read back in the
-     * same batch (GetProfilesInfo by ICCID); the batch closes the channel and has the terminal refresh the card
-     * ({@link ChannelHandling#CLOSE_AND_REFRESH}), after which the modem registers with the enabled profile.
+     * ES10c EnableProfile (refresh flag true, SGP.22 §5.7.16), result decoded; then the profile's state read back
+     * (GetProfilesInfo by ICCID) in a batch that closes the channel and — only when the eUICC enabled it — has the
+     * terminal refresh the card ({@link ChannelHandling#CLOSE_AND_REFRESH}), after which the modem registers with the
+     * enabled profile (a refused enable does not reset the modem).
      */
     public ProfileManagement.Result enable(CardLink card, int blockSize, Iccid iccid) throws LpaException,
             RelayTimeoutException, InterruptedException {
         Objects.requireNonNull(iccid, "iccid");
         CardEs10 es10 = es10(card, blockSize);
-        List<byte[]> answers = es10.sendAll("ES10c.EnableProfile", List.of(
+        byte[] answer = es10.send("ES10c.EnableProfile",
             new ProfileManagement.SwitchRequest(ProfileManagement.Operation.ENABLE, iccid, true).encode(),
-            new ProfileManagement.ProfilesInfoRequest(iccid).encode()), ChannelHandling.CLOSE_AND_REFRESH);
+            ChannelHandling.KEEP);
         ProfileManagement.Result result = decodeCard("ES10c.EnableProfile",
-            () -> ProfileManagement.ResultResponse.decode(answers.get(0), ProfileManagement.Operation.ENABLE.tagNo())
-                .result());
+            () -> ProfileManagement.ResultResponse.decode(answer, ProfileManagement.Operation.ENABLE.tagNo()).result());
+        boolean ok = result == ProfileManagement.Result.OK;
+        byte[] readBack = es10.send("ES10c.GetProfilesInfo", new ProfileManagement.ProfilesInfoRequest(iccid).encode(),
+            ok ? ChannelHandling.CLOSE_AND_REFRESH : ChannelHandling.CLOSE);
         List<ProfileInfo> after = decodeCard("ES10c.GetProfilesInfo",
-            () -> ProfileManagement.ProfilesInfoResponse.decode(answers.get(1)).profiles());
+            () -> ProfileManagement.ProfilesInfoResponse.decode(readBack).profiles());
         ProfileState state = after.stream().filter(pi -> pi.iccid().equals(iccid)).map(ProfileInfo::state).findFirst()
             .orElse(null);
         Logger.info("LPA {}: EnableProfile {}: {}; read back: {}", card.terminalId(), iccid, result,
             state == null ? "no such profile" : state);
-        if (result == ProfileManagement.Result.OK && state != ProfileState.ENABLED) {
+        if (ok && state != ProfileState.ENABLED) {
             throw CardEs10.malformed("ES10c.EnableProfile", "the eUICC answered ok but shows " + iccid + " as "
                 + (state == null ? "absent" : state), null);
         }
@@ -395,6 +399,22 @@ public final class ServerLpa {
         p.reached = step;
         Logger.info("LPA {} transaction {}: {} ({})", terminal, p.transactionId, step, Untrusted.escape(detail, 200));
         steps.reached(step, p.transactionId, detail);
+    }
+
+    /**
+     * SGP.22 §5.7.14's reason for a failure: no answer (relay, terminal, SM-DP+) is a timeout; a package that failed
+     * to load otherwise is loadBppExecutionError; a package for another profile is metadataMismatch.
+     */
+    static CancelReason reasonFor(LpaException e, boolean loading) {
+        String c = e.code();
+        if (c.equals("METADATA_MISMATCH")) {
+            return CancelReason.METADATA_MISMATCH;
+        }
+        if (c.equals("RELAY_TIMEOUT") || c.equals("RELAY_FAILED:TIMEOUT") || c.equals("RELAY_FAILED:POWER_OFF")
+            || c.startsWith("RELAY_REFUSED:") || c.startsWith("SMDP_UNAVAILABLE:")) {
+            return CancelReason.TIMEOUT;
+        }
+        return loading ? CancelReason.LOAD_BPP_EXECUTION_ERROR : CancelReason.UNDEFINED;
     }
 
     /** The cancellation of a failed download; relay trouble on the way is recorded, not thrown. */

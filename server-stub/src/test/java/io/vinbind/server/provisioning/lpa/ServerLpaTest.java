@@ -216,6 +216,90 @@ class ServerLpaTest {
     }
 
     @Test
+    void an_smdp_5xx_on_get_bound_profile_package_is_retryable_and_the_session_is_cancelled_at_both_ends()
+            throws Exception {
+        // a loopback proxy in front of the simulator that answers the next getBoundProfilePackage with HTTP 503
+        java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean(true);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("ci", pki.ci());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        java.net.http.HttpClient upstream = java.net.http.HttpClient.newBuilder().sslContext(tls)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 8);
+        proxy.createContext("/", ex -> {
+            try (ex) {
+                byte[] body = ex.getRequestBody().readAllBytes();
+                if (ex.getRequestURI().getPath().endsWith("/getBoundProfilePackage") && failNext.getAndSet(false)) {
+                    ex.sendResponseHeaders(503, -1);
+                    return;
+                }
+                java.net.http.HttpResponse<byte[]> r = upstream.send(java.net.http.HttpRequest.newBuilder(
+                        smdp.baseUri().resolve(ex.getRequestURI().getPath())).timeout(Duration.ofSeconds(20))
+                    .header("Content-Type", "application/json")
+                    .header("X-Admin-Protocol", ex.getRequestHeaders().getFirst("X-Admin-Protocol"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                if (r.body().length > 0) {
+                    ex.getResponseBody().write(r.body());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        proxy.start();
+        try {
+            URI via = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+            ServerLpa throughProxy = new ServerLpa(new Es9Client(Map.of(smdp.smdpAddress(), via), List.of()),
+                Clock.systemUTC());
+            Card c = card();
+            InventoryProfile p = profile();
+            String matchingId = order(p, c);
+            LpaException e = assertThrows(LpaException.class,
+                () -> throughProxy.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId, StepListener.NONE));
+            assertEquals("SMDP_UNAVAILABLE:HTTP 503", e.code(), e.getMessage());
+            assertEquals("ES9+.getBoundProfilePackage", e.step());
+            assertTrue(e.retryable());
+            assertEquals(Optional.of(DownloadStep.PREPARED), e.reached());
+            assertTrue(e.cancelled().cardCancelled(), e.cancelled().detail());
+            assertTrue(e.cancelled().smdpCancelled(), e.cancelled().detail());
+            assertTrue(e.cancelled().detail().contains("TIMEOUT"), e.cancelled().detail());
+            assertEquals("RELEASED", smdp.profileState(p.iccid()));
+            assertEquals(new Iccid(p.iccid()), throughProxy.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId,
+                StepListener.NONE).iccid(), "the retry downloads");
+        } finally {
+            proxy.stop(0);
+        }
+    }
+
+    @Test
+    void a_step_that_cannot_be_persisted_ends_the_download_and_the_session_is_cancelled() throws Exception {
+        Card c = card();
+        InventoryProfile p = profile();
+        String matchingId = order(p, c);
+        StepListener failing = (step, tid, detail) -> {
+            if (step == DownloadStep.PREPARED) {
+                throw new IllegalStateException("database down");
+            }
+        };
+        LpaException e = assertThrows(LpaException.class,
+            () -> lpa.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId, failing));
+        assertEquals("LISTENER", e.code());
+        assertTrue(e.retryable());
+        assertEquals(Optional.of(DownloadStep.PREPARED), e.reached());
+        assertTrue(e.cancelled().cardCancelled() && e.cancelled().smdpCancelled(), e.cancelled().detail());
+        assertTrue(e.cancelled().detail().contains("UNDEFINED"), e.cancelled().detail());
+        assertEquals(new Iccid(p.iccid()), lpa.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId,
+            StepListener.NONE).iccid());
+    }
+
+    @Test
     void a_transaction_left_open_by_a_crash_is_cancelled_later_and_after_a_card_reset_each_end_says_what_it_knows()
             throws Exception {
         // the server "crashed" after PrepareDownload: the link never answers again in that run
