@@ -7,6 +7,7 @@ import io.vinbind.hil.crash.ServerCrashRun;
 import io.vinbind.hil.fuzz.FuzzRun;
 import io.vinbind.hil.fuzz.FuzzTarget;
 import io.vinbind.hil.perf.MemoryRun;
+import io.vinbind.hil.perf.PresenceBench;
 import io.vinbind.hil.perf.ServerBench;
 import io.vinbind.hil.perf.TerminalBench;
 import io.vinbind.modem.link.SocatPtyPair;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
                 + "logs to stderr; the recorded figures and how to read them are in docs/benchmarks.md.",
             "Exit status: 0 when every request got its answer and every invariant held, 1 otherwise, 2 on bad "
                     + "usage or when the bench cannot run."},
-        subcommands = {BenchCli.Server.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.ServerCrash.class,
+        subcommands = {BenchCli.Server.class, BenchCli.Presence.class, BenchCli.Terminal.class, BenchCli.Crash.class, BenchCli.ServerCrash.class,
             BenchCli.Fuzz.class, BenchCli.ServerMemory.class, BenchCli.Dist.class, BenchCli.All.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
@@ -247,6 +248,87 @@ public final class BenchCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return guarded(spec, () -> options.run(spec.commandLine().getOut(), spec.commandLine().getErr()));
+        }
+    }
+
+    @Command(name = "presence", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"N simulated terminals (a raw NIO MQTT 5 client, all on one thread) stay connected and "
+                    + "heartbeat against the binding server (a process of its own, on PostgreSQL) through a plaintext "
+                    + "Mosquitto of the run's own without vinbind's ACL, so that the same connections can also make a "
+                    + "QoS 1 echo round trip on the same broker in the same run: the reference of the ratios.",
+                "Reports connects/s, heartbeats/s (all at once, first and steady path) and binds/s, each with its "
+                    + "ratio to the warm echo rate; heartbeat-to-ack p50/p99/max at a fixed rate (each terminal "
+                    + "every --interval for --duration) and the largest backlog of un-acked heartbeats; the server's "
+                    + "RSS and heap after GC and the broker's RSS per connected terminal; acks missing, duplicate "
+                    + "and wrong.",
+                "One descriptor per terminal in this JVM and in the broker: N is bounded by `ulimit -Hn` (the "
+                    + "launcher raises the soft limit to it). Examples: ./vinbind bench presence;  ./vinbind bench "
+                    + "presence -n 10000;  ./vinbind bench presence -n 100000 (refused, naming the limit, where it "
+                    + "does not fit)."})
+    static final class Presence implements Callable<Integer> {
+        @Option(names = {"-n", "--terminals"}, paramLabel = "N", defaultValue = "1000",
+                description = "simulated terminals, 1.." + PresenceBench.MAX_TERMINALS + " (default ${DEFAULT-VALUE})")
+        int terminals;
+
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "5s", converter = ShortDuration.class,
+                description = "each terminal's heartbeat period in the steady phase (default ${DEFAULT-VALUE}, the "
+                        + "shortest the server's limits allow)")
+        Duration interval;
+
+        @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = ShortDuration.class,
+                description = "length of the steady phase, 0s skips it (default ${DEFAULT-VALUE})")
+        Duration duration;
+
+        @Option(names = "--db", paramLabel = "JDBC", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
+                description = "PostgreSQL, a fresh schema dropped afterwards (default ${DEFAULT-VALUE})")
+        String db;
+
+        @Option(names = "--db-user", paramLabel = "USER", defaultValue = "postgres",
+                description = "database user, trust authentication (default ${DEFAULT-VALUE})")
+        String dbUser;
+
+        @Option(names = "--connect-window", paramLabel = "K", defaultValue = "200",
+                description = "connection handshakes in flight at most (default ${DEFAULT-VALUE})")
+        int connectWindow;
+
+        @Option(names = "--quiet-timeout", paramLabel = "SECONDS", defaultValue = "30",
+                description = "a phase gives up on the rest after this long without an answer (default ${DEFAULT-VALUE})")
+        int quietSeconds;
+
+        @Option(names = "--seed", paramLabel = "SEED", description = "seed of the generated identities (default: random, printed)")
+        Long seed;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return guarded(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter err = spec.commandLine().getErr();
+                if (io.vinbind.hil.perf.PrivateMosquitto.binary().isEmpty()) {
+                    err.println("bench presence: no mosquitto binary on the PATH or in /usr/sbin");
+                    return EXIT_CANNOT_RUN;
+                }
+                long s = seed != null ? seed : System.nanoTime();
+                out.println("# presence bench: " + terminals + " terminals, seed " + s + ", open files limit "
+                        + PresenceBench.openFileLimit() + ", load average " + loadAverage());
+                out.flush();
+                PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(terminals, db, dbUser, connectWindow,
+                        interval, duration, Duration.ofSeconds(quietSeconds), s), err::println);
+                out.println(r.report());
+                out.println("# load average after: " + loadAverage());
+                out.flush();
+                return r.missingAcks() == 0 && r.duplicates() == 0 && r.wrong() == 0 ? 0 : EXIT_INCOMPLETE;
+            });
+        }
+
+        private static String loadAverage() {
+            try {
+                return Files.readString(Path.of("/proc/loadavg")).strip();
+            } catch (IOException e) {
+                return "unreadable";
+            }
         }
     }
 

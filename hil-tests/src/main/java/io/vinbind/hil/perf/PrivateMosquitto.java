@@ -37,16 +37,21 @@ public final class PrivateMosquitto implements AutoCloseable {
     public static final String SETTINGS = "max_inflight_messages 0, max_queued_messages 0, set_tcp_nodelay true";
     private static final Duration START_BOUND = Duration.ofSeconds(5);
 
-    private final Process process;
+    private Process process;
     private final int port;
     private final boolean tls;
+    /** Its configuration file and directory, for {@link #restart()}. */
+    private final Path conf;
+    private final Path dir;
     /** The plugin, built once per JVM (gcc takes a second or two). */
     private static Path plugin;
 
-    private PrivateMosquitto(Process process, int port, boolean tls) {
+    private PrivateMosquitto(Process process, int port, boolean tls, Path conf, Path dir) {
         this.process = process;
         this.port = port;
         this.tls = tls;
+        this.conf = conf;
+        this.dir = dir;
     }
 
     /**
@@ -117,7 +122,7 @@ public final class PrivateMosquitto implements AutoCloseable {
             Process p = launch(bin, conf.resolve("mosquitto.conf"), dir, port);
             Logger.info("private mosquitto {} on ssl://127.0.0.1:{} (TLS, client certificates, vinbind ACL plugin)",
                     p.pid(), port);
-            return new PrivateMosquitto(p, port, true);
+            return new PrivateMosquitto(p, port, true, conf.resolve("mosquitto.conf"), dir);
         } catch (IOException e) {
             throw new BenchException("cannot start a private mosquitto: " + e.getMessage(), e);
         }
@@ -187,7 +192,7 @@ public final class PrivateMosquitto implements AutoCloseable {
                     "log_dest file " + dir.resolve("mosquitto.log"), ""));
             Process p = launch(bin, conf, dir, port);
             Logger.info("private mosquitto {} on 127.0.0.1:{} ({})", p.pid(), port, SETTINGS);
-            return new PrivateMosquitto(p, port, false);
+            return new PrivateMosquitto(p, port, false, conf, dir);
         } catch (IOException e) {
             throw new BenchException("cannot start a private mosquitto: " + e.getMessage(), e);
         }
@@ -202,6 +207,45 @@ public final class PrivateMosquitto implements AutoCloseable {
         return tls;
     }
 
+    /** The broker process's id (for its {@code /proc/PID/status}). */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
+    /**
+     * SIGKILL, as a broker host losing power: every client's connection drops without a DISCONNECT, and (with
+     * {@code persistence false}) every session and queued message is gone. Waits (bounded) until it has ended.
+     */
+    public synchronized void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                throw new BenchException("private mosquitto " + process.pid() + " still alive 5 s after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted while killing mosquitto", e);
+        }
+    }
+
+    /**
+     * Starts the broker again with the same configuration on the same port (after {@link #kill()}), waiting
+     * (bounded) until it listens.
+     *
+     * @throws BenchException when it is still running, or does not come up
+     */
+    public synchronized void restart() {
+        if (process.isAlive()) {
+            throw new BenchException("private mosquitto " + process.pid() + " is still running; kill it first");
+        }
+        try {
+            process = launch(binary().orElseThrow(() -> new BenchException("no mosquitto binary")), conf, dir, port);
+        } catch (IOException e) {
+            throw new BenchException("cannot restart the private mosquitto on port " + port + ": " + e.getMessage(), e);
+        }
+        Logger.info("private mosquitto restarted as {} on port {}", process.pid(), port);
+    }
+
     private static boolean listening(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -212,7 +256,7 @@ public final class PrivateMosquitto implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -109,9 +109,10 @@ public final class TerminalBench {
     }
 
     /** Everything measured. */
-    public record Result(List<Run> runs, List<Start> starts, List<Memory> memory) {
+    public record Result(List<Run> runs, List<Run> kept, List<Start> starts, List<Memory> memory) {
         public Result {
             runs = List.copyOf(runs);
+            kept = List.copyOf(kept);
             starts = List.copyOf(starts);
             memory = List.copyOf(memory);
         }
@@ -137,6 +138,23 @@ public final class TerminalBench {
                 }
             }
             b.append("outcomes: ").append(runs.stream().map(Run::outcome).toList()).append('\n');
+            b.append(String.format("## terminal: ACC to flag cleared with the kept session (the daemon's own uplink), %d"
+                    + " runs (after %d warm-up), ms%n", kept.size(), WARM_UP));
+            b.append(row("total ACC -> flag cleared", kept.stream().mapToDouble(Run::totalMillis).toArray()));
+            for (TimedPorts.Party p : List.of(TimedPorts.Party.BUS, TimedPorts.Party.MODEM)) {
+                b.append(row("  waiting on " + p.name().toLowerCase(java.util.Locale.ROOT),
+                        kept.stream().mapToDouble(r -> r.waitMillis().getOrDefault(p, 0.0)).toArray()));
+            }
+            b.append(row("  the rest (session, server, own time)", kept.stream().mapToDouble(Run::ownMillis).toArray()));
+            b.append("time in each state, ms:\n");
+            for (BindingState s : BindingState.values()) {
+                double[] v = kept.stream().filter(r -> r.stateMillis().containsKey(s))
+                        .mapToDouble(r -> r.stateMillis().get(s)).toArray();
+                if (v.length > 0) {
+                    b.append(row("  " + s, v));
+                }
+            }
+            b.append("outcomes: ").append(kept.stream().map(Run::outcome).toList()).append('\n');
             b.append(String.format("## terminal: JVM start to first CAN request, %d daemon processes, ms%n", starts.size()));
             b.append(row("first log line", starts.stream().mapToDouble(Start::firstLogMillis).toArray()));
             b.append(row("daemon running (ports open)", starts.stream().mapToDouble(Start::runningMillis).toArray()));
@@ -190,7 +208,8 @@ public final class TerminalBench {
         try (Bench bench = Bench.builder().name("perf-terminal").identities(ids).can(CanTransport.SLCAN_PTY)
                 .modem(ModemTransport.PTY).startTerminal(false)
                 .modemSim(c -> c.withNetwork(NetworkOutcome.HOME, Duration.ZERO)).build()) {
-            List<Run> runs = bindings(bench);
+            List<Run> runs = bindings(bench, false);
+            List<Run> kept = bindings(bench, true);
             List<Start> starts = new ArrayList<>();
             for (int i = 0; i < settings.starts(); i++) {
                 starts.add(start(bench, i));
@@ -202,7 +221,7 @@ public final class TerminalBench {
             memory.add(memory(bench, List.of("-Xmx" + settings.xmx(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-XX:ReservedCodeCacheSize=16m", "-Xss256k", "-XX:MaxMetaspaceSize=32m")));
             memory.add(memory(bench, List.of("-Xmx" + settings.xmx(), "-XX:+UseSerialGC", "-XX:NativeMemoryTracking=summary")));
-            return new Result(runs, starts, memory);
+            return new Result(runs, kept, starts, memory);
         } catch (IOException e) {
             throw new BenchException("terminal bench: " + e.getMessage(), e);
         }
@@ -218,8 +237,14 @@ public final class TerminalBench {
 
     // ------------------------------------------------------------------ ACC to flag cleared
 
-    private List<Run> bindings(Bench bench) throws IOException {
-        Path dir = bench.terminalDir().resolveSibling("perf-inproc");
+    /**
+     * Timed bindings of a daemon in this JVM. {@code keptSession}: the daemon builds its own uplink and keeps the MQTT
+     * session while powered ({@code KeptSession}, as deployed): the session connects at ACC while the VIN is read,
+     * and the binding publishes on it with no connect or disconnect of its own; the broker and server waits are then
+     * not split out. Otherwise the uplink is handed in, wrapped to time each wait, and connects per binding.
+     */
+    private List<Run> bindings(Bench bench, boolean keptSession) throws IOException {
+        Path dir = bench.terminalDir().resolveSibling(keptSession ? "perf-kept" : "perf-inproc");
         TerminalConfig config;
         try {
             config = TerminalConfig.fromProperties(properties(bench, dir), dir.getParent());
@@ -239,17 +264,22 @@ public final class TerminalBench {
             opened.add(modem);
             AtModemPort port = new AtModemPort(modem, BenchTerminal.APN, config.simReady(), config.registration());
             opened.add(port);
-            MqttBindingUplink uplink = MqttBindingUplink.fromConfig(config, Duration.ofSeconds(1));
-            opened.add(uplink);
-            daemon = TerminalDaemon.builder(config).listener(log).vinReader(timed.vinReader(reader))
-                    .modem(timed.modem(port)).uplink(timed.uplink(uplink)).powerSource(new FedPowerSource()).build();
+            TerminalDaemon.Builder builder = TerminalDaemon.builder(config).listener(log).vinReader(timed.vinReader(reader))
+                    .modem(timed.modem(port)).powerSource(new FedPowerSource());
+            if (!keptSession) {
+                MqttBindingUplink uplink = MqttBindingUplink.fromConfig(config, Duration.ofSeconds(1));
+                opened.add(uplink);
+                builder.uplink(timed.uplink(uplink));
+            }
+            daemon = builder.build();
             daemon.start();
             List<Run> runs = new ArrayList<>();
             for (int i = 0; i < WARM_UP + settings.runs(); i++) {
                 Run r = oneBinding(bench, daemon, log, timed);
                 if (i >= WARM_UP) {
                     runs.add(r);
-                    progress.accept(String.format("binding %d: %.1f ms (%s), own %.1f ms, waits %s", i - WARM_UP + 1,
+                    progress.accept(String.format("%sbinding %d: %.1f ms (%s), own %.1f ms, waits %s",
+                            keptSession ? "kept session: " : "", i - WARM_UP + 1,
                             r.totalMillis(), r.outcome(), r.ownMillis(), r.waitMillis()));
                 }
             }

@@ -473,6 +473,8 @@ public final class TerminalDaemon implements AutoCloseable {
     }
 
     private void onPower(PowerMode mode) {
+        // the source reports every broadcast frame (every 50 ms on the bench, 10-100 ms on a vehicle), not changes
+        boolean changed = mode != lastPower;
         lastPower = mode;
         BindingMachine m = machine;
         java.util.concurrent.ExecutorService p = powerThread;
@@ -483,9 +485,9 @@ public final class TerminalDaemon implements AutoCloseable {
             io.vinbind.terminal.presence.StatusRecorder rec = records;
             try {
                 p.execute(() -> {
-                    if (rec != null) {
+                    if (rec != null && changed) {
                         try {
-                            rec.record(facts()); // every power change is a record
+                            rec.record(facts()); // every power change is a record (not every frame: it would flood the store)
                         } catch (RuntimeException e) {
                             Logger.warn("presence: status record not kept: {}", e.getMessage());
                         }

@@ -1,0 +1,58 @@
+package io.vinbind.hil.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vinbind.hil.bench.ServerBackend;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The presence benchmark's harness with a tiny crowd: every heartbeat (all at once, then at a fixed rate), echo,
+ * login and bind gets exactly one answer, and each is the expected one (its own requestId and terminal, the
+ * terminal's VIN). Asserts nothing about time (figures: {@code ./vinbind bench presence}).
+ */
+class PresenceBenchIT {
+
+    private static final int TERMINALS = 25;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void every_heartbeat_gets_exactly_one_correct_ack() {
+        Assumptions.assumeTrue(PrivateMosquitto.binary().isPresent(), "skipped: no mosquitto binary on the PATH");
+        Assumptions.assumeTrue(postgresListening(), "skipped: no PostgreSQL listening on 127.0.0.1:5432");
+        // each terminal every 500 ms for 3 s: 6 steady heartbeats each
+        PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(TERMINALS, ServerBackend.POSTGRES_URL,
+                ServerBackend.POSTGRES_USER, 10, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(20),
+                46), line -> { });
+        assertEquals(List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "steady", "login", "bind",
+                "echo-warm"), r.phases().stream().map(ServerBench.Phase::name).toList());
+        assertEquals(0, r.missingAcks(), () -> "missing answers: " + r.phases());
+        assertEquals(0, r.duplicates(), "duplicate acks");
+        assertEquals(0, r.wrong(), "acks matching no request");
+        for (String p : List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-warm")) {
+            assertEquals(Map.of("OK", TERMINALS), r.phase(p).outcomes(), p);
+        }
+        assertEquals(Map.of("OK", TERMINALS * 6), r.phase("steady").outcomes());
+        assertEquals(TERMINALS * 6, r.phase("steady").latency().count());
+        assertEquals(Map.of("ACCEPTED", TERMINALS), r.phase("login").outcomes());
+        assertEquals(Map.of("BOUND", TERMINALS), r.phase("bind").outcomes());
+        // the server's own record agrees: a presence row per terminal, online, the default limits (version 1)
+        assertEquals("25 presence rows, 25 online, config versions 1..1, heartbeat interval 60..60 s", r.limits());
+        assertTrue(r.memory().serverRss0() > 0 && r.memory().brokerRssN() > 0, () -> "memory unread: " + r.memory());
+    }
+
+    private static boolean postgresListening() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", 5432), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
