@@ -99,6 +99,25 @@ class DashboardBrowserIT {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
     }
 
+    /** A wait that looks again when the element it read was replaced meanwhile (live pages redraw their rows). */
+    private WebDriverWait patient(int seconds) {
+        WebDriverWait w = new WebDriverWait(browser, Duration.ofSeconds(seconds));
+        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return w;
+    }
+
+    /** Clicks what {@code by} finds once it is clickable, finding it again if the page redrew it meanwhile. */
+    private void click(By by) {
+        patient(20).until(d -> {
+            WebElement e = ExpectedConditions.elementToBeClickable(by).apply(d);
+            if (e == null) {
+                return false;
+            }
+            e.click();
+            return true;
+        });
+    }
+
     private String alert() {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("alert"))).getText();
     }
@@ -251,30 +270,31 @@ class DashboardBrowserIT {
             signIn(rig.server, rig.viewer);
             browser.findElement(By.cssSelector("a[data-page=campaigns]")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaigns-live"), "(live)"));
-            WebElement pause = wait.until(ExpectedConditions.elementToBeClickable(
-                By.cssSelector("#campaign-" + cid + " button[data-action=pause]")));
-            pause.click();
+            click(By.cssSelector("#campaign-" + cid + " button[data-action=pause]"));
             assertTrue(alert().contains("needs role provisioning"), alert());
             // provisioning staff: the engine runs, the page follows without a reload
             browser.findElement(By.id("sign-out")).click();
             signIn(rig.server, rig.provisioning);
             browser.findElement(By.cssSelector("a[data-page=campaigns]")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaigns-live"), "(live)"));
-            browser.findElement(By.cssSelector("#campaign-" + cid + " td button")).click();
+            click(By.cssSelector("#campaign-" + cid + " td button"));
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaign-terminals"), ids.get(0)));
+            // paused before the engine runs: the page shows it at once, and offers resume in its place
+            click(By.cssSelector("#campaign-" + cid + " button[data-action=pause]"));
+            patient(20).until(ExpectedConditions.attributeToBe(By.id("campaign-" + cid), "data-state", "PAUSED"));
+            screenshot("campaign-paused");
             rig.engine("engine-ui", Duration.ofSeconds(30));
-            new WebDriverWait(browser, Duration.ofSeconds(60)).until(ExpectedConditions.textToBePresentInElementLocated(
-                By.id("campaign-" + cid), "1 done"));
+            click(By.cssSelector("#campaign-" + cid + " button[data-action=resume]"));
+            // the engine provisions one terminal at a time; the page follows the stream without a reload
+            patient(60).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("campaign-" + cid), "done"));
             screenshot("campaign-progress");
-            // pause: the page shows it at once, and resume is offered in its place
-            browser.findElement(By.cssSelector("#campaign-" + cid + " button[data-action=pause]")).click();
-            wait.until(ExpectedConditions.attributeToBe(By.id("campaign-" + cid), "data-state", "PAUSED"));
-            browser.findElement(By.cssSelector("#campaign-" + cid + " button[data-action=resume]")).click();
-            new WebDriverWait(browser, Duration.ofSeconds(90)).until(ExpectedConditions.attributeToBe(
+            patient(90).until(ExpectedConditions.attributeToBe(
                 By.id("campaign-" + cid), "data-state", "COMPLETED"));
-            assertTrue(browser.findElement(By.id("campaign-" + cid)).getText().contains("3 done"),
-                browser.findElement(By.id("campaign-" + cid)).getText());
-            wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#campaign-terminals tr[data-state=DONE]"), 3));
+            patient(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaign-" + cid), "3 done"));
+            patient(20).until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#campaign-terminals tr[data-state=DONE]"), 3));
+            assertEquals(0, browser.findElements(By.cssSelector("#campaign-" + cid + " button[data-action]")).size(),
+                "a completed campaign without failures offers no control");
             screenshot("campaign-completed");
         }
     }
