@@ -4,8 +4,13 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -26,6 +31,10 @@ import org.tinylog.Logger;
  * conflict with a concurrent transaction (deadlock, serialization failure, lock timeout, or a unique
  * constraint that a concurrent insert won). Anything else fails at once. Either way nothing of a failed
  * attempt is committed.
+ *
+ * <p>{@link #transactionEach} is the group commit: many independent pieces of work in one transaction, one
+ * commit (one WAL flush on PostgreSQL, one MVStore chunk on H2) for all of them, each under its own savepoint
+ * so that one that fails is undone alone and the others still commit.
  */
 public final class Database implements AutoCloseable {
 
@@ -36,6 +45,8 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final DbSettings settings;
+    /** Transactions committed (single and grouped), for metrics and tests that count commits. */
+    private final LongAdder commits = new LongAdder();
 
     private Database(HikariDataSource pool, DbSettings settings) {
         this.pool = pool;
@@ -115,6 +126,7 @@ public final class Database implements AutoCloseable {
                 try {
                     T result = work.run(c);
                     c.commit();
+                    commits.increment();
                     return result;
                 } catch (SQLException | RuntimeException e) {
                     rollback(c, what);
@@ -137,6 +149,59 @@ public final class Database implements AutoCloseable {
         }
         throw new ConflictException(what + " still conflicted with concurrent transactions after " + MAX_ATTEMPTS
             + " attempts: " + (lastConflict != null ? lastConflict.getMessage() : ""), lastConflict);
+    }
+
+    /**
+     * Runs every piece of {@code works} in order in ONE transaction and commits once (a group commit). Each piece
+     * runs under a savepoint of its own: one that throws (bad data, a defect, or a conflict with a concurrent
+     * transaction: deadlock, lock timeout, a raced unique key) is rolled back to its savepoint, which undoes
+     * its writes and releases the locks it took (PostgreSQL and H2 alike), and its slot in the result is empty;
+     * the caller decides it again alone, with {@link #transaction}'s retries. Nothing is retried here: a
+     * conflict on one piece must not make the others wait for backoffs.
+     *
+     * <p>Results are valid only once this returns: when the commit itself fails, the whole group is rolled back
+     * and {@link StoreException} is thrown (the caller then decides every piece alone).
+     *
+     * @param what names the group in errors and logs
+     * @return one slot per piece, in order: its result, or empty when it was rolled back
+     * @throws StoreException when no connection could be had, a savepoint could not be set, or the commit failed
+     */
+    public <T> List<Optional<T>> transactionEach(String what, List<? extends SqlWork<T>> works) throws StoreException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Optional<T>> out = new ArrayList<>(works.size());
+                for (int i = 0; i < works.size(); i++) {
+                    Savepoint sp = c.setSavepoint();
+                    try {
+                        T result = works.get(i).run(c);
+                        c.releaseSavepoint(sp);
+                        out.add(Optional.of(result));
+                    } catch (SQLException | RuntimeException e) {
+                        c.rollback(sp);
+                        Logger.debug("{}: piece {} of {} rolled back to its savepoint ({}{}); decided alone", what,
+                            i + 1, works.size(), e instanceof SQLException sql ? sql.getSQLState() + " " : "",
+                            e.getMessage());
+                        out.add(Optional.empty());
+                    }
+                }
+                c.commit();
+                commits.increment();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                rollback(c, what);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Transactions committed so far by {@link #transaction} and {@link #transactionEach} (one per group). */
+    public long commits() {
+        return commits.sum();
     }
 
     /** Runs read-only {@code work} on a pooled connection in autocommit mode. */
