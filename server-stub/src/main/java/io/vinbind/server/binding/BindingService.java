@@ -97,6 +97,26 @@ public final class BindingService {
         }
     }
 
+    /**
+     * The bind as work for a group commit ({@link io.vinbind.server.store.Database#transactionEach}): the same
+     * rules as {@link #bind}, run on the group's connection. Empty when the request is better decided alone by
+     * {@link #bind}: it is refused before the rules (identity mismatch, invalid VIN: nothing to commit), or the
+     * store is not a JDBC database.
+     */
+    public Optional<io.vinbind.server.store.SqlWork<BindResult>> groupWork(BindRequest request, String topicTerminal,
+                                                                          String source) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            return Optional.empty();
+        }
+        Vin vin;
+        try {
+            vin = Vin.parse(request.vin(), vinPolicy);
+        } catch (InvalidVinException e) {
+            return Optional.empty();
+        }
+        return store.onConnection(tx -> decide(tx, request, vin.value(), source));
+    }
+
     private BindResult decide(BindingStore.Tx tx, BindRequest request, String vin, String source)
         throws SQLException {
         String terminal = request.terminalId();

@@ -35,6 +35,15 @@ public interface BindingStore {
     /** Reads outside a transaction. */
     <T> T read(String what, Work<T> work) throws StoreException;
 
+    /**
+     * The work as work on a JDBC connection, to run inside a group commit's transaction
+     * ({@link io.vinbind.server.store.Database#transactionEach}); empty when this store is not a JDBC database
+     * (then every request is decided alone).
+     */
+    default <T> java.util.Optional<io.vinbind.server.store.SqlWork<T>> onConnection(Work<T> work) {
+        return java.util.Optional.empty();
+    }
+
     /** The operations available inside a transaction. */
     interface Tx {
         /**

@@ -39,6 +39,11 @@ public final class JdbcBindingStore implements BindingStore {
         return db.query(what, c -> work.run(new JdbcTx(c)));
     }
 
+    @Override
+    public <T> Optional<io.vinbind.server.store.SqlWork<T>> onConnection(Work<T> work) {
+        return Optional.of(c -> work.run(new JdbcTx(c)));
+    }
+
     private record JdbcTx(Connection c) implements Tx {
 
         @Override

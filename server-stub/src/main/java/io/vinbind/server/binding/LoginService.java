@@ -74,6 +74,19 @@ public final class LoginService {
         }
     }
 
+    /**
+     * The login as work for a group commit ({@link io.vinbind.server.store.Database#transactionEach}): the same
+     * rules as {@link #login}, run on the group's connection. Empty when it is better decided alone by
+     * {@link #login}: the payload names another terminal (nothing to commit), or the store is not JDBC.
+     */
+    public Optional<io.vinbind.server.store.SqlWork<LoginResult>> groupWork(LoginRequest request, String topicTerminal,
+                                                                           String source) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            return Optional.empty();
+        }
+        return store.onConnection(tx -> decide(tx, request, topicTerminal, source));
+    }
+
     private LoginResult decide(BindingStore.Tx tx, LoginRequest request, String terminal, String source)
         throws SQLException {
         Instant now = clock.instant();
