@@ -44,6 +44,26 @@ public interface BindingStore {
         return java.util.Optional.empty();
     }
 
+    /**
+     * A group of logins and binds decided in one transaction (group commit): what they all read first is locked
+     * and read once for all; empty when this store is not a JDBC database.
+     */
+    default java.util.Optional<Group> group() {
+        return java.util.Optional.empty();
+    }
+
+    /** See {@link #group}. Used by one thread, for one group. */
+    interface Group {
+        /** A request of the group: its terminal, IMSI, VIN (a bind's) and requestId are read ahead. */
+        void want(String terminalId, String imsi, java.util.Optional<String> vin, String requestId);
+
+        /** Locks and reads what was wanted; the group's first piece of work, in the group's transaction. */
+        io.vinbind.server.store.SqlWork<Void> prefetch();
+
+        /** The work on the group's connection, reading what was prefetched where it can. */
+        <T> io.vinbind.server.store.SqlWork<T> onConnection(Work<T> work);
+    }
+
     /** The operations available inside a transaction. */
     interface Tx {
         /**

@@ -234,13 +234,6 @@ public final class MqttFrontEnd implements AutoCloseable {
     private record Job(String terminal, SqlWork<Supplier<Decision>> inGroup, Supplier<Decision> alone) implements Step {
     }
 
-    /** Thrown inside a group to send a request to be decided alone (an earlier one of its terminal was). */
-    private static final class DecideAlone extends RuntimeException {
-        DecideAlone() {
-            super("an earlier request of the same terminal is decided alone", null, false, false);
-        }
-    }
-
     private void subscribe() throws MqttException {
         subscribed = false;
         java.util.List<MqttSubscription> subs = new java.util.ArrayList<>(java.util.List.of(
@@ -395,19 +388,21 @@ public final class MqttFrontEnd implements AutoCloseable {
      * ({@link Database#transactionEach}), in the order of the requests' terminal ids (stable: one terminal's
      * requests keep their arrival order), so that two instances' groups take the terminals' row locks in the same
      * order. A request whose work fails in the group (bad data, a defect, a deadlock, a lock timeout, a raced
-     * unique key) is rolled back to its savepoint and decided again alone after the group's commit, with the
-     * single transaction's retries, so it gets the answer it would have got alone and sinks nobody else; so are
-     * the later requests of the same terminal in the batch (their order is kept). If the group's commit fails,
+     * unique key) is left out (the group runs again without it) and decided again alone after the group's commit,
+     * with the single transaction's retries, so it gets the answer it would have got alone and sinks nobody else;
+     * so are the later requests of the same terminal in the batch (their order is kept). If the group's commit fails,
      * every request of it is decided alone. A lone request is decided alone at once: nothing waits for company.
      */
     private Decision[] decideAll(List<Received> batch) {
         Decision[] out = new Decision[batch.size()];
         List<Integer> jobIndex = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
+        Optional<io.vinbind.server.binding.BindingStore.Group> group = groupCommit != null && batch.size() > 1
+            ? bindings.newGroup() : Optional.empty();
         for (int i = 0; i < batch.size(); i++) {
             Received r = batch.get(i);
             try {
-                Step step = prepare(r.topic(), r.message().getPayload());
+                Step step = prepare(r.topic(), r.message().getPayload(), group);
                 if (step instanceof Job job) {
                     jobIndex.add(i);
                     jobs.add(job);
@@ -433,35 +428,34 @@ public final class MqttFrontEnd implements AutoCloseable {
             order.add(k);
         }
         order.sort(java.util.Comparator.comparing(k -> jobs.get(k).terminal())); // List.sort is stable
-        java.util.Set<String> skipped = new java.util.HashSet<>();
+        List<String> keys = new ArrayList<>();
         List<SqlWork<Supplier<Decision>>> works = new ArrayList<>();
-        for (int k : order) {
-            Job job = jobs.get(k);
+        if (group.isPresent()) { // first: the rows the logins and binds lock first, locked for all at once
+            SqlWork<Void> prefetch = group.get().prefetch();
+            keys.add(""); // no terminal id is empty
             works.add(c -> {
-                if (skipped.contains(job.terminal())) {
-                    throw new DecideAlone(); // an earlier request of this terminal is decided alone: keep the order
-                }
-                try {
-                    return job.inGroup().run(c);
-                } catch (java.sql.SQLException | RuntimeException e) {
-                    skipped.add(job.terminal());
-                    throw e;
-                }
+                prefetch.run(c);
+                return () -> null;
             });
+        }
+        for (int k : order) {
+            keys.add(jobs.get(k).terminal());
+            works.add(jobs.get(k).inGroup());
         }
         List<Optional<Supplier<Decision>>> results;
         try {
-            results = db.transactionEach("group commit of " + jobs.size() + " requests", works);
+            results = db.transactionEach("group commit of " + jobs.size() + " requests", keys, works);
         } catch (StoreException e) {
             metrics.increment("db.group.failed");
             Logger.warn("group commit of {} requests failed ({}); deciding each alone", jobs.size(), e.getMessage());
             results = java.util.Collections.nCopies(jobs.size(), Optional.empty());
         }
         int alone = 0;
+        int offset = group.isPresent() ? 1 : 0;
         for (int n = 0; n < order.size(); n++) {
             int k = order.get(n);
             int i = jobIndex.get(k);
-            Optional<Supplier<Decision>> done = results.get(n);
+            Optional<Supplier<Decision>> done = results.get(n + offset);
             if (done.isPresent()) {
                 try {
                     out[i] = done.get().get();
@@ -557,7 +551,7 @@ public final class MqttFrontEnd implements AutoCloseable {
      *     acknowledged); true when it was published, or when none could be sent (dropped input)
      */
     boolean handle(String topic, byte[] payload) {
-        Step step = prepare(topic, payload);
+        Step step = prepare(topic, payload, Optional.empty());
         Decision d = step instanceof Job job ? job.alone().get() : (Decision) step;
         return d.ack() != null ? publishAck(d.ack()) : d.done();
     }
@@ -566,7 +560,7 @@ public final class MqttFrontEnd implements AutoCloseable {
      * Checks a message and decides what needs no database at once (bad topic, bad payload, refusals before the
      * rules); what needs the database becomes a {@link Job}, for a group commit or alone.
      */
-    private Step prepare(String topic, byte[] payload) {
+    private Step prepare(String topic, byte[] payload, Optional<io.vinbind.server.binding.BindingStore.Group> group) {
         TopicAddress address;
         try {
             address = Topics.parse(topic);
@@ -599,7 +593,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         boolean grouped = groupCommit != null;
         if (decoded instanceof LoginRequest login) {
             Supplier<Decision> alone = () -> loginAnswer(logins.login(login, terminal, source));
-            Optional<SqlWork<LoginResult>> work = grouped ? logins.groupWork(login, terminal, source) : Optional.empty();
+            Optional<SqlWork<LoginResult>> work = grouped ? logins.groupWork(login, terminal, source, group) : Optional.empty();
             if (work.isEmpty()) {
                 return alone.get();
             }
@@ -609,7 +603,7 @@ public final class MqttFrontEnd implements AutoCloseable {
             }, alone);
         } else if (decoded instanceof BindRequest bind) {
             Supplier<Decision> alone = () -> bindAnswer(bindings.bind(bind, terminal, source));
-            Optional<SqlWork<BindResult>> work = grouped ? bindings.groupWork(bind, terminal, source) : Optional.empty();
+            Optional<SqlWork<BindResult>> work = grouped ? bindings.groupWork(bind, terminal, source, group) : Optional.empty();
             if (work.isEmpty()) {
                 return alone.get();
             }

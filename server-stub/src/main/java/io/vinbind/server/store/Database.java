@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +32,8 @@ import org.tinylog.Logger;
  * attempt is committed.
  *
  * <p>{@link #transactionEach} is the group commit: many independent pieces of work in one transaction, one
- * commit (one WAL flush on PostgreSQL, one MVStore chunk on H2) for all of them, each under its own savepoint
- * so that one that fails is undone alone and the others still commit.
+ * commit (one WAL flush on PostgreSQL, one MVStore chunk on H2) for all of them; one that fails is left out (the
+ * group runs again without it) and the others still commit.
  */
 public final class Database implements AutoCloseable {
 
@@ -42,6 +41,8 @@ public final class Database implements AutoCloseable {
     static final int MAX_ATTEMPTS = 6;
     /** Longest wait for a row lock on PostgreSQL, as {@code LOCK_TIMEOUT=5000} in the H2 URLs of {@link DbSettings}. */
     static final int LOCK_TIMEOUT_MS = 5000;
+    /** Rounds of a group commit, each without the pieces that failed before, before the group gives up. */
+    static final int GROUP_ROUNDS = 4;
 
     private final HikariDataSource pool;
     private final DbSettings settings;
@@ -152,51 +153,72 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs every piece of {@code works} in order in ONE transaction and commits once (a group commit). Each piece
-     * runs under a savepoint of its own: one that throws (bad data, a defect, or a conflict with a concurrent
-     * transaction: deadlock, lock timeout, a raced unique key) is rolled back to its savepoint, which undoes
-     * its writes and releases the locks it took (PostgreSQL and H2 alike), and its slot in the result is empty;
-     * the caller decides it again alone, with {@link #transaction}'s retries. Nothing is retried here: a
-     * conflict on one piece must not make the others wait for backoffs.
+     * Runs every piece of {@code works} in order in ONE transaction and commits once (a group commit: one WAL flush
+     * on PostgreSQL, one MVStore chunk on H2, for all of them). When a piece throws (bad data the database refuses,
+     * a defect, or a conflict with a concurrent transaction: deadlock, lock timeout, a raced unique key), the whole
+     * transaction is rolled back and run again without it, and without the later pieces of the same key (one
+     * terminal's requests keep their order): at most {@value #GROUP_ROUNDS} rounds, after which nothing of the group
+     * is committed. A piece left out has an empty slot; the caller decides it again alone, with
+     * {@link #transaction}'s retries. No savepoints: on PostgreSQL each costs two round trips per piece, and rolling
+     * back a whole round is rare (a conflict with another instance, a poisoned request).
      *
-     * <p>Results are valid only once this returns: when the commit itself fails, the whole group is rolled back
-     * and {@link StoreException} is thrown (the caller then decides every piece alone).
+     * <p>Results are valid only once this returns: every piece may run more than once ({@link SqlWork}), and only
+     * the committed round's results are returned.
      *
      * @param what names the group in errors and logs
-     * @return one slot per piece, in order: its result, or empty when it was rolled back
-     * @throws StoreException when no connection could be had, a savepoint could not be set, or the commit failed
+     * @param keys per piece, what orders it (the terminal): pieces of one key after a failed one are left out too
+     * @return one slot per piece, in order: its result, or empty when it was left out
+     * @throws StoreException when no connection could be had, or a rollback or the commit failed
      */
-    public <T> List<Optional<T>> transactionEach(String what, List<? extends SqlWork<T>> works) throws StoreException {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Optional<T>> out = new ArrayList<>(works.size());
-                for (int i = 0; i < works.size(); i++) {
-                    Savepoint sp = c.setSavepoint();
-                    try {
-                        T result = works.get(i).run(c);
-                        c.releaseSavepoint(sp);
-                        out.add(Optional.of(result));
-                    } catch (SQLException | RuntimeException e) {
-                        c.rollback(sp);
-                        Logger.debug("{}: piece {} of {} rolled back to its savepoint ({}{}); decided alone", what,
-                            i + 1, works.size(), e instanceof SQLException sql ? sql.getSQLState() + " " : "",
-                            e.getMessage());
-                        out.add(Optional.empty());
-                    }
-                }
-                c.commit();
-                commits.increment();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                rollback(c, what);
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException(what + " failed: " + e.getMessage(), e);
+    public <T> List<Optional<T>> transactionEach(String what, List<String> keys, List<? extends SqlWork<T>> works)
+        throws StoreException {
+        if (keys.size() != works.size()) {
+            throw new IllegalArgumentException(what + ": " + keys.size() + " keys for " + works.size() + " pieces");
         }
+        boolean[] out = new boolean[works.size()];
+        java.util.Set<String> failedKeys = new java.util.HashSet<>();
+        for (int round = 1; round <= GROUP_ROUNDS; round++) {
+            List<Optional<T>> results = new ArrayList<>(works.size());
+            int failed = -1;
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    for (int i = 0; i < works.size(); i++) {
+                        if (out[i] || failedKeys.contains(keys.get(i))) {
+                            out[i] = true;
+                            results.add(Optional.empty());
+                            continue;
+                        }
+                        try {
+                            results.add(Optional.of(works.get(i).run(c)));
+                        } catch (SQLException | RuntimeException e) {
+                            failed = i;
+                            Logger.debug("{}: piece {} of {} failed in round {} ({}{}); the group goes again without it",
+                                what, i + 1, works.size(), round,
+                                e instanceof SQLException sql ? sql.getSQLState() + " " : "", e.getMessage());
+                            break;
+                        }
+                    }
+                    if (failed < 0) {
+                        c.commit();
+                        commits.increment();
+                        return results;
+                    }
+                    c.rollback();
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c, what);
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw new StoreException(what + " failed: " + e.getMessage(), e);
+            }
+            out[failed] = true;
+            failedKeys.add(keys.get(failed));
+        }
+        Logger.debug("{}: still failing after {} rounds; every piece is left to be decided alone", what, GROUP_ROUNDS);
+        return java.util.Collections.nCopies(works.size(), Optional.empty());
     }
 
     /** Transactions committed so far by {@link #transaction} and {@link #transactionEach} (one per group). */
