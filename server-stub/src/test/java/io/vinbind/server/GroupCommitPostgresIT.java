@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two server instances with group commit on one private Mosquitto and one PostgreSQL schema, under bursts that
  * make both decide overlapping groups at once: pairs of terminals racing for one VIN (a unique key raced between
- * two instances' groups, or a deadlock between them, rolls one request back to its savepoint and decides it
- * alone), and every heartbeat delivered twice (to either instance). Binds stay exact (every answer stored once,
+ * two instances' groups, or a deadlock between them, makes a group run again without that request, which is then
+ * decided alone), and every heartbeat delivered twice (to either instance). Binds stay exact (every answer stored once,
  * one BOUND/REBOUND history row per such answer, one live binding per IMSI and VIN) and heartbeat counts exact
  * (each counted once, whichever instance got the copies).
  */
