@@ -113,9 +113,11 @@ public final class JdbcBindingStore implements BindingStore {
                         }
                     }
                 }
+                // by terminal too: the key of processed_request starts with terminal_id (V4)
                 try (PreparedStatement ps = c.prepareStatement("SELECT terminal_id, imsi, request_id, kind, vin, outcome,"
-                    + " reason FROM processed_request WHERE request_id IN (" + marks(wantRequests.size()) + ")")) {
-                    bindAll(ps, 1, wantRequests);
+                    + " reason FROM processed_request WHERE terminal_id IN (" + marks(wantTerminals.size())
+                    + ") AND request_id IN (" + marks(wantRequests.size()) + ")")) {
+                    bindAll(ps, bindAll(ps, 1, wantTerminals), wantRequests);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             answers.put(answerKey(rs.getString("terminal_id"), rs.getString("imsi"),
@@ -390,13 +392,13 @@ public final class JdbcBindingStore implements BindingStore {
         @Override
         public Optional<StoredAnswer> answer(String terminalId, String imsi, String requestId, RequestKind kind)
             throws SQLException {
-            if (cached() && group.wantRequests.contains(requestId)) {
+            if (cached() && group.wantRequests.contains(requestId) && group.wantTerminals.contains(terminalId)) {
                 String key = JdbcGroup.answerKey(terminalId, imsi, requestId, kind);
                 if (group.answers.containsKey(key)) {
                     return group.answers.get(key);
                 }
                 if (!group.written.contains(key)) {
-                    return Optional.empty(); // the prefetch read every answer of this requestId
+                    return Optional.empty(); // the prefetch read every answer of this terminal and requestId
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT vin, outcome, reason FROM processed_request"

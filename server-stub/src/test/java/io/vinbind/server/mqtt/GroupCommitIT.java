@@ -216,6 +216,45 @@ class GroupCommitIT {
         assertEquals(deliveries(), pubacks(), "PUBACKs in the order the requests arrived");
     }
 
+    @Test
+    void a_terminal_s_requests_in_one_group_see_each_other_s_writes() throws Exception {
+        login(Fixtures.IMSI_A, "blocker-login");
+        await(Fixtures.IMSI_A, "login");
+        List<String> some = imsis.subList(0, 5);
+        for (String imsi : some) {
+            login(imsi, "login-" + imsi);
+            await(imsi, "login");
+        }
+        behindABlockedRequest(() -> bind(Fixtures.IMSI_A, "blocker-bind", Fixtures.VIN_1), () -> {
+            for (int i = 0; i < some.size(); i++) {
+                String imsi = some.get(i);
+                bind(imsi, "first-" + imsi, Fixtures.vin(300_000 + i));
+                bind(imsi, "first-" + imsi, Fixtures.vin(300_000 + i)); // delivered again
+                bind(imsi, "second-" + imsi, Fixtures.vin(310_000 + i)); // moved to another vehicle
+            }
+        });
+        await(Fixtures.IMSI_A, "bind");
+        for (int i = 0; i < some.size(); i++) {
+            String imsi = some.get(i);
+            BindAck first = JsonCodec.decodeBindAck(await(imsi, "bind"));
+            BindAck again = JsonCodec.decodeBindAck(await(imsi, "bind"));
+            BindAck second = JsonCodec.decodeBindAck(await(imsi, "bind"));
+            assertEquals(BindOutcome.BOUND, first.outcome(), first.toString());
+            assertEquals(first, again, "the redelivery gets the stored answer of the same group's first decision");
+            assertEquals(BindOutcome.REBOUND, second.outcome(), "the second upload sees the first's binding: " + second);
+            assertEquals(1, count("SELECT COUNT(*) FROM binding WHERE imsi = '" + imsi + "' AND vin = '"
+                + Fixtures.vin(310_000 + i) + "'"));
+            assertEquals(1, count("SELECT COUNT(*) FROM history WHERE request_id = 'first-" + imsi + "' AND event = 'BOUND'"),
+                "the redelivery wrote no history");
+            assertEquals(1, count("SELECT COUNT(*) FROM history WHERE request_id = 'second-" + imsi + "' AND event = 'REBOUND'"));
+            assertEquals(2, count("SELECT COUNT(*) FROM processed_request WHERE terminal_id = '" + Fixtures.terminalOf(imsi)
+                + "' AND kind = 'BIND'"));
+        }
+        assertEquals(3 * some.size(), metrics.get("db.group.size.max"), metrics.snapshot().toString());
+        waitFor(() -> pubacks().size() == sent, "every request acknowledged");
+        assertEquals(deliveries(), pubacks(), "PUBACKs in the order the requests arrived");
+    }
+
     /**
      * Holds the modem row of {@code IMSI_A} while {@code blocked} sends a request that waits for it (occupying the one
      * worker), then sends {@code together} and releases the row once all of it is queued in the front end.
