@@ -246,6 +246,7 @@ public final class BindingServer implements AutoCloseable {
                     credentials, logins, bindings, metrics, config.mqttWorkers());
                 started.push(mqtt);
                 mqtt.enablePresence(presence);
+                mqtt.enableGroupCommit(db);
                 mqtt.start();
             } catch (MqttException e) {
                 throw new ServerStartException("MQTT broker " + mqttUri + ": " + e.getMessage()

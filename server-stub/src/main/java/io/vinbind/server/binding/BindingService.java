@@ -97,6 +97,36 @@ public final class BindingService {
         }
     }
 
+    /**
+     * The bind as work for a group commit ({@link io.vinbind.server.store.Database#transactionEach}): the same
+     * rules as {@link #bind}, run on the group's connection. Empty when the request is better decided alone by
+     * {@link #bind}: it is refused before the rules (identity mismatch, invalid VIN: nothing to commit), or the
+     * store is not a JDBC database. With a {@code group} ({@link #newGroup}) its first reads are the group's.
+     */
+    public Optional<io.vinbind.server.store.SqlWork<BindResult>> groupWork(BindRequest request, String topicTerminal,
+                                                                          String source,
+                                                                          Optional<BindingStore.Group> group) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            return Optional.empty();
+        }
+        Vin vin;
+        try {
+            vin = Vin.parse(request.vin(), vinPolicy);
+        } catch (InvalidVinException e) {
+            return Optional.empty();
+        }
+        if (group.isPresent()) {
+            group.get().want(topicTerminal, request.imsi(), Optional.of(vin.value()), request.requestId());
+            return Optional.of(group.get().onConnection(tx -> decide(tx, request, vin.value(), source)));
+        }
+        return store.onConnection(tx -> decide(tx, request, vin.value(), source));
+    }
+
+    /** A group for {@link #groupWork} and {@link LoginService#groupWork} (reads shared by a group commit). */
+    public Optional<BindingStore.Group> newGroup() {
+        return store.group();
+    }
+
     private BindResult decide(BindingStore.Tx tx, BindRequest request, String vin, String source)
         throws SQLException {
         String terminal = request.terminalId();

@@ -35,6 +35,35 @@ public interface BindingStore {
     /** Reads outside a transaction. */
     <T> T read(String what, Work<T> work) throws StoreException;
 
+    /**
+     * The work as work on a JDBC connection, to run inside a group commit's transaction
+     * ({@link io.vinbind.server.store.Database#transactionEach}); empty when this store is not a JDBC database
+     * (then every request is decided alone).
+     */
+    default <T> java.util.Optional<io.vinbind.server.store.SqlWork<T>> onConnection(Work<T> work) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A group of logins and binds decided in one transaction (group commit): what they all read first is locked
+     * and read once for all; empty when this store is not a JDBC database.
+     */
+    default java.util.Optional<Group> group() {
+        return java.util.Optional.empty();
+    }
+
+    /** See {@link #group}. Used by one thread, for one group. */
+    interface Group {
+        /** A request of the group: its terminal, IMSI, VIN (a bind's) and requestId are read ahead. */
+        void want(String terminalId, String imsi, java.util.Optional<String> vin, String requestId);
+
+        /** Locks and reads what was wanted; the group's first piece of work, in the group's transaction. */
+        io.vinbind.server.store.SqlWork<Void> prefetch();
+
+        /** The work on the group's connection, reading what was prefetched where it can. */
+        <T> io.vinbind.server.store.SqlWork<T> onConnection(Work<T> work);
+    }
+
     /** The operations available inside a transaction. */
     interface Tx {
         /**

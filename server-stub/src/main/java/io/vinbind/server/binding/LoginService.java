@@ -78,6 +78,25 @@ public final class LoginService {
         }
     }
 
+    /**
+     * The login as work for a group commit ({@link io.vinbind.server.store.Database#transactionEach}): the same
+     * rules as {@link #login}, run on the group's connection. Empty when it is better decided alone by
+     * {@link #login}: the payload names another terminal (nothing to commit), or the store is not JDBC. With a
+     * {@code group} ({@link BindingService#newGroup}) its first reads are the group's.
+     */
+    public Optional<io.vinbind.server.store.SqlWork<LoginResult>> groupWork(LoginRequest request, String topicTerminal,
+                                                                           String source,
+                                                                           Optional<BindingStore.Group> group) {
+        if (!request.terminalId().equals(topicTerminal)) {
+            return Optional.empty();
+        }
+        if (group.isPresent()) {
+            group.get().want(topicTerminal, request.imsi(), Optional.empty(), request.requestId());
+            return Optional.of(group.get().onConnection(tx -> decide(tx, request, topicTerminal, source)));
+        }
+        return store.onConnection(tx -> decide(tx, request, topicTerminal, source));
+    }
+
     private LoginResult decide(BindingStore.Tx tx, LoginRequest request, String terminal, String source)
         throws SQLException {
         Instant now = clock.instant();

@@ -19,9 +19,15 @@ import io.vinbind.server.binding.BindResult;
 import io.vinbind.server.binding.BindingService;
 import io.vinbind.server.binding.LoginResult;
 import io.vinbind.server.binding.LoginService;
+import io.vinbind.server.store.Database;
+import io.vinbind.server.store.SqlWork;
+import io.vinbind.server.store.StoreException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,6 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -50,6 +57,13 @@ import org.tinylog.Logger;
  * <p>Sessions are persistent ({@code cleanStart=false}, session expiry {@value #SESSION_EXPIRY_S} s) under a
  * client id stable across restarts. Requests are decided on a small worker pool; the broker's in-flight
  * window ({@code receiveMaximum}) bounds the backlog.
+ *
+ * <p><b>Group commit.</b> A worker that becomes free takes every request waiting (at most {@link #BATCH_MAX})
+ * as one batch; the logins, binds and heartbeats among them are decided in one database transaction, one commit
+ * for all ({@link #decideAll}), then each is answered with its own ack and acknowledged in arrival order. Nothing
+ * waits for a batch to fill: a request that arrives alone is decided alone at once, so a quiet server answers as
+ * fast as before and a busy one shares each commit (and the round trips of the answers) among the requests that
+ * queued up meanwhile.
  *
  * <p><b>Acknowledgements</b> ({@link InOrderAcks}): a request is PUBACKed only after its answer is durable
  * (committed by the rules) and published (the broker acknowledged the answer), and PUBACKs go out in the
@@ -75,6 +89,13 @@ public final class MqttFrontEnd implements AutoCloseable {
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
     static final int RECEIVE_MAXIMUM = 64;
     static final Duration RESUBSCRIBE_PERIOD = Duration.ofSeconds(2);
+    /**
+     * Most requests taken as one batch (one group commit). The broker sends at most {@link #RECEIVE_MAXIMUM}
+     * unacknowledged requests ahead (MQTT 5 §3.1.2.11.3), so a batch cannot be larger anyway, and its bytes are
+     * bounded by the payload limits ({@code Protocol.MAX_PAYLOAD_BYTES}: 1 KiB for a login, bind or heartbeat; a status
+     * report, decided alone, up to {@code MAX_STATUS_BYTES}), which the client already holds in memory.
+     */
+    static final int BATCH_MAX = RECEIVE_MAXIMUM;
 
     private final MqttAsyncClient client;
     private final InOrderAcks acks;
@@ -93,6 +114,10 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final ScheduledExecutorService resubscriber;
     /** Presence, when the server keeps it: then heartbeats are consumed too. Set before {@link #start}. */
     private volatile io.vinbind.server.presence.PresenceService presence;
+    /** Requests received and not yet taken by a worker, in arrival order. */
+    private final java.util.concurrent.LinkedBlockingQueue<Received> inbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** The database of the group commit, when enabled (before {@link #start}); otherwise each request alone. */
+    private volatile Database groupCommit;
     /** True while both shared subscriptions are confirmed; health reports DOWN otherwise. */
     private volatile boolean subscribed;
 
@@ -162,6 +187,51 @@ public final class MqttFrontEnd implements AutoCloseable {
     /** Consumes heartbeats too ({@code $share/vinbind/vinbind/v2/+/heartbeat}) and answers them; before {@link #start}. */
     public void enablePresence(io.vinbind.server.presence.PresenceService service) {
         this.presence = Objects.requireNonNull(service, "service");
+    }
+
+    /**
+     * Decides the logins, binds and heartbeats that arrived together in one transaction of {@code db} (the
+     * database the services use) instead of one each; before {@link #start}.
+     */
+    public void enableGroupCommit(Database db) {
+        this.groupCommit = Objects.requireNonNull(db, "db");
+    }
+
+    /** Requests received and not yet taken by a worker (tests wait on it to make requests arrive together). */
+    int queued() {
+        return inbox.size();
+    }
+
+    /** A request as it arrived, waiting for a worker. */
+    private record Received(String topic, MqttMessage message, InOrderAcks.Pending pending) {
+    }
+
+    /** A request checked: either decided already ({@link Decision}) or needing the database ({@link Job}). */
+    private sealed interface Step permits Decision, Job {
+    }
+
+    /** What a request came to: the answer to publish (null: none), and whether it may be acknowledged without one. */
+    private record Decision(Message ack, boolean done) implements Step {
+        static Decision answer(Message ack) {
+            return new Decision(Objects.requireNonNull(ack, "ack"), true);
+        }
+
+        /** Dealt with, nothing to answer (bad input that names no request): acknowledged. */
+        static Decision dropped() {
+            return new Decision(null, true);
+        }
+
+        /** Not stored (the database failed): left unacknowledged for the broker to deliver again. */
+        static Decision notStored() {
+            return new Decision(null, false);
+        }
+    }
+
+    /**
+     * A request's database work: {@code inGroup} runs inside a group commit's transaction and returns how to count
+     * and answer it once that committed; {@code alone} decides it in a transaction of its own.
+     */
+    private record Job(String terminal, SqlWork<Supplier<Decision>> inGroup, Supplier<Decision> alone) implements Step {
     }
 
     private void subscribe() throws MqttException {
@@ -239,7 +309,8 @@ public final class MqttFrontEnd implements AutoCloseable {
         public void messageArrived(String topic, MqttMessage message) {
             InOrderAcks.Pending pending = acks.arrived(message.getId(), message.getQos());
             try {
-                workers.execute(() -> handleAndAck(topic, message, pending));
+                inbox.add(new Received(topic, message, pending));
+                workers.execute(MqttFrontEnd.this::drainInbox);
             } catch (RejectedExecutionException e) {
                 // shutting down: left unacknowledged, so the broker redelivers it to this session or a peer
                 Logger.info("shutting down; message {} on {} left for redelivery", message.getId(), Untrusted.escape(topic));
@@ -272,20 +343,152 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
     }
 
-    private void handleAndAck(String topic, MqttMessage message, InOrderAcks.Pending pending) {
-        boolean answered;
-        try {
-            answered = handle(topic, message.getPayload());
-        } catch (RuntimeException e) {
-            metrics.increment("errors.unexpected");
-            Logger.error(e, "handling a message on {} failed", Untrusted.escape(topic));
-            answered = true; // see the class comment: a defect must not block the queue for ever
+    /**
+     * Takes what is waiting in the inbox (at most {@link #BATCH_MAX}, in arrival order) and deals with it as one
+     * batch: decided (the database work of its logins, binds and heartbeats in one group commit), answered (each
+     * with its own ack, all published before any is awaited) and acknowledged in arrival order. Runs once per
+     * arrival; a run that finds the inbox empty (an earlier run took its request) does nothing.
+     */
+    private void drainInbox() {
+        List<Received> batch = new ArrayList<>();
+        inbox.drainTo(batch, BATCH_MAX);
+        if (batch.isEmpty()) {
+            return;
         }
-        if (answered) {
-            acks.finished(pending);
-        } else if (acks.failed(pending)) {
+        metrics.observe("mqtt.batch.size", batch.size());
+        if (batch.size() > 1) {
+            Logger.debug("taking {} waiting requests as one batch", batch.size());
+        }
+        Decision[] decisions = decideAll(batch);
+        List<Message> toSend = new ArrayList<>();
+        for (Decision d : decisions) {
+            if (d.ack() != null) {
+                toSend.add(d.ack());
+            }
+        }
+        boolean[] published = publishAll(toSend);
+        boolean replace = false;
+        int k = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            boolean answered = decisions[i].ack() != null ? published[k++] : decisions[i].done();
+            InOrderAcks.Pending pending = batch.get(i).pending();
+            if (answered) {
+                acks.finished(pending);
+            } else if (acks.failed(pending)) {
+                replace = true;
+            }
+        }
+        if (replace) {
             replaceConnection();
         }
+    }
+
+    /**
+     * Decides every request of a batch. What needs the database goes into one group commit
+     * ({@link Database#transactionEach}), in the order of the requests' terminal ids (stable: one terminal's
+     * requests keep their arrival order), so that two instances' groups take the terminals' row locks in the same
+     * order. A request whose work fails in the group (bad data, a defect, a deadlock, a lock timeout, a raced
+     * unique key) is left out (the group runs again without it) and decided again alone after the group's commit,
+     * with the single transaction's retries, so it gets the answer it would have got alone and sinks nobody else;
+     * so are the later requests of the same terminal in the batch (their order is kept). If the group's commit fails,
+     * every request of it is decided alone. A lone request is decided alone at once: nothing waits for company.
+     */
+    private Decision[] decideAll(List<Received> batch) {
+        Decision[] out = new Decision[batch.size()];
+        List<Integer> jobIndex = new ArrayList<>();
+        List<Job> jobs = new ArrayList<>();
+        Optional<io.vinbind.server.binding.BindingStore.Group> group = groupCommit != null && batch.size() > 1
+            ? bindings.newGroup() : Optional.empty();
+        for (int i = 0; i < batch.size(); i++) {
+            Received r = batch.get(i);
+            try {
+                Step step = prepare(r.topic(), r.message().getPayload(), group);
+                if (step instanceof Job job) {
+                    jobIndex.add(i);
+                    jobs.add(job);
+                } else {
+                    out[i] = (Decision) step;
+                }
+            } catch (RuntimeException e) {
+                out[i] = unexpected(r.topic(), e);
+            }
+        }
+        Database db = groupCommit;
+        if (jobs.size() == 1 || (db == null && !jobs.isEmpty())) {
+            for (int k = 0; k < jobs.size(); k++) {
+                out[jobIndex.get(k)] = alone(batch.get(jobIndex.get(k)).topic(), jobs.get(k));
+            }
+            return out;
+        }
+        if (jobs.isEmpty()) {
+            return out;
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int k = 0; k < jobs.size(); k++) {
+            order.add(k);
+        }
+        order.sort(java.util.Comparator.comparing(k -> jobs.get(k).terminal())); // List.sort is stable
+        List<String> keys = new ArrayList<>();
+        List<SqlWork<Supplier<Decision>>> works = new ArrayList<>();
+        if (group.isPresent()) { // first: the rows the logins and binds lock first, locked for all at once
+            SqlWork<Void> prefetch = group.get().prefetch();
+            keys.add(""); // no terminal id is empty
+            works.add(c -> {
+                prefetch.run(c);
+                return () -> null;
+            });
+        }
+        for (int k : order) {
+            keys.add(jobs.get(k).terminal());
+            works.add(jobs.get(k).inGroup());
+        }
+        List<Optional<Supplier<Decision>>> results;
+        try {
+            results = db.transactionEach("group commit of " + jobs.size() + " requests", keys, works);
+        } catch (StoreException e) {
+            metrics.increment("db.group.failed");
+            Logger.warn("group commit of {} requests failed ({}); deciding each alone", jobs.size(), e.getMessage());
+            results = java.util.Collections.nCopies(jobs.size(), Optional.empty());
+        }
+        int alone = 0;
+        int offset = group.isPresent() ? 1 : 0;
+        for (int n = 0; n < order.size(); n++) {
+            int k = order.get(n);
+            int i = jobIndex.get(k);
+            Optional<Supplier<Decision>> done = results.get(n + offset);
+            if (done.isPresent()) {
+                try {
+                    out[i] = done.get().get();
+                } catch (RuntimeException e) {
+                    out[i] = unexpected(batch.get(i).topic(), e);
+                }
+            } else {
+                alone++;
+                out[i] = alone(batch.get(i).topic(), jobs.get(k));
+            }
+        }
+        metrics.observe("db.group.size", jobs.size());
+        if (alone > 0) {
+            metrics.observe("db.group.alone", alone);
+        }
+        Logger.debug("group commit: {} requests in one transaction, {} of them decided alone", jobs.size(), alone);
+        return out;
+    }
+
+    /** Decides a request in its own transaction (retried on conflicts, as before group commit). */
+    private Decision alone(String topic, Job job) {
+        try {
+            return job.alone().get();
+        } catch (RuntimeException e) {
+            return unexpected(topic, e);
+        }
+    }
+
+    /** A defect: logged and acknowledged, see the class comment (it must not block the queue for ever). */
+    private Decision unexpected(String topic, RuntimeException e) {
+        metrics.increment("errors.unexpected");
+        Logger.error(e, "handling a message on {} failed", Untrusted.escape(topic));
+        return Decision.dropped();
     }
 
     /**
@@ -342,19 +545,29 @@ public final class MqttFrontEnd implements AutoCloseable {
     }
 
     /**
-     * Decides one message and publishes its answer. Package-private for tests.
+     * Decides one message alone and publishes its answer. Package-private for tests.
      *
      * @return false when an answer was due but could not be published (the request must not be
      *     acknowledged); true when it was published, or when none could be sent (dropped input)
      */
     boolean handle(String topic, byte[] payload) {
+        Step step = prepare(topic, payload, Optional.empty());
+        Decision d = step instanceof Job job ? job.alone().get() : (Decision) step;
+        return d.ack() != null ? publishAck(d.ack()) : d.done();
+    }
+
+    /**
+     * Checks a message and decides what needs no database at once (bad topic, bad payload, refusals before the
+     * rules); what needs the database becomes a {@link Job}, for a group commit or alone.
+     */
+    private Step prepare(String topic, byte[] payload, Optional<io.vinbind.server.binding.BindingStore.Group> group) {
         TopicAddress address;
         try {
             address = Topics.parse(topic);
         } catch (ProtocolException e) {
             metrics.increment("dropped.BAD_TOPIC");
             Logger.warn("dropped a message: {}", e.getMessage());
-            return true;
+            return Decision.dropped();
         }
         if (address.type() == MessageType.HEARTBEAT && presence != null) {
             return heartbeat(address, payload);
@@ -366,7 +579,7 @@ public final class MqttFrontEnd implements AutoCloseable {
             metrics.increment("dropped.UNEXPECTED_ACK");
             Logger.warn("dropped a {} on {}: the front end consumes logins and binds only", address.type(),
                 Untrusted.escape(topic));
-            return true;
+            return Decision.dropped();
         }
         String kind = address.type() == MessageType.LOGIN ? "login" : "bind";
         metrics.increment(kind + ".received");
@@ -376,23 +589,47 @@ public final class MqttFrontEnd implements AutoCloseable {
         } catch (ProtocolException e) {
             return refuseMalformed(address, e);
         }
+        String terminal = address.terminalId();
+        boolean grouped = groupCommit != null;
         if (decoded instanceof LoginRequest login) {
-            LoginResult result = logins.login(login, address.terminalId(), source);
-            count("login", result.ack().outcome().name(), result.ack().reason(), result.replayed());
-            return publishAck(result.ack());
+            Supplier<Decision> alone = () -> loginAnswer(logins.login(login, terminal, source));
+            Optional<SqlWork<LoginResult>> work = grouped ? logins.groupWork(login, terminal, source, group) : Optional.empty();
+            if (work.isEmpty()) {
+                return alone.get();
+            }
+            return new Job(terminal, c -> {
+                LoginResult r = work.get().run(c);
+                return () -> loginAnswer(r);
+            }, alone);
         } else if (decoded instanceof BindRequest bind) {
-            BindResult result = bindings.bind(bind, address.terminalId(), source);
-            count("bind", result.ack().outcome().name(), result.ack().reason(), result.replayed());
-            return publishAck(result.ack());
+            Supplier<Decision> alone = () -> bindAnswer(bindings.bind(bind, terminal, source));
+            Optional<SqlWork<BindResult>> work = grouped ? bindings.groupWork(bind, terminal, source, group) : Optional.empty();
+            if (work.isEmpty()) {
+                return alone.get();
+            }
+            return new Job(terminal, c -> {
+                BindResult r = work.get().run(c);
+                return () -> bindAnswer(r);
+            }, alone);
         }
         throw new IllegalStateException("decoded " + decoded.type() + " on a request topic");
+    }
+
+    private Decision loginAnswer(LoginResult result) {
+        count("login", result.ack().outcome().name(), result.ack().reason(), result.replayed());
+        return Decision.answer(result.ack());
+    }
+
+    private Decision bindAnswer(BindResult result) {
+        count("bind", result.ack().outcome().name(), result.ack().reason(), result.replayed());
+        return Decision.answer(result.ack());
     }
 
     /**
      * A heartbeat: applied and answered with the terminal's limits. A malformed one cannot be answered (the ack has no
      * refusal: its limits would be a guess) and is dropped, counted and logged.
      */
-    private boolean heartbeat(TopicAddress address, byte[] payload) {
+    private Step heartbeat(TopicAddress address, byte[] payload) {
         metrics.increment("heartbeat.received");
         io.vinbind.protocol.Heartbeat hb;
         try {
@@ -400,24 +637,49 @@ public final class MqttFrontEnd implements AutoCloseable {
         } catch (ProtocolException e) {
             metrics.increment("dropped.heartbeat." + e.reasonCode().name());
             Logger.warn("dropped a heartbeat from {}: {}", address.terminalId(), e.getMessage());
-            return true;
+            return Decision.dropped();
         }
+        String terminal = address.terminalId();
+        Supplier<Decision> alone = () -> {
+            try {
+                return Decision.answer(presence.heartbeat(hb, terminal, source));
+            } catch (IllegalArgumentException e) {
+                return heartbeatMismatch(terminal, e);
+            } catch (StoreException e) {
+                return heartbeatNotStored(terminal, e);
+            }
+        };
+        if (groupCommit == null) {
+            return alone.get();
+        }
+        SqlWork<io.vinbind.protocol.HeartbeatAck> work;
         try {
-            return publishAck(presence.heartbeat(hb, address.terminalId(), source));
+            work = presence.groupWork(hb, terminal, source);
         } catch (IllegalArgumentException e) {
-            metrics.increment("dropped.heartbeat.IDENTITY_MISMATCH");
-            Logger.warn("dropped a heartbeat from {}: {}", address.terminalId(), Untrusted.escape(e.getMessage()));
-            return true;
-        } catch (io.vinbind.server.store.StoreException e) {
-            metrics.increment("heartbeat.store.failed");
-            Logger.error("heartbeat of {} not stored ({}); left for the broker to deliver again", address.terminalId(),
-                e.getMessage());
-            return false;
+            return heartbeatMismatch(terminal, e);
+        } catch (StoreException e) {
+            return heartbeatNotStored(terminal, e);
         }
+        return new Job(terminal, c -> {
+            io.vinbind.protocol.HeartbeatAck ack = work.run(c);
+            return () -> Decision.answer(ack);
+        }, alone);
+    }
+
+    private Decision heartbeatMismatch(String terminal, IllegalArgumentException e) {
+        metrics.increment("dropped.heartbeat.IDENTITY_MISMATCH");
+        Logger.warn("dropped a heartbeat from {}: {}", terminal, Untrusted.escape(e.getMessage()));
+        return Decision.dropped();
+    }
+
+    private Decision heartbeatNotStored(String terminal, StoreException e) {
+        metrics.increment("heartbeat.store.failed");
+        Logger.error("heartbeat of {} not stored ({}); left for the broker to deliver again", terminal, e.getMessage());
+        return Decision.notStored();
     }
 
     /** A batch of status records: stored (each once) and answered; a malformed one is dropped like a heartbeat. */
-    private boolean status(TopicAddress address, byte[] payload) {
+    private Decision status(TopicAddress address, byte[] payload) {
         metrics.increment("status.received");
         io.vinbind.protocol.StatusReport report;
         try {
@@ -425,40 +687,40 @@ public final class MqttFrontEnd implements AutoCloseable {
         } catch (ProtocolException e) {
             metrics.increment("dropped.status." + e.reasonCode().name());
             Logger.warn("dropped a status report from {}: {}", address.terminalId(), e.getMessage());
-            return true;
+            return Decision.dropped();
         }
         try {
-            return publishAck(presence.status(report, address.terminalId()));
+            return Decision.answer(presence.status(report, address.terminalId()));
         } catch (IllegalArgumentException e) {
             metrics.increment("dropped.status.INVALID");
             Logger.warn("dropped a status report from {}: {}", address.terminalId(), Untrusted.escape(e.getMessage()));
-            return true;
-        } catch (io.vinbind.server.store.StoreException e) {
+            return Decision.dropped();
+        } catch (StoreException e) {
             metrics.increment("status.store.failed");
             Logger.error("status records of {} not stored ({}); left for the broker to deliver again",
                 address.terminalId(), e.getMessage());
-            return false;
+            return Decision.notStored();
         }
     }
 
-    private boolean refuseMalformed(TopicAddress address, ProtocolException e) {
+    private Decision refuseMalformed(TopicAddress address, ProtocolException e) {
         ReasonCode reason = e.reasonCode();
         metrics.increment("refused." + reason.name());
         if (e.requestId().isEmpty()) {
             metrics.increment("dropped.NO_REQUEST_ID");
             Logger.warn("dropped a {} from {} that has no readable requestId: {}", address.type(),
                 address.terminalId(), e.getMessage());
-            return true;
+            return Decision.dropped();
         }
         String requestId = e.requestId().get();
         Logger.warn("refused {} {} from {} with {}: {}", address.type(), requestId, address.terminalId(), reason,
             e.getMessage());
         // the payload was refused, so its IMSI and VIN are not known: the ack names the terminal only
         if (address.type() == MessageType.LOGIN) {
-            return publishAck(LoginAck.rejected(requestId, address.terminalId(), "", reason));
+            return Decision.answer(LoginAck.rejected(requestId, address.terminalId(), "", reason));
         }
-        return publishAck(new BindAck(Protocol.VERSION, requestId, address.terminalId(), "", "", BindOutcome.REJECTED,
-            reason));
+        return Decision.answer(new BindAck(Protocol.VERSION, requestId, address.terminalId(), "", "",
+            BindOutcome.REJECTED, reason));
     }
 
     private void count(String kind, String outcome, ReasonCode reason, boolean replayed) {
@@ -480,33 +742,77 @@ public final class MqttFrontEnd implements AutoCloseable {
         };
     }
 
-    /**
-     * Publishes an answer at QoS 1 and waits for the broker's PUBACK (bounded). When the client's send quota
-     * is used up (MQTT 5 §4.9 flow control against the broker's Receive Maximum; Paho reports it as
-     * {@code REASON_CODE_MAX_INFLIGHT} and its v5 client's count can run ahead of the real window) the
-     * publish is retried with a short growing pause until {@link #OPERATION_TIMEOUT}: the caller PUBACKs
-     * the request afterwards, so an answer given up here is one the terminal only gets by retrying.
-     */
+    /** Publishes one answer and waits for the broker's PUBACK; see {@link #publishAll}. */
     private boolean publishAck(Message ack) {
-        byte[] payload = JsonCodec.encode(ack);
+        return publishAll(List.of(ack))[0];
+    }
+
+    /**
+     * Publishes answers at QoS 1, in order, all before waiting for any, then waits for each PUBACK (bounded by the
+     * answer timeout from the first publish): a batch's answers share the round trips to the broker. When the
+     * client's send quota is used up (MQTT 5 §4.9 flow control against the broker's Receive Maximum; Paho reports
+     * it as {@code REASON_CODE_MAX_INFLIGHT} and its v5 client's count can run ahead of the real window) the
+     * publish waits for the oldest answer still in flight (or a short growing pause when none of this batch is)
+     * and is retried until the timeout: the caller PUBACKs the request afterwards, so an answer given up here is
+     * one the terminal only gets by retrying.
+     *
+     * @return per answer, whether the broker acknowledged it
+     */
+    private boolean[] publishAll(List<Message> answers) {
         long deadline = System.nanoTime() + answerTimeout.toNanos();
+        IMqttToken[] tokens = new IMqttToken[answers.size()];
+        for (int i = 0; i < answers.size(); i++) {
+            tokens[i] = send(answers.get(i), deadline, tokens, i);
+        }
+        boolean[] published = new boolean[answers.size()];
+        for (int i = 0; i < answers.size(); i++) {
+            if (tokens[i] == null) {
+                continue;
+            }
+            Message ack = answers.get(i);
+            try {
+                tokens[i].waitForCompletion(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                metrics.increment("acks.published");
+                published[i] = true;
+            } catch (MqttException e) {
+                metrics.increment("acks.failed");
+                Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
+            }
+        }
+        return published;
+    }
+
+    /** Hands one answer to the client; null (counted, logged) when it could not be sent before the deadline. */
+    private IMqttToken send(Message ack, long deadline, IMqttToken[] earlier, int count) {
+        byte[] payload = JsonCodec.encode(ack);
         long pauseMs = 1;
+        int oldest = 0;
         while (true) {
             try {
-                IMqttToken token = client.publish(ack.topic(), payload, Protocol.QOS, false);
-                token.waitForCompletion(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                metrics.increment("acks.published");
-                return true;
+                return client.publish(ack.topic(), payload, Protocol.QOS, false);
             } catch (MqttException e) {
                 boolean quotaFull = e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT;
-                if (quotaFull && System.nanoTime() < deadline && pause(pauseMs)) {
+                if (quotaFull && System.nanoTime() < deadline) {
                     metrics.increment("acks.throttled");
-                    pauseMs = Math.min(pauseMs * 2, 50);
-                    continue;
+                    while (oldest < count && (earlier[oldest] == null || earlier[oldest].isComplete())) {
+                        oldest++;
+                    }
+                    if (oldest < count) {
+                        try {
+                            earlier[oldest].waitForCompletion(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                        } catch (MqttException ignored) {
+                            // that answer's own wait reports it; here it only frees a slot
+                        }
+                        continue;
+                    }
+                    if (pause(pauseMs)) {
+                        pauseMs = Math.min(pauseMs * 2, 50);
+                        continue;
+                    }
                 }
                 metrics.increment("acks.failed");
                 Logger.error("could not publish {} {} to {}: {}", ack.type(), ack.requestId(), ack.topic(), e.getMessage());
-                return false;
+                return null;
             }
         }
     }

@@ -130,6 +130,19 @@ public final class PresenceService {
      * @throws IllegalArgumentException when the payload names another terminal than the topic
      */
     public HeartbeatAck heartbeat(Heartbeat hb, String terminalId, String source) throws StoreException {
+        return db.transaction("heartbeat of " + terminalId, groupWork(hb, terminalId, source));
+    }
+
+    /**
+     * The heartbeat as work on a connection, for {@link #heartbeat} (its own transaction) or a group commit
+     * ({@link Database#transactionEach}, one transaction for the heartbeats that arrived together). What it needs
+     * besides the row (the limits table, the terminal's model; both cached) is read now, outside the transaction.
+     *
+     * @throws IllegalArgumentException when the payload names another terminal than the topic
+     * @throws StoreException when the limits table or the device models cannot be read
+     */
+    public io.vinbind.server.store.SqlWork<HeartbeatAck> groupWork(Heartbeat hb, String terminalId, String source)
+        throws StoreException {
         if (!hb.terminalId().equals(terminalId)) {
             throw new IllegalArgumentException("heartbeat names terminal " + hb.terminalId() + " on the topic of "
                 + terminalId);
@@ -137,7 +150,7 @@ public final class PresenceService {
         List<LimitRule> rules = cachedRules();
         Optional<String> model = rules.stream().anyMatch(r -> !r.models().isEmpty()) ? modelOf(terminalId) : Optional.empty();
         Instant now = clock.instant();
-        return db.transaction("heartbeat of " + terminalId, c -> {
+        return c -> {
             Optional<Entry> row = lock(c, terminalId); // the one read of the row: the rest follows from it
             // newer than the last heartbeat the row has: another session, or a higher sequence of the same one
             boolean fresh = row.isEmpty() || !row.get().session().equals(hb.session())
@@ -200,7 +213,7 @@ public final class PresenceService {
                 }
             }
             return ack(hb, limits, version);
-        });
+        };
     }
 
     private static HeartbeatAck ack(Heartbeat hb, Limits l, int version) {

@@ -5,7 +5,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -26,6 +30,10 @@ import org.tinylog.Logger;
  * conflict with a concurrent transaction (deadlock, serialization failure, lock timeout, or a unique
  * constraint that a concurrent insert won). Anything else fails at once. Either way nothing of a failed
  * attempt is committed.
+ *
+ * <p>{@link #transactionEach} is the group commit: many independent pieces of work in one transaction, one
+ * commit (one WAL flush on PostgreSQL, one MVStore chunk on H2) for all of them; one that fails is left out (the
+ * group runs again without it) and the others still commit.
  */
 public final class Database implements AutoCloseable {
 
@@ -33,9 +41,13 @@ public final class Database implements AutoCloseable {
     static final int MAX_ATTEMPTS = 6;
     /** Longest wait for a row lock on PostgreSQL, as {@code LOCK_TIMEOUT=5000} in the H2 URLs of {@link DbSettings}. */
     static final int LOCK_TIMEOUT_MS = 5000;
+    /** Rounds of a group commit, each without the pieces that failed before, before the group gives up. */
+    static final int GROUP_ROUNDS = 4;
 
     private final HikariDataSource pool;
     private final DbSettings settings;
+    /** Transactions committed (single and grouped), for metrics and tests that count commits. */
+    private final LongAdder commits = new LongAdder();
 
     private Database(HikariDataSource pool, DbSettings settings) {
         this.pool = pool;
@@ -115,6 +127,7 @@ public final class Database implements AutoCloseable {
                 try {
                     T result = work.run(c);
                     c.commit();
+                    commits.increment();
                     return result;
                 } catch (SQLException | RuntimeException e) {
                     rollback(c, what);
@@ -137,6 +150,80 @@ public final class Database implements AutoCloseable {
         }
         throw new ConflictException(what + " still conflicted with concurrent transactions after " + MAX_ATTEMPTS
             + " attempts: " + (lastConflict != null ? lastConflict.getMessage() : ""), lastConflict);
+    }
+
+    /**
+     * Runs every piece of {@code works} in order in ONE transaction and commits once (a group commit: one WAL flush
+     * on PostgreSQL, one MVStore chunk on H2, for all of them). When a piece throws (bad data the database refuses,
+     * a defect, or a conflict with a concurrent transaction: deadlock, lock timeout, a raced unique key), the whole
+     * transaction is rolled back and run again without it, and without the later pieces of the same key (one
+     * terminal's requests keep their order): at most {@value #GROUP_ROUNDS} rounds, after which nothing of the group
+     * is committed. A piece left out has an empty slot; the caller decides it again alone, with
+     * {@link #transaction}'s retries. No savepoints: on PostgreSQL each costs two round trips per piece, and rolling
+     * back a whole round is rare (a conflict with another instance, a poisoned request).
+     *
+     * <p>Results are valid only once this returns: every piece may run more than once ({@link SqlWork}), and only
+     * the committed round's results are returned.
+     *
+     * @param what names the group in errors and logs
+     * @param keys per piece, what orders it (the terminal): pieces of one key after a failed one are left out too
+     * @return one slot per piece, in order: its result, or empty when it was left out
+     * @throws StoreException when no connection could be had, or a rollback or the commit failed
+     */
+    public <T> List<Optional<T>> transactionEach(String what, List<String> keys, List<? extends SqlWork<T>> works)
+        throws StoreException {
+        if (keys.size() != works.size()) {
+            throw new IllegalArgumentException(what + ": " + keys.size() + " keys for " + works.size() + " pieces");
+        }
+        boolean[] out = new boolean[works.size()];
+        java.util.Set<String> failedKeys = new java.util.HashSet<>();
+        for (int round = 1; round <= GROUP_ROUNDS; round++) {
+            List<Optional<T>> results = new ArrayList<>(works.size());
+            int failed = -1;
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    for (int i = 0; i < works.size(); i++) {
+                        if (out[i] || failedKeys.contains(keys.get(i))) {
+                            out[i] = true;
+                            results.add(Optional.empty());
+                            continue;
+                        }
+                        try {
+                            results.add(Optional.of(works.get(i).run(c)));
+                        } catch (SQLException | RuntimeException e) {
+                            failed = i;
+                            Logger.debug("{}: piece {} of {} failed in round {} ({}{}); the group goes again without it",
+                                what, i + 1, works.size(), round,
+                                e instanceof SQLException sql ? sql.getSQLState() + " " : "", e.getMessage());
+                            break;
+                        }
+                    }
+                    if (failed < 0) {
+                        c.commit();
+                        commits.increment();
+                        return results;
+                    }
+                    c.rollback();
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c, what);
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw new StoreException(what + " failed: " + e.getMessage(), e);
+            }
+            out[failed] = true;
+            failedKeys.add(keys.get(failed));
+        }
+        Logger.debug("{}: still failing after {} rounds; every piece is left to be decided alone", what, GROUP_ROUNDS);
+        return java.util.Collections.nCopies(works.size(), Optional.empty());
+    }
+
+    /** Transactions committed so far by {@link #transaction} and {@link #transactionEach} (one per group). */
+    public long commits() {
+        return commits.sum();
     }
 
     /** Runs read-only {@code work} on a pooled connection in autocommit mode. */

@@ -81,6 +81,39 @@ class DatabaseTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void a_group_commits_once_and_a_failing_piece_is_left_out_with_its_writes_undone() throws Exception {
+        try (Database db = Fixtures.memoryDatabase()) {
+            long before = db.commits();
+            java.util.List<SqlWork<String>> works = new java.util.ArrayList<>();
+            for (String user : new String[] {"u1", "u2", "poison", "u3"}) {
+                works.add(c -> {
+                    try (Statement s = c.createStatement()) {
+                        s.executeUpdate("INSERT INTO user_vehicle (user_id, vin, linked_at) VALUES ('" + user
+                            + "', 'v', CURRENT_TIMESTAMP)");
+                        if (user.equals("poison")) { // after its own write: the rollback must undo it
+                            throw new SQLException("deadlock detected", "40P01");
+                        }
+                    }
+                    return user;
+                });
+            }
+            java.util.List<Optional<String>> out = db.transactionEach("group", java.util.List.of("a", "b", "p", "p"), works);
+            assertEquals(java.util.List.of(Optional.of("u1"), Optional.of("u2"), Optional.empty(), Optional.empty()), out,
+                "the failing piece and the later one of its key are left out");
+            assertEquals(1, db.commits() - before, "one commit for the group");
+            assertEquals(2, Fixtures.count(db, "user_vehicle"), "the failing piece's write was undone, the others kept");
+            assertEquals(0L, (long) db.query("poison", c -> {
+                try (Statement s = c.createStatement();
+                     java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM user_vehicle WHERE user_id = 'poison'")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }));
+        }
+    }
+
+    @Test
     void refuses_urls_of_other_databases_and_masks_passwords() {
         assertThrows(IllegalArgumentException.class, () -> new DbSettings("jdbc:mysql://x/y", Optional.empty(),
             Optional.empty(), Optional.empty(), 4));
