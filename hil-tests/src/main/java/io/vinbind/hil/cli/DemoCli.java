@@ -257,10 +257,10 @@ public final class DemoCli implements Callable<Integer> {
         bench.ignition(PowerMode.OFF);
         bench.log().awaitEnter(off, io.vinbind.terminal.machine.BindingState.OFF, STEP_BOUND);
         Identity old = bench.modemIdentity();
-        esim.newEuicc(newModem); // the new modem brings its own eUICC
+        String eid = esim.newEuicc(newModem).eid(); // the new modem brings its own eUICC
         bench.replaceModem(newModem, true);
         out.println("  old modem IMSI " + old.imsi() + "; new modem IMSI " + newModem.imsi() + "  ICCID "
-                + newModem.iccid() + "  IMEI " + newModem.imei() + " (registered at the factory)");
+                + newModem.iccid() + "  IMEI " + newModem.imei() + " (registered at the factory; its eUICC " + eid + ")");
         TransitionLog.Bound bound = ignite(bench);
         expect(bound.outcome() == BindOutcome.REBOUND, "after a modem swap the server should answer REBOUND, was "
                 + bound.outcome());

@@ -52,13 +52,15 @@ final class EsimChapter implements AutoCloseable {
     private final SmdpSimulator smdp;
     private final OperatorPlatform.Spec spec;
     private final List<InventoryProfile> profiles;
+    private final long pkiMs;
     private final long startedMs;
     private int nextEid = 1;
     /** The eUICC in the modem now: the modem simulator's card delegates to it, so a swapped modem brings its own. */
     private volatile EuiccSimulator euicc;
 
     private EsimChapter(TestPki pki, SmdpSimulator smdp, OperatorPlatform.Spec spec, List<InventoryProfile> profiles,
-            long startedMs) {
+            long pkiMs, long startedMs) {
+        this.pkiMs = pkiMs;
         this.pki = pki;
         this.smdp = smdp;
         this.spec = spec;
@@ -73,6 +75,7 @@ final class EsimChapter implements AutoCloseable {
     static EsimChapter start(Path dir, long seed) {
         long t0 = System.nanoTime();
         TestPki pki = TestPki.create(TestPki.DEFAULT_SMDP_ADDRESS, 1);
+        long pkiMs = (System.nanoTime() - t0) / 1_000_000;
         List<InventoryProfile> inventory = new ArrayList<>();
         long base = Math.floorMod(seed, 1_000_000L) * 10;
         for (int i = 0; i < 4; i++) {
@@ -91,7 +94,7 @@ final class EsimChapter implements AutoCloseable {
             Pem.writeCertificate(ca, pki.ci());
             OperatorPlatform.Spec spec = new OperatorPlatform.Spec(PLATFORM, smdp.baseUri(), token, Optional.of(ca),
                 Optional.of(smdp.smdpAddress()));
-            return new EsimChapter(pki, smdp, spec, List.copyOf(inventory), (System.nanoTime() - t0) / 1_000_000);
+            return new EsimChapter(pki, smdp, spec, List.copyOf(inventory), pkiMs, (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             smdp.close();
             throw new BenchException("cannot configure the SM-DP+ simulator as an operator platform: " + e.getMessage(), e);
@@ -128,7 +131,8 @@ final class EsimChapter implements AutoCloseable {
     String describe() {
         return "simulator (GSMA SGP.22 ES2+ and ES9+ over HTTPS) " + smdp.baseUri() + ", SM-DP+ address "
             + smdp.smdpAddress() + ", " + profiles.size() + " profiles of type " + PROFILE_TYPE + " in stock; the server's "
-            + "operator platform '" + PLATFORM + "' (started in " + startedMs + " ms)";
+            + "operator platform '" + PLATFORM + "' (up in " + startedMs + " ms, of them " + pkiMs + " ms for its test RSP "
+            + "PKI: CI, EUM, SM-DP+ and eUICC certificates)";
     }
 
     /** Chapter 5: a provisioning job for the demo's terminal, step by step, and the binding following the new IMSI. */

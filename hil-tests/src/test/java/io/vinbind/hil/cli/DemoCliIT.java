@@ -22,7 +22,7 @@ import picocli.CommandLine;
 class DemoCliIT {
 
     @Test
-    void demo_binds_rebinds_after_a_modem_swap_refuses_an_impostor_and_cleans_up() {
+    void demo_binds_rebinds_after_a_modem_swap_refuses_an_impostor_provisions_a_profile_and_cleans_up() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         int exit = new CommandLine(new DemoCli(out)).execute("--seed", "20261122");
