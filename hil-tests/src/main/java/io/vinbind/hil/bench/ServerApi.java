@@ -20,7 +20,11 @@ import java.util.Optional;
 public final class ServerApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Bound on one request. Generous: on a loaded machine (shared CI cores) a server's first answer on a route can take
+     * seconds; a server that does not answer at all still fails the caller, naming the request.
+     */
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private final URI base;
     private final String token;
