@@ -46,6 +46,8 @@ final class EsimChapter implements AutoCloseable {
     static final String PROFILE_TYPE = "vinbind-iot";
     /** Bound on the whole provisioning job, from opening it to DONE. */
     static final Duration JOB_BOUND = Duration.ofSeconds(60);
+    /** Bound on the terminal coming back online after the ignition (generous: a loaded machine). */
+    static final Duration ONLINE_BOUND = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TestPki pki;
@@ -164,12 +166,14 @@ final class EsimChapter implements AutoCloseable {
         line(out, t0, "POST " + listPath + " (the operator's ICCID,IMSI,profileType list: ES2+ answers an order with "
             + "an ICCID only) -> HTTP 200, " + JSON.readTree(imported.body()).path("added").asInt() + " added");
 
+        int powered = bench.log().mark();
         if (!bench.ignition().isPowered()) {
             bench.ignition(PowerMode.ACC);
             line(out, t0, "ignition -> ACC: the terminal logs in and heartbeats (the engine drives online terminals only)");
+            bench.log().awaitResting(powered, ONLINE_BOUND);
         }
         String presence = "/presence/terminals/" + bench.terminalId();
-        awaitOnline(api, presence);
+        awaitOnline(api, presence, () -> String.join("; ", Timeline.lines(bench.log().since(powered), t0)).trim());
         line(out, t0, "GET " + presence + " -> online");
 
         int mark = bench.log().mark();
@@ -252,8 +256,9 @@ final class EsimChapter implements AutoCloseable {
         }
     }
 
-    private static void awaitOnline(ServerApi api, String path) throws IOException {
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    private static void awaitOnline(ServerApi api, String path, java.util.function.Supplier<String> terminalSide)
+            throws IOException {
+        long until = System.nanoTime() + ONLINE_BOUND.toNanos();
         String last = "";
         while (System.nanoTime() < until) {
             ServerApi.Reply r = api.get(path);
@@ -263,8 +268,8 @@ final class EsimChapter implements AutoCloseable {
             }
             sleep(150);
         }
-        throw new BenchException("the terminal did not come online within 30 s; GET " + path + " -> "
-            + Untrusted.escape(last, 300));
+        throw new BenchException("the terminal did not come online within " + ONLINE_BOUND.toSeconds() + " s; GET " + path
+            + " -> " + Untrusted.escape(last, 300) + "; the terminal since the ignition: " + terminalSide.get());
     }
 
     private static void line(PrintStream out, long t0, String what) {
