@@ -117,7 +117,7 @@ public final class Bench implements AutoCloseable {
             this.ownWorkDir = own;
             Files.createDirectories(dir.resolve("tty"));
             if (srv == null) {
-                srv = BenchServer.start(b.backend, dir.resolve("server"));
+                srv = BenchServer.start(b.backend, dir.resolve("server"), b.platforms);
                 ownSrv = true;
             }
             this.server = srv;
@@ -574,6 +574,7 @@ public final class Bench implements AutoCloseable {
         private UnaryOperator<SimulatorConfig> modemCustomizer = UnaryOperator.identity();
         private Path workDir;
         private boolean startTerminal = true;
+        private java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = java.util.List.of();
 
         private Builder() {
         }
@@ -662,6 +663,15 @@ public final class Bench implements AutoCloseable {
         /** Adjusts the modem simulator's configuration (SIM state, network outcome, persona, faults...). */
         public Builder modemSim(UnaryOperator<SimulatorConfig> customizer) {
             this.modemCustomizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        /**
+         * Operator platforms (SM-DP+ simulators) the bench's own server provisions from (default none; ignored when
+         * {@link #server} is given). They must be up before {@link #build()}: the server reads them at start.
+         */
+        public Builder platforms(java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> specs) {
+            this.platforms = java.util.List.copyOf(specs);
             return this;
         }
 

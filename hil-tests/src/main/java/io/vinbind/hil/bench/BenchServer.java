@@ -41,6 +41,8 @@ public final class BenchServer implements AutoCloseable {
     private final Optional<String> pgSchema;
     /** The Mosquitto of {@link ServerBackend#MOSQUITTO_POSTGRES}: the bench's own, outlives server restarts. */
     private io.vinbind.hil.perf.PrivateMosquitto mosquitto;
+    /** The operator platforms (SM-DP+ ES2+/ES9+) the server orders profiles from; kept for restarts. */
+    private final java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms;
     private ServerConfig config;
     private BindingServer server;
     private ServerApi api;
@@ -65,7 +67,9 @@ public final class BenchServer implements AutoCloseable {
         }
     }
 
-    private BenchServer(ServerBackend backend, Path dataDir, ServerConfig config, Optional<String> pgSchema) {
+    private BenchServer(ServerBackend backend, Path dataDir, ServerConfig config, Optional<String> pgSchema,
+            java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
+        this.platforms = java.util.List.copyOf(platforms);
         this.backend = backend;
         this.dataDir = dataDir;
         this.config = config;
@@ -79,7 +83,17 @@ public final class BenchServer implements AutoCloseable {
      * @throws BenchException when the server does not start (the message names the part)
      */
     public static BenchServer start(ServerBackend backend, Path dataDir) {
+        return start(backend, dataDir, java.util.List.of());
+    }
+
+    /**
+     * As {@link #start(ServerBackend, Path)}, with operator platforms: the server then runs its provisioning engine
+     * (with the server's default timings; {@link BindingServer#startProvisioning} changes them).
+     */
+    public static BenchServer start(ServerBackend backend, Path dataDir,
+            java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
         Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(platforms, "platforms");
         Objects.requireNonNull(dataDir, "dataDir");
         ServerConfig config = ServerConfig.ephemeral(dataDir);
         Optional<String> schema = Optional.empty();
@@ -101,7 +115,7 @@ public final class BenchServer implements AutoCloseable {
             }
             config = config.withExternalBroker(mosquitto.uri()).withDatabase(db).withInstanceId(EXTERNAL_INSTANCE_ID);
         }
-        BenchServer bench = new BenchServer(backend, dataDir, config, schema);
+        BenchServer bench = new BenchServer(backend, dataDir, config, schema, platforms);
         bench.mosquitto = mosquitto;
         try {
             bench.startServer();
@@ -235,7 +249,7 @@ public final class BenchServer implements AutoCloseable {
 
     private synchronized void startServer() {
         try {
-            server = BindingServer.start(config);
+            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms);
         } catch (ServerStartException e) {
             throw new BenchException("binding server on " + backend + " did not start: " + e.getMessage(), e);
         }

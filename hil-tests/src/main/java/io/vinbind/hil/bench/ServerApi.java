@@ -20,7 +20,11 @@ import java.util.Optional;
 public final class ServerApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Bound on one request. Generous: on a loaded machine (shared CI cores) a server's first answer on a route can take
+     * seconds; a server that does not answer at all still fails the caller, naming the request.
+     */
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private final URI base;
     private final String token;
@@ -123,13 +127,25 @@ public final class ServerApi {
         return send(path, true, "PUT", json);
     }
 
+    /** A POST with a body of {@code contentType} (the admin token). */
+    public Reply post(String path, String contentType, String body) {
+        return send(path, true, "POST", body, contentType);
+    }
+
     private Reply send(String path, boolean authorized) {
         return send(path, authorized, "GET", null);
     }
 
     private Reply send(String path, boolean authorized, String method, String body) {
+        return send(path, authorized, method, body, "application/json");
+    }
+
+    private Reply send(String path, boolean authorized, String method, String body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", contentType);
+        }
         if (authorized) {
             b.header("Authorization", "Bearer " + token);
         }

@@ -39,16 +39,19 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ./vinbind demo}: the whole job on embedded defaults in one process, with a readable timeline. It
  * starts the binding server (embedded MQTT broker on a free port, H2 in a temporary directory), the
- * smart-key ECU simulator, the modem simulator and the terminal daemon; turns the ignition to ACC and shows
- * the binding; replaces the modem and shows the REBOUND and the history; then removes everything it made.
+ * smart-key ECU simulator, the modem simulator (an eUICC simulator as its card) and the terminal daemon; turns the
+ * ignition to ACC and shows the binding; replaces the modem and shows the REBOUND and the history; lets an impostor
+ * fail; shows presence; has the SM-DP+ simulator's profile provisioned to the eUICC by the server's engine and
+ * shows the binding following the new IMSI; then removes everything it made.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Runs the whole VIN <-> modem binding on this machine, with no setup, and explains what happens.",
             "",
-            "Starts: the binding server (embedded MQTT 5 broker on a free 127.0.0.1 port, H2 database and HTTP "
-                + "API in a temporary directory), the smart-key ECU simulator, the modem simulator and the real "
-                + "terminal daemon. Then:",
+            "Starts: the SM-DP+ simulator (ES2+/ES9+ over HTTPS), the binding server (embedded MQTT 5 broker on a "
+                + "free 127.0.0.1 port, H2 database and HTTP API in a temporary directory, the SM-DP+ as its operator "
+                + "platform), the smart-key ECU simulator, the modem simulator with an eUICC simulator as its card and "
+                + "the real terminal daemon. Then:",
             "  1. first ignition (ACC) after assembly: the terminal reads the VIN over CAN (UDS 0x22 F190), "
                 + "checks its check digit, brings the modem up (SIM, IMSI, registration, data), logs in and "
                 + "uploads; the server binds and acks; the flag is cleared. The binding is shown as the "
@@ -63,6 +66,11 @@ import picocli.CommandLine.Spec;
             "  4. presence: the terminal is online with the heartbeat interval a row of the limits table set "
                 + "(5 s instead of the default 60 s), its heartbeats are counted per window, and at ignition OFF it "
                 + "is offline at once (its last heartbeat says POWER_OFF).",
+            "  5. eSIM: the operator's profile list is imported and a provisioning job opened for the terminal; "
+                + "every step the server's engine records is printed as it happens (the eUICC inspected, the ES2+ "
+                + "order, the ES9+ download relayed over MQTT and AT to the card, the enable, the notifications, "
+                + "DONE); the card refreshes, the terminal uploads the new IMSI and the binding follows it (REBOUND, "
+                + "history PROFILE_SWITCHED).",
             "Every step is printed with the milliseconds since the ignition. At the end every process, "
                 + "thread and temporary file the demo made is removed (unless --keep-running).",
             ""},
@@ -171,31 +179,40 @@ public final class DemoCli implements Callable<Integer> {
                     + "(install socat for CAN and AT over real pty pairs)");
         }
         long started = System.nanoTime();
-        Bench.Builder builder = Bench.builder().name("demo").seed(runSeed).identities(ids).vin(vehicleVin)
-                .backend(ServerBackend.EMBEDDED)
-                .can(pty ? CanTransport.SLCAN_PTY : CanTransport.IN_JVM)
-                .modem(pty ? ModemTransport.PTY : ModemTransport.IN_JVM);
-        Path workDir;
-        try (Bench bench = builder.build()) {
-            workDir = bench.terminalDir().getParent();
-            describeSetup(bench, pty);
-            limitsRow(bench);
-            firstIgnition(bench);
-            modemReplaced(bench, ids.modem());
-            impostor(bench, ids);
-            presence(bench);
-            if (keepRunning) {
-                keepRunning(bench);
+        // the demo owns its directory: the SM-DP+ simulator's CA certificate goes there before the bench's server
+        // starts (the server reads its operator platforms at start), and it is removed after the bench is closed
+        Path workDir = Files.createTempDirectory("vinbind-demo-");
+        try (EsimChapter esim = EsimChapter.start(workDir, runSeed)) {
+            Identity firstModem = ids.modem();
+            esim.newEuicc(firstModem);
+            Bench.Builder builder = Bench.builder().name("demo").seed(runSeed).identities(ids).vin(vehicleVin)
+                    .backend(ServerBackend.EMBEDDED).workDir(workDir).platforms(List.of(esim.platform()))
+                    .modemIdentity(firstModem).modemSim(c -> c.withCard(esim.card()))
+                    .can(pty ? CanTransport.SLCAN_PTY : CanTransport.IN_JVM)
+                    .modem(pty ? ModemTransport.PTY : ModemTransport.IN_JVM);
+            try (Bench bench = builder.build()) {
+                describeSetup(bench, pty, esim);
+                limitsRow(bench);
+                firstIgnition(bench);
+                modemReplaced(bench, ids.modem(), esim);
+                impostor(bench, ids);
+                presence(bench);
+                esim.run(bench, out, pty ? "pty" : "in-jvm");
+                if (keepRunning) {
+                    keepRunning(bench);
+                }
+                out.println();
+                out.printf(Locale.ROOT, "demo done in %.1f s; stopping the daemon, simulators, socat, SM-DP+ and server...%n",
+                        (System.nanoTime() - started) / 1e9);
             }
-            out.println();
-            out.printf(Locale.ROOT, "demo done in %.1f s; stopping the daemon, simulators, socat and server...%n",
-                    (System.nanoTime() - started) / 1e9);
+        } finally {
+            Bench.deleteTree(workDir);
         }
         out.println("cleaned up: " + workDir + (Files.exists(workDir) ? " could not be removed completely" : " removed"));
         return 0;
     }
 
-    private void describeSetup(Bench bench, boolean pty) {
+    private void describeSetup(Bench bench, boolean pty, EsimChapter esim) {
         out.println();
         out.println("bench:");
         out.println("  server    embedded MQTT 5 broker " + bench.server().mqttUri() + " (TLS, client certificates"
@@ -214,6 +231,9 @@ public final class DemoCli implements Callable<Integer> {
         Identity id = bench.modemIdentity();
         out.println("            IMSI " + id.imsi() + "  ICCID " + id.iccid() + "  IMEI " + id.imei()
                 + "  (registered at the factory)");
+        out.println("            its card is an eUICC (simulator, EID " + esim.euicc().eid() + ") whose enabled bootstrap"
+                + " profile carries that IMSI and ICCID");
+        out.println("  SM-DP+    " + esim.describe());
         out.println("  terminal  terminal-core daemon, terminal id " + bench.terminalId() + " (certificate CN=" + bench.terminalId()
                 + " from the terminal CA), state file " + bench.stateFile());
     }
@@ -230,16 +250,17 @@ public final class DemoCli implements Callable<Integer> {
         showBinding(bench);
     }
 
-    private void modemReplaced(Bench bench, Identity newModem) throws IOException {
+    private void modemReplaced(Bench bench, Identity newModem, EsimChapter esim) throws IOException {
         out.println();
         out.println("== 2. the modem is replaced: ignition OFF, new modem with SIM, ignition -> ACC");
         int off = bench.log().mark();
         bench.ignition(PowerMode.OFF);
         bench.log().awaitEnter(off, io.vinbind.terminal.machine.BindingState.OFF, STEP_BOUND);
         Identity old = bench.modemIdentity();
+        String eid = esim.newEuicc(newModem).eid(); // the new modem brings its own eUICC
         bench.replaceModem(newModem, true);
         out.println("  old modem IMSI " + old.imsi() + "; new modem IMSI " + newModem.imsi() + "  ICCID "
-                + newModem.iccid() + "  IMEI " + newModem.imei() + " (registered at the factory)");
+                + newModem.iccid() + "  IMEI " + newModem.imei() + " (registered at the factory; its eUICC " + eid + ")");
         TransitionLog.Bound bound = ignite(bench);
         expect(bound.outcome() == BindOutcome.REBOUND, "after a modem swap the server should answer REBOUND, was "
                 + bound.outcome());

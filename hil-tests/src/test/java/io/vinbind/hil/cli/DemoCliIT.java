@@ -14,13 +14,15 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /** {@code ./vinbind demo} in-process: what a new user sees, and that it leaves nothing behind. */
+@Timeout(300)
 class DemoCliIT {
 
     @Test
-    void demo_binds_rebinds_after_a_modem_swap_refuses_an_impostor_and_cleans_up() {
+    void demo_binds_rebinds_after_a_modem_swap_refuses_an_impostor_provisions_a_profile_and_cleans_up() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         int exit = new CommandLine(new DemoCli(out)).execute("--seed", "20261122");
@@ -41,6 +43,21 @@ class DemoCliIT {
         assertTrue(text.contains("== 4. presence"), text);
         assertTrue(text.contains("heartbeat every 5 s"), text); // the limits table's row, pushed with the answers
         assertTrue(text.contains("(OFFLINE, cause POWER_OFF"), text);
+        // the eSIM chapter: the engine's steps, the job DONE, the binding on the profile's IMSI
+        assertTrue(text.contains("== 5. the terminal's eUICC gets a profile"), text);
+        for (String step : new String[] {" INTERACTION ", " ORDER ", " DL_INITIATED ", " DL_LOADED ", " INSTALLED ",
+            " ENABLE ", " NOTIFY ", " DONE "}) {
+            assertTrue(text.contains(step), () -> "step" + step + "printed:\n" + text);
+        }
+        Matcher done = Pattern.compile("job \\d+ DONE: ICCID \\d+, IMSI (\\d+) -> (\\d+)").matcher(text);
+        assertTrue(done.find(), text);
+        String oldImsi = done.group(1);
+        String newImsi = done.group(2);
+        assertFalse(oldImsi.equals(newImsi), text);
+        assertTrue(text.contains("<-> IMSI " + newImsi + " (bound "), "the binding holds the profile's IMSI: " + text);
+        assertTrue(text.contains("the binding's IMSI changed from " + oldImsi + " to " + newImsi), text);
+        assertTrue(text.matches("(?s).*== 5\\..*PROFILE_SWITCHED.*"), text);
+        assertTrue(text.matches("(?s).*== 5\\..*REBOUND.*"), text);
         Matcher cleaned = Pattern.compile("cleaned up: (\\S+) removed").matcher(text);
         assertTrue(cleaned.find(), text);
         assertFalse(Files.exists(Path.of(cleaned.group(1))), "the demo's temporary directory is gone");
