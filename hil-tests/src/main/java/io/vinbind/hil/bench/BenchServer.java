@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.tinylog.Logger;
@@ -41,9 +42,9 @@ public final class BenchServer implements AutoCloseable {
     private final Optional<String> pgSchema;
     /** The Mosquitto of {@link ServerBackend#MOSQUITTO_POSTGRES}: the bench's own, outlives server restarts. */
     private io.vinbind.hil.perf.PrivateMosquitto mosquitto;
-    /** The operator platforms (SM-DP+ ES2+/ES9+) the server orders profiles from; kept for restarts. */
-    private final java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms;
     private ServerConfig config;
+    /** The operator platforms (SM-DP+ ES2+ endpoints) the server's provisioning engine orders from; none by default. */
+    private List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = List.of();
     private BindingServer server;
     private ServerApi api;
     private String adminToken;
@@ -67,9 +68,7 @@ public final class BenchServer implements AutoCloseable {
         }
     }
 
-    private BenchServer(ServerBackend backend, Path dataDir, ServerConfig config, Optional<String> pgSchema,
-            java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
-        this.platforms = java.util.List.copyOf(platforms);
+    private BenchServer(ServerBackend backend, Path dataDir, ServerConfig config, Optional<String> pgSchema) {
         this.backend = backend;
         this.dataDir = dataDir;
         this.config = config;
@@ -83,15 +82,16 @@ public final class BenchServer implements AutoCloseable {
      * @throws BenchException when the server does not start (the message names the part)
      */
     public static BenchServer start(ServerBackend backend, Path dataDir) {
-        return start(backend, dataDir, java.util.List.of());
+        return start(backend, dataDir, List.of());
     }
 
     /**
-     * As {@link #start(ServerBackend, Path)}, with operator platforms: the server then runs its provisioning engine
-     * (with the server's default timings; {@link BindingServer#startProvisioning} changes them).
+     * As {@link #start(ServerBackend, Path)}, with operator platforms: the server runs its provisioning engine
+     * (with the default timings; {@link BindingServer#startProvisioning} for others) and keeps the platforms across
+     * restarts.
      */
     public static BenchServer start(ServerBackend backend, Path dataDir,
-            java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
+            List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(platforms, "platforms");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -115,8 +115,9 @@ public final class BenchServer implements AutoCloseable {
             }
             config = config.withExternalBroker(mosquitto.uri()).withDatabase(db).withInstanceId(EXTERNAL_INSTANCE_ID);
         }
-        BenchServer bench = new BenchServer(backend, dataDir, config, schema, platforms);
+        BenchServer bench = new BenchServer(backend, dataDir, config, schema);
         bench.mosquitto = mosquitto;
+        bench.platforms = List.copyOf(platforms);
         try {
             bench.startServer();
         } catch (RuntimeException e) {
@@ -264,6 +265,31 @@ public final class BenchServer implements AutoCloseable {
         }
         api = new ServerApi(server.httpBaseUri(), adminToken);
         Logger.info("bench server up: {} mqtt {} http {}", backend, server.mqttUri(), server.httpBaseUri());
+    }
+
+    /**
+     * A second server instance on this bench server's broker and database (Mosquitto + PostgreSQL only): its own
+     * instance id, data directory and HTTP port, the same PKI (terminals' certificates chain to the same CA) and the
+     * same operator platforms. Both instances share the requests (one shared-subscription group) and both run the
+     * provisioning engine. The caller closes it, before this one.
+     *
+     * @throws BenchException on the embedded backend (its broker lives in the first server), or when it does not start
+     */
+    public BindingServer startPeer(String instanceId, Path peerDataDir) {
+        if (backend != ServerBackend.MOSQUITTO_POSTGRES) {
+            throw new BenchException("a peer server needs an external broker and database (" + backend + " has neither)",
+                    null);
+        }
+        ServerConfig peer = ServerConfig.ephemeral(peerDataDir).withPkiDir(config.pki())
+                .withExternalBroker(config.externalBroker().orElseThrow()).withDatabase(config.database().orElseThrow())
+                .withInstanceId(instanceId);
+        try {
+            BindingServer s = BindingServer.start(peer, java.time.Clock.systemUTC(), platforms);
+            Logger.info("peer server {} up: mqtt {} http {}", instanceId, s.mqttUri(), s.httpBaseUri());
+            return s;
+        } catch (ServerStartException e) {
+            throw new BenchException("peer server " + instanceId + " did not start: " + e.getMessage(), e);
+        }
     }
 
     /** Stops the server and drops its PostgreSQL schema; the data directory belongs to the caller. */

@@ -54,6 +54,13 @@ public final class EsimRelay implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong publishedBytes = new AtomicLong();
     private final AtomicLong resultBytes = new AtomicLong();
+    /**
+     * Set by {@link #close}: Paho's automatic reconnect cycle is not stopped by disconnect or close (1.2.5 stops it
+     * only on a successful reconnect), so a relay closed while its connection was down reconnects later under the
+     * same client id and takes the connection of the next relay of this instance (a server restarted in the same
+     * JVM); a reconnect after close disconnects at once.
+     */
+    private volatile boolean closed;
 
     private EsimRelay(MqttAsyncClient client) {
         this.client = client;
@@ -231,6 +238,12 @@ public final class EsimRelay implements AutoCloseable {
 
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
+            if (closed) {
+                Thread t = new Thread(EsimRelay.this::disconnectAndClose, "vinbind-relay-closing");
+                t.setDaemon(true);
+                t.start();
+                return;
+            }
             if (reconnect) {
                 // clean start: subscribe again, off Paho's callback thread
                 Thread t = new Thread(() -> {
@@ -253,6 +266,11 @@ public final class EsimRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        disconnectAndClose();
+    }
+
+    private void disconnectAndClose() {
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(OPERATION_TIMEOUT.toMillis());
