@@ -259,14 +259,15 @@ async function refreshPresence() {
   let tbody = clearTable(on);
   let labels = labelsOf(on);
   for (const t of await api("GET", "/presence/online?limit=500")) {
-    row(tbody, [t.terminalId, time(t.since), time(t.lastSeen), t.limits.heartbeatIntervalS + " s", t.limitRule || "defaults"], labels);
+    row(tbody, [windowsButton(t.terminalId), time(t.since), time(t.lastSeen), t.limits.heartbeatIntervalS + " s", t.limitRule || "defaults"], labels);
   }
   const off = $("#offline");
   tbody = clearTable(off);
   labels = labelsOf(off);
   for (const t of await api("GET", "/presence/offline?limit=500")) {
-    row(tbody, [t.terminalId, time(t.since), time(t.lastSeen)], labels);
+    row(tbody, [windowsButton(t.terminalId), time(t.since), time(t.lastSeen)], labels);
   }
+  if (shownWindows) await showWindows(shownWindows);
   const lim = $("#limits");
   tbody = clearTable(lim);
   labels = labelsOf(lim);
@@ -277,6 +278,30 @@ async function refreshPresence() {
     if (r.maxHeartbeats !== undefined) sel.push("at most " + r.maxHeartbeats + " heartbeats");
     row(tbody, [r.name, r.priority, sel.join("; "), r.heartbeatIntervalS + " s", r.sendIntervalS + " s", r.storageRecords], labels);
   }
+}
+
+let shownWindows = null; // the terminal whose counts per window are shown
+
+function windowsButton(terminalId) {
+  const b = el("button", terminalId, "secondary");
+  b.type = "button";
+  b.dataset.terminal = terminalId;
+  b.setAttribute("aria-label", "Heartbeats per window of " + terminalId);
+  b.addEventListener("click", () => showWindows(terminalId).catch(showError));
+  return b;
+}
+
+/** The terminal's heartbeats and status records counted per window (claim 3), newest window first. */
+async function showWindows(terminalId) {
+  shownWindows = terminalId;
+  const table = $("#windows");
+  const list = await api("GET", "/presence/terminals/" + encodeURIComponent(terminalId) + "/windows");
+  $("#windows-title").textContent = "Heartbeats per window: " + terminalId;
+  $("#windows-hint").hidden = true;
+  table.hidden = false;
+  const tbody = clearTable(table);
+  const labels = labelsOf(table);
+  for (const w of list) row(tbody, [time(w.start), time(w.end), w.heartbeats, w.records], labels);
 }
 
 /** Server-sent events read with fetch, so that the bearer token travels in its header (EventSource cannot). */

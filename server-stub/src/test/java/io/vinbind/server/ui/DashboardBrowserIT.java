@@ -222,6 +222,9 @@ class DashboardBrowserIT {
             // no reload: the stream's event refreshes the page
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("online"), id));
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-events"), id + " ONLINE"));
+            click(By.cssSelector("#online button[data-terminal='" + id + "']"));
+            patient(20).until(ExpectedConditions.textToBe(By.cssSelector("#windows tbody tr:first-child td:nth-child(3)"),
+                "1")); // its one heartbeat, counted in the current window
             screenshot("presence-online");
             terminal.publish(io.vinbind.protocol.Topics.heartbeat(id), io.vinbind.protocol.JsonCodec.encode(
                 new io.vinbind.protocol.Heartbeat(io.vinbind.protocol.Protocol.VERSION, "hb-2", id, "s1", 2,
