@@ -61,6 +61,14 @@ final class CampaignEvents implements AutoCloseable {
     }
 
     private synchronized void poll() {
+        try {
+            pollOnce();
+        } catch (RuntimeException e) { // a scheduled task that throws is never run again: keep the stream alive
+            Logger.error(e, "campaign stream: a poll failed (will retry)");
+        }
+    }
+
+    private void pollOnce() {
         if (listeners.isEmpty()) {
             return;
         }

@@ -355,6 +355,25 @@ public final class MqttFrontEnd implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        try {
+            drain(batch);
+        } catch (RuntimeException e) {
+            // a defect must not leave the batch's acknowledgements pending: later PUBACKs wait for them (in order)
+            Logger.error(e, "a batch of {} requests failed unexpectedly; not acknowledged, the broker redelivers them",
+                batch.size());
+            boolean replace = false;
+            for (Received r : batch) {
+                if (acks.failed(r.pending())) { // one acknowledged already is out of the queue: no harm
+                    replace = true;
+                }
+            }
+            if (replace) {
+                replaceConnection();
+            }
+        }
+    }
+
+    private void drain(List<Received> batch) {
         metrics.observe("mqtt.batch.size", batch.size());
         if (batch.size() > 1) {
             Logger.debug("taking {} waiting requests as one batch", batch.size());
@@ -448,7 +467,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         } catch (StoreException e) {
             metrics.increment("db.group.failed");
             Logger.warn("group commit of {} requests failed ({}); deciding each alone", jobs.size(), e.getMessage());
-            results = java.util.Collections.nCopies(jobs.size(), Optional.empty());
+            results = java.util.Collections.nCopies(works.size(), Optional.empty()); // the prefetch's slot too
         }
         int alone = 0;
         int offset = group.isPresent() ? 1 : 0;

@@ -346,6 +346,10 @@ public final class Campaigns {
         }
         Campaign c = found.get();
         Instant now = clock.instant();
+        if (c.state() == State.CANCELLED && c.progress().get(ProvisioningJobs.State.QUEUED) > 0) {
+            // queued jobs an engine held when the cancel came: closed now that it let them go
+            closeQueued(id, jobs, ProvisioningJobs.State.CANCELLED, "campaign cancelled", "campaign");
+        }
         if (!now.isBefore(c.deadline()) && c.progress().get(ProvisioningJobs.State.QUEUED) > 0) {
             int n = closeQueued(id, jobs, ProvisioningJobs.State.FAILED, "deadline " + c.deadline() + " passed before"
                 + " the terminal could be provisioned", "campaign");
@@ -393,10 +397,16 @@ public final class Campaigns {
     private int closeQueued(long id, ProvisioningJobs jobs, ProvisioningJobs.State to, String why, String by)
             throws StoreException {
         int n = 0;
-        for (ProvisioningJobs.Job j : jobs.ofCampaign(id, MAX_TERMINALS)) {
-            if (j.state() == ProvisioningJobs.State.QUEUED && jobs.close(j.id(), to,
-                EnumSet.of(ProvisioningJobs.State.QUEUED), why, by)) {
-                n++;
+        for (int round = 0; round < MAX_TERMINALS / FleetFacts.MAX_PAGE + 1; round++) { // pages of 10,000
+            int closed = 0;
+            for (ProvisioningJobs.Job j : jobs.queuedOf(id, FleetFacts.MAX_PAGE)) {
+                if (jobs.close(j.id(), to, EnumSet.of(ProvisioningJobs.State.QUEUED), why, by)) {
+                    closed++;
+                }
+            }
+            n += closed;
+            if (closed == 0) {
+                break; // none left, or only ones an engine holds right now (closed at a later review)
             }
         }
         return n;

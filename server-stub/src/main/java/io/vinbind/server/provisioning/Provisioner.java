@@ -189,7 +189,7 @@ public final class Provisioner implements AutoCloseable {
             return;
         }
         Map<Long, int[]> loads = new HashMap<>();
-        for (Job j : jobs.due(free * 4)) {
+        for (Job j : jobs.due(Math.max(free * 4, 200))) {
             if (free <= 0) {
                 break;
             }
@@ -223,7 +223,7 @@ public final class Provisioner implements AutoCloseable {
             }
             driving.add(j.id());
             free--;
-            pool2.execute(() -> {
+            Runnable work = () -> {
                 long cpu0 = cpuTime();
                 try {
                     drive(leased.get());
@@ -235,6 +235,7 @@ public final class Provisioner implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
                     Logger.error(e, "provisioning: job {} failed unexpectedly", j.id());
+                    backOff(j.id(), e);
                 } finally {
                     cpuNanos.addAndGet(cpuTime() - cpu0);
                     try {
@@ -244,7 +245,25 @@ public final class Provisioner implements AutoCloseable {
                     }
                     driving.remove(j.id());
                 }
-            });
+            };
+            try {
+                pool2.execute(work);
+            } catch (java.util.concurrent.RejectedExecutionException e) { // stopping: give the job back at once
+                jobs.release(j.id(), settings.instance());
+                driving.remove(j.id());
+            }
+        }
+    }
+
+    /** A defect in a step: counted as a retryable failure with backoff, so that it neither spins nor hides. */
+    private void backOff(long jobId, RuntimeException e) {
+        try {
+            Optional<Job> j = jobs.find(jobId);
+            if (j.isPresent() && !j.get().state().closed()) {
+                failure(j.get(), true, "internal error: " + e);
+            }
+        } catch (StoreException | LeaseLostException | RuntimeException again) {
+            Logger.warn("provisioning: job {}: could not record the failure: {}", jobId, again.getMessage());
         }
     }
 
@@ -280,9 +299,10 @@ public final class Provisioner implements AutoCloseable {
                 }
             }
             if (!reach.online(job.terminalId()) && job.state() != State.NOTIFIED) {
+                String why = "terminal " + job.terminalId() + " is offline";
                 jobs.apply(job.id(), settings.instance(), Change.none().waiting(clock.instant()
-                    .plus(settings.offlineRecheck()), "terminal " + job.terminalId() + " is offline"), "WAIT", "OFFLINE",
-                    "the terminal is offline; the job goes on when it is back online");
+                    .plus(settings.offlineRecheck()), why), why.equals(job.waitingFor().orElse(null)) ? null : "WAIT",
+                    "OFFLINE", "the terminal is offline; the job goes on when it is back online");
                 return;
             }
             if (job.startedAt().isEmpty()) {
@@ -304,9 +324,9 @@ public final class Provisioner implements AutoCloseable {
                     default -> job;
                 };
             } catch (RelayTimeoutException e) {
-                jobs.apply(job.id(), settings.instance(), Change.none().waiting(clock.instant()
-                    .plus(settings.offlineRecheck()), "the terminal did not answer the relay: " + e.getMessage()),
-                    "WAIT", "UNREACHABLE", e.getMessage());
+                // online by its heartbeats, yet its card does not answer: counted, so that it ends (bounded retries)
+                failure(jobs.find(job.id()).orElse(job), true, "the terminal did not answer the relay: "
+                    + e.getMessage());
                 return;
             } catch (LpaException e) {
                 Job now = jobs.find(job.id()).orElseThrow();
@@ -432,6 +452,7 @@ public final class Provisioner implements AutoCloseable {
         if (job.transactionId().isPresent()) {
             CardReport r = lpa.inspect(card, block);
             if (onCard(r, job.iccid().orElseThrow()).isPresent()) {
+                orders.installed(o.id(), job.iccid().get());
                 return installed(job, "found on the card after an interrupted run (transaction "
                     + job.transactionId().get() + ")");
             }
@@ -481,7 +502,8 @@ public final class Provisioner implements AutoCloseable {
     /** → NOTIFIED once every pending notification went to the SM-DP+ and left the card. */
     private Job notifications(Job job, CardLink card, int block) throws StoreException, LeaseLostException,
             RelayTimeoutException, InterruptedException, LpaException {
-        NotificationsDelivered d = lpa.deliverNotifications(card, block);
+        String smdp = orders.find(job.orderId().orElseThrow()).flatMap(OperatorOrders.Order::smdpAddress).orElse("");
+        NotificationsDelivered d = lpa.deliverNotifications(card, block, a -> a != null && a.equalsIgnoreCase(smdp));
         if (!d.left().isEmpty()) {
             return failure(job, true, d.delivered().size() + " notification(s) delivered, " + d.left().size()
                 + " left: " + String.join("; ", d.left()));
@@ -508,9 +530,10 @@ public final class Provisioner implements AutoCloseable {
             return fail(job, "the terminal did not log in with IMSI " + job.imsi().orElse("?") + " within "
                 + settings.switchWait().toSeconds() + " s of the enable (it holds " + now.orElse("none") + ")");
         }
-        return jobs.apply(job.id(), settings.instance(), Change.none().waiting(clock.instant()
-            .plus(settings.poll()), "waiting for the terminal to log in with IMSI " + job.imsi().orElse("?")),
-            "WAIT", "SWITCH", "the terminal holds IMSI " + now.orElse("none"));
+        String why = "waiting for the terminal to log in with IMSI " + job.imsi().orElse("?");
+        return jobs.apply(job.id(), settings.instance(), Change.none().waiting(clock.instant().plus(settings.poll()),
+            why), why.equals(job.waitingFor().orElse(null)) ? null : "WAIT", "SWITCH", "the terminal holds IMSI "
+            + now.orElse("none"));
     }
 
     private static Optional<ProfileInfo> onCard(CardReport r, String iccid) {
@@ -542,12 +565,17 @@ public final class Provisioner implements AutoCloseable {
     private Job fail(Job stale, String why) throws StoreException, LeaseLostException {
         Job job = jobs.find(stale.id()).orElse(stale);
         Logger.warn("provisioning job {} of {} failed: {}", job.id(), job.terminalId(), Untrusted.escape(why));
-        if (job.state() == State.ORDERED && job.orderId().isPresent()) {
+        Optional<Long> order = job.state() == State.ORDERED ? job.orderId() : Optional.empty();
+        if (job.state() == State.QUEUED && job.eid().isPresent()) { // placed by this job before it was recorded
+            order = orders.findOpen(job.platform(), job.eid().get())
+                .filter(o -> o.createdBy().equals("provisioning job " + job.id())).map(OperatorOrders.Order::id);
+        }
+        if (order.isPresent()) {
             try {
-                orders.cancel(job.orderId().get(), "provisioning job " + job.id());
-                why += "; order " + job.orderId().get() + " cancelled";
+                orders.cancel(order.get(), "provisioning job " + job.id());
+                why += "; order " + order.get() + " cancelled";
             } catch (OperatorException | NotFoundException | IllegalStateException e) {
-                why += "; cancelling order " + job.orderId().get() + " failed: " + e.getMessage();
+                why += "; cancelling order " + order.get() + " failed: " + e.getMessage();
             }
         }
         return jobs.apply(job.id(), settings.instance(), Change.none().failedFor(why), "FAILED", "FAILED", why);

@@ -263,15 +263,17 @@ public final class ProvisioningJobs {
     }
 
     /**
-     * Open jobs that are due ({@code next_attempt_at} passed) and not leased by a live instance, oldest first: the
-     * candidates an instance may try to {@link #lease}.
+     * Open jobs that are due ({@code next_attempt_at} passed) and not leased by a live instance: the candidates an
+     * instance may try to {@link #lease}. Started jobs come first, oldest first, then the jobs not started: those a
+     * campaign's limits may hold back, and which must not crowd out the ones in flight.
      */
     public List<Job> due(int limit) throws StoreException {
         Instant now = clock.instant();
         return db.query("due provisioning jobs", c -> {
             List<Job> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM provisioning_job WHERE open_key IS NOT NULL"
-                + " AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id"
+                + " AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)"
+                + " ORDER BY CASE WHEN started_at IS NULL THEN 1 ELSE 0 END, next_attempt_at, id"
                 + " FETCH FIRST " + Math.max(1, Math.min(limit, 1000)) + " ROWS ONLY")) {
                 Sql.setInstant(ps, 1, now);
                 Sql.setInstant(ps, 2, now);
@@ -337,8 +339,8 @@ public final class ProvisioningJobs {
     }
 
     /**
-     * Applies {@code change} to job {@code id} and records the step, in one transaction — only while {@code owner}
-     * holds the lease. A change to a closed state closes the job (frees the terminal for a new one).
+     * Applies {@code change} to job {@code id} and records the step (unless {@code step} is null), in one transaction
+     * — only while {@code owner} holds the lease. A change to a closed state closes the job (frees the terminal for a new one).
      *
      * @throws LeaseLostException another instance holds the lease now; nothing was changed
      */
@@ -406,7 +408,9 @@ public final class ProvisioningJobs {
                     return Optional.<Job>empty();
                 }
             }
-            step(c, id, now, step, outcome, detail, owner);
+            if (step != null) { // null: the same wait again, not worth a row each time
+                step(c, id, now, step, outcome, detail, owner);
+            }
             return find(c, id);
         });
         return done.orElseThrow(() -> new LeaseLostException("job " + id + " is no longer leased by " + owner
@@ -455,6 +459,12 @@ public final class ProvisioningJobs {
     /** The jobs of a campaign in id order. */
     public List<Job> ofCampaign(long campaignId, int limit) throws StoreException {
         return list("jobs of campaign " + campaignId, "WHERE campaign_id = ? ORDER BY id", limit, campaignId);
+    }
+
+    /** Queued jobs of a campaign not leased by a live instance, in id order. */
+    public List<Job> queuedOf(long campaignId, int limit) throws StoreException {
+        return list("queued jobs of campaign " + campaignId, "WHERE campaign_id = ? AND state = 'QUEUED' AND open_key"
+            + " IS NOT NULL ORDER BY id", limit, campaignId);
     }
 
     /** The newest jobs, optionally only open ones. */

@@ -329,6 +329,18 @@ public final class ServerLpa {
      */
     public NotificationsDelivered deliverNotifications(CardLink card, int blockSize) throws LpaException,
             RelayTimeoutException, InterruptedException {
+        return deliverNotifications(card, blockSize, address -> true);
+    }
+
+    /**
+     * As {@link #deliverNotifications(CardLink, int)}, to the SM-DP+ addresses {@code deliverTo} accepts only. The
+     * address is the card's to name, and a card is not trusted: a server that posts wherever a card says can be made
+     * to call its own network. Notifications to other addresses stay on the card, untouched and not counted as left
+     * (they are some other LPA's business), and are logged.
+     */
+    public NotificationsDelivered deliverNotifications(CardLink card, int blockSize,
+            java.util.function.Predicate<String> deliverTo) throws LpaException, RelayTimeoutException,
+            InterruptedException {
         CardEs10 es10 = es10(card, blockSize);
         Notifications.ListResponse list = decodeCard("ES10b.ListNotification", () -> Notifications.ListResponse.decode(
             es10.send("ES10b.ListNotification", new Notifications.ListRequest(null).encode(), ChannelHandling.KEEP)));
@@ -345,6 +357,11 @@ public final class ServerLpa {
                 + Untrusted.escape(m.notificationAddress());
             if (i >= MAX_NOTIFICATIONS) {
                 left.add(what + ": over " + MAX_NOTIFICATIONS + " in one call");
+                continue;
+            }
+            if (!deliverTo.test(m.notificationAddress())) {
+                Logger.info("LPA {}: notification {} left on the card: not an SM-DP+ this server delivers to",
+                    card.terminalId(), what);
                 continue;
             }
             Notifications.RetrieveResponse one = decodeCard("ES10b.RetrieveNotificationsList",
