@@ -176,8 +176,11 @@ public final class TestMqttClient implements AutoCloseable {
         } catch (MqttException e) {
             // the broker may be dropping this client at the same moment (a refused publish, a revocation): Paho
             // then reports "disconnecting" or "disconnected", and there is nothing left to close cleanly
+            // — or its DISCONNECT does not complete in time (a loaded machine; EmbeddedBrokerSecurityIT's forger once):
+            // the forced close below ends the connection either way
             if (e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_DISCONNECTING
-                && e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_ALREADY_DISCONNECTED) {
+                && e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_ALREADY_DISCONNECTED
+                && e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_TIMEOUT) {
                 throw e;
             }
         } finally {
