@@ -437,7 +437,7 @@ public final class PresenceBench {
     }
 
     private void startEcho(RawMqtt echoSide) {
-        RawMqtt.Connection responder = await(echoSide.connect("vinbind-presence-echo-" + runId, (c, topic, payload) -> {
+        RawMqtt.Connection responder = ServerBench.await(echoSide.connect("vinbind-presence-echo-" + runId, (c, topic, payload) -> {
             String reply = topic.substring(0, topic.length() - "/req".length()) + "/resp";
             c.publish(reply, payload).whenComplete((ok, err) -> {
                 if (err != null) {
@@ -445,7 +445,7 @@ public final class PresenceBench {
                 }
             });
         }), "echo responder connect");
-        await(responder.subscribe(List.of("$share/" + ECHO_GROUP + "/" + ECHO_ROOT + "/+/req")), "echo responder subscribe");
+        ServerBench.await(responder.subscribe(List.of("$share/" + ECHO_GROUP + "/" + ECHO_ROOT + "/+/req")), "echo responder subscribe");
     }
 
     private ServerBench.Phase connectAll(RawMqtt crowd) {
@@ -453,7 +453,7 @@ public final class PresenceBench {
         Semaphore window = new Semaphore(settings.connectWindow());
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            acquire(window);
+            ServerBench.acquire(window);
             int k = i;
             sent[k] = System.nanoTime();
             crowd.connect(tid[k], this::message, RawMqtt.ConnectOptions.plaintext())
@@ -743,30 +743,6 @@ public final class PresenceBench {
                     rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getInt(6));
         } catch (SQLException e) {
             return "unreadable: " + e.getMessage();
-        }
-    }
-
-    private static void acquire(Semaphore s) {
-        try {
-            if (!s.tryAcquire(60, TimeUnit.SECONDS)) {
-                throw new BenchException("no connection handshake finished within 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while connecting terminals", e);
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f, String what) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new BenchException(what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new BenchException(what + ": no answer within 10 s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted: " + what, e);
         }
     }
 

@@ -598,7 +598,8 @@ public final class ServerBench {
         }
     }
 
-    private static void acquire(Semaphore s) {
+    /** Waits for a handshake slot (bounded: 60 s); shared with {@link PresenceBench}. */
+    static void acquire(Semaphore s) {
         try {
             if (!s.tryAcquire(60, TimeUnit.SECONDS)) {
                 throw new BenchException("no connection handshake finished within 60 s");
@@ -609,7 +610,8 @@ public final class ServerBench {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> f, String what) {
+    /** Waits up to 10 s for {@code f}, naming {@code what} when it fails; shared with {@link PresenceBench}. */
+    static <T> T await(CompletableFuture<T> f, String what) {
         try {
             return f.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {

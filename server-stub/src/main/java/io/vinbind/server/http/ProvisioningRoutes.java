@@ -313,7 +313,8 @@ final class ProvisioningRoutes {
         return raw;
     }
 
-    private static JsonNode json(HttpRequestData ex, int max) throws HttpError {
+    /** A bounded JSON body (413 past {@code max}, 400 when empty or not JSON); the run routes read theirs so too. */
+    static JsonNode json(HttpRequestData ex, int max) throws HttpError {
         byte[] raw = bounded(ex, max);
         if (raw.length == 0) {
             throw new HttpError(400, "a JSON body is required");

@@ -17,7 +17,6 @@ import io.vinbind.server.provisioning.Provisioning;
 import io.vinbind.server.provisioning.ProvisioningJobs;
 import io.vinbind.server.provisioning.TerminalFacts;
 import io.vinbind.server.store.StoreException;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -110,7 +109,7 @@ final class ProvisioningRunRoutes implements AutoCloseable {
         int n = p.size();
         if (n == 2 && method.equals("POST")) {
             Principal op = HttpApi.require(who, Role.PROVISIONING);
-            JsonNode b = json(ex, 64 * 1024);
+            JsonNode b = ProvisioningRoutes.json(ex, 64 * 1024);
             for (var it = b.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!List.of("terminalId", "requirement").contains(f)) {
@@ -187,7 +186,7 @@ final class ProvisioningRunRoutes implements AutoCloseable {
         if (n == 2 && method.equals("POST")) {
             Principal op = HttpApi.require(who, Role.PROVISIONING);
             List<ConfigurationLibrary.Version> inForce = prov.rules().inForce();
-            Campaigns.Definition d = CatalogJson.campaign(json(ex, MAX_CAMPAIGN_BYTES), name -> inForce.stream()
+            Campaigns.Definition d = CatalogJson.campaign(ProvisioningRoutes.json(ex, MAX_CAMPAIGN_BYTES), name -> inForce.stream()
                 .filter(v -> v.name().equals(name)).findFirst().flatMap(ConfigurationLibrary.Version::rule)
                 .orElse(null), clock.instant());
             if (!prov.orders().platforms().containsKey(d.requirement().platform())) {
@@ -254,20 +253,5 @@ final class ProvisioningRunRoutes implements AutoCloseable {
             }
         }
         throw new HttpError(404, "no such resource: " + method + " /" + String.join("/", p));
-    }
-
-    private static JsonNode json(HttpRequestData ex, int max) throws HttpError {
-        byte[] raw = ex.body();
-        if (raw.length > max) {
-            throw new HttpError(413, "body larger than " + max + " bytes");
-        }
-        if (raw.length == 0) {
-            throw new HttpError(400, "a JSON body is required");
-        }
-        try {
-            return HttpApi.JSON.readTree(raw);
-        } catch (IOException e) {
-            throw new HttpError(400, "body is not JSON: " + Untrusted.escape(e.getMessage()));
-        }
     }
 }

@@ -101,11 +101,6 @@ public final class Provisioner implements AutoCloseable {
             return new Settings(instance, lease, pollEvery, workers, offline, firstBackoff, maxBackoff, maxFailures,
                 switchBound, minFreeBytes, defaultBlockSize);
         }
-
-        public Settings withWorkers(int n) {
-            return new Settings(instance, lease, poll, n, offlineRecheck, backoff, maxBackoff, maxFailures, switchWait,
-                minFreeBytes, defaultBlockSize);
-        }
     }
 
     private final ProvisioningJobs jobs;
@@ -580,9 +575,6 @@ public final class Provisioner implements AutoCloseable {
         }
         return jobs.apply(job.id(), settings.instance(), Change.none().failedFor(why), "FAILED", "FAILED", why);
     }
-
-    /** States a job may be cancelled from by an operator without its lease (nobody is driving it). */
-    public static final Set<State> CANCELLABLE = EnumSet.of(State.QUEUED);
 
     /**
      * Stops: no job is taken any more, and jobs being driven stop at their next step boundary (waited for up to 30 s).
