@@ -183,6 +183,19 @@ final class CleanRoot {
             }
         }
 
+        /**
+         * The exit status of a process expected to end by itself (a refused start), waiting up to the bound. A SIGTERM
+         * here would race the JVM's own exit and report 143 for a process that was about to exit 1.
+         */
+        int exit(Duration bound) throws InterruptedException {
+            if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError(name + " did not exit by itself within " + bound + ":\n" + output());
+            }
+            reader.join(5000);
+            return process.exitValue();
+        }
+
         /** SIGTERM, as systemd stops a unit; the exit status. */
         int stop(Duration bound) throws InterruptedException {
             process.destroy();

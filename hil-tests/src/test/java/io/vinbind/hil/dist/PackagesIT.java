@@ -258,7 +258,7 @@ class PackagesIT {
         try (CleanRoot.Service server = root.start("server-key", serverUnit.command(List.of()), List.of())) {
             server.await(l -> l.contains("group or others may access it") && l.contains("vinbind-server.key"),
                 "the refused key", START);
-            assertEquals(1, server.stop(Duration.ofSeconds(40)), server.output());
+            assertEquals(1, server.exit(Duration.ofSeconds(40)), server.output());
         }
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         step("a readable key refused");

@@ -196,7 +196,10 @@ final class BrokerIdentity implements ExtensionMain {
         return out;
     }
 
-    /** Every terminal's requests, through the shared group only; every terminal's answers out. */
+    /**
+     * Every terminal's requests, through the shared group only (and the relay's results without it: see
+     * {@code EsimRelay}); every terminal's answers out.
+     */
     static List<TopicPermission> servicePermissions() {
         List<TopicPermission> out = new ArrayList<>();
         for (MessageType type : MessageType.values()) {
@@ -217,6 +220,13 @@ final class BrokerIdentity implements ExtensionMain {
                     .build());
             }
         }
+        // the relay reads every result with a plain subscription (each instance keeps its own batches' results)
+        out.add(Builders.topicPermission()
+            .topicFilter(Topics.allTerminals(MessageType.ESIM_RESULT))
+            .type(TopicPermission.PermissionType.ALLOW)
+            .activity(TopicPermission.MqttActivity.SUBSCRIBE)
+            .sharedSubscription(TopicPermission.SharedSubscription.NOT_SHARED)
+            .build());
         return out;
     }
 

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -119,6 +120,8 @@ public final class Provisioner implements AutoCloseable {
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong cpuNanos = new AtomicLong();
     private volatile boolean stopping;
+    /** When {@link #keepLeases} last renewed (ticker thread only). */
+    private Instant lastKeep;
     private ScheduledExecutorService ticker;
     private ExecutorService pool2;
 
@@ -179,6 +182,7 @@ public final class Provisioner implements AutoCloseable {
             campaigns.review(id, jobs);
             campaigns.find(id).ifPresent(c -> camps.put(id, c));
         }
+        keepLeases();
         int free = settings.workers() - driving.size();
         if (free <= 0) {
             return;
@@ -250,6 +254,28 @@ public final class Provisioner implements AutoCloseable {
         }
     }
 
+    /**
+     * Renews, every third of the lease, the lease of each job a worker is driving: a step may take longer than the
+     * lease (a large package through a slow modem, a card that answers late), and a lease that ran out in the middle
+     * of a step would let another instance drive the same terminal at once.
+     */
+    private void keepLeases() {
+        Instant now = clock.instant();
+        if (lastKeep != null && Duration.between(lastKeep, now).compareTo(settings.lease().dividedBy(3)) < 0) {
+            return;
+        }
+        lastKeep = now;
+        for (long id : List.copyOf(driving)) {
+            try {
+                jobs.renew(id, settings.instance(), settings.lease());
+            } catch (LeaseLostException e) {
+                Logger.debug("provisioning: {} (its worker is finishing)", e.getMessage());
+            } catch (StoreException e) {
+                Logger.warn("provisioning: renewing the lease of job {}: {}", id, e.getMessage());
+            }
+        }
+    }
+
     /** A defect in a step: counted as a retryable failure with backoff, so that it neither spins nor hides. */
     private void backOff(long jobId, RuntimeException e) {
         try {
@@ -301,6 +327,12 @@ public final class Provisioner implements AutoCloseable {
                 return;
             }
             if (job.startedAt().isEmpty()) {
+                if (job.campaignId().isPresent() && !jobs.claimStart(job.id(), settings.instance(),
+                        job.campaignId().get())) {
+                    // another instance took the campaign's last slot since this one read its load: try again later
+                    Logger.debug("provisioning: job {} waits for a slot of campaign {}", job.id(), job.campaignId().get());
+                    return;
+                }
                 job = jobs.apply(job.id(), settings.instance(), Change.none().started(), "START", "OK",
                     "first attempt with the terminal online");
             }

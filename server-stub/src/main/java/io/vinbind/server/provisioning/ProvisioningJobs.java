@@ -500,27 +500,79 @@ public final class ProvisioningJobs {
      */
     public int[] load(long campaignId) throws StoreException {
         Instant now = clock.instant();
-        return db.query("load of campaign " + campaignId, c -> {
-            int[] out = new int[2];
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM provisioning_job WHERE campaign_id = ?"
-                + " AND open_key IS NOT NULL AND started_at IS NOT NULL")) {
+        return db.query("load of campaign " + campaignId, c -> load(c, campaignId, now));
+    }
+
+    private static int[] load(Connection c, long campaignId, Instant now) throws SQLException {
+        int[] out = new int[2];
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM provisioning_job WHERE campaign_id = ?"
+            + " AND open_key IS NOT NULL AND started_at IS NOT NULL")) {
+            ps.setLong(1, campaignId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                out[0] = rs.getInt(1);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM provisioning_job WHERE campaign_id = ?"
+            + " AND started_at > ?")) {
+            ps.setLong(1, campaignId);
+            Sql.setInstant(ps, 2, now.minusSeconds(60));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                out[1] = rs.getInt(1);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Marks the first attempt of campaign job {@code id} (leased by {@code owner}) only while its campaign has room
+     * under both limits, counted and taken in one transaction that holds the campaign's row: engines on several
+     * instances each read the load before they lease, and without this two of them could both take the last slot.
+     *
+     * @return true when the job is started now or was already; false when the campaign is at a limit (the job stays
+     *     queued and unstarted)
+     * @throws LeaseLostException the job is no longer leased by {@code owner}, or closed
+     */
+    public boolean claimStart(long id, String owner, long campaignId) throws StoreException, LeaseLostException {
+        Instant now = clock.instant();
+        int outcome = db.transaction("start job " + id + " within campaign " + campaignId, c -> {
+            int max;
+            int rate;
+            try (PreparedStatement ps = c.prepareStatement("SELECT max_concurrent, rate_per_minute FROM"
+                + " provisioning_campaign WHERE id = ? FOR UPDATE")) {
                 ps.setLong(1, campaignId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    out[0] = rs.getInt(1);
+                    if (!rs.next()) {
+                        return -1;
+                    }
+                    max = rs.getInt(1);
+                    rate = rs.getInt(2);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM provisioning_job WHERE campaign_id = ?"
-                + " AND started_at > ?")) {
-                ps.setLong(1, campaignId);
-                Sql.setInstant(ps, 2, now.minusSeconds(60));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    out[1] = rs.getInt(1);
-                }
+            Optional<Job> job = find(c, id);
+            if (job.isEmpty() || job.get().state().closed() || !owner.equals(job.get().leaseOwner().orElse(null))) {
+                return -1;
             }
-            return out;
+            if (job.get().startedAt().isPresent()) {
+                return 1;
+            }
+            int[] load = load(c, campaignId, now);
+            if (load[0] >= max || load[1] >= rate) {
+                return 0;
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE provisioning_job SET started_at = ? WHERE id = ?"
+                + " AND lease_owner = ? AND open_key IS NOT NULL AND started_at IS NULL")) {
+                Sql.setInstant(ps, 1, now);
+                ps.setLong(2, id);
+                ps.setString(3, owner);
+                return ps.executeUpdate() == 1 ? 1 : -1;
+            }
         });
+        if (outcome < 0) {
+            throw new LeaseLostException("job " + id + " is no longer leased by " + owner + " or is closed");
+        }
+        return outcome == 1;
     }
 
     /** Every step of a job, oldest first. */

@@ -35,25 +35,30 @@ import org.tinylog.Logger;
 
 /**
  * The server's side of the eSIM relay over MQTT: publishes {@link EsimBatch}es to {@code vinbind/v2/{terminalId}/esim/batch}
- * and waits for the {@link EsimResult} with the same {@code requestId} on {@code …/esim/result}, which it consumes
- * through the servers' shared subscription ({@code $share/vinbind/vinbind/v2/+/esim/result}, the permission the broker
- * gives services for what terminals publish).
+ * and waits for the {@link EsimResult} with the same {@code requestId} on {@code …/esim/result}.
+ *
+ * <p>Unlike requests, results are read through a <em>plain</em> (not shared) subscription to
+ * {@code vinbind/v2/+/esim/result}: every server instance gets every result and keeps those it is waiting for. A result
+ * answers the one instance that sent the batch; through the share group (MQTT 5 §4.8.2 hands each message to one member)
+ * it would reach that instance only by chance, and with two engines every second batch waited out a retry. The cost is
+ * one copy of each result per instance, which the relay's volume (a few dozen results per provisioning) allows.
  *
  * <p>A batch that gets no result in time is sent again <em>with the same requestId</em>: the terminal answers a batch
- * it has seen from its store and never runs it twice, so retrying is always safe. That also covers a result the broker
- * handed to another server instance of the share group (one instance drives a terminal's session; the others drop a
- * result they are not waiting for, and the driving instance's retry gets the stored answer again). Nothing here knows
- * ES10: the server-side LPA builds the APDUs.
+ * it has seen from its store and never runs it twice, so retrying is always safe (a result lost while this instance
+ * was reconnecting comes again). Nothing here knows ES10: the server-side LPA builds the APDUs.
  */
 public final class EsimRelay implements AutoCloseable {
 
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
+    /** Every terminal's results, not shared: each instance picks out the results of its own batches. */
+    static final String RESULTS = Topics.allTerminals(MessageType.ESIM_RESULT);
 
     private final MqttAsyncClient client;
     private final Map<String, CompletableFuture<EsimResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong publishedBytes = new AtomicLong();
     private final AtomicLong resultBytes = new AtomicLong();
+    private final AtomicLong notAwaited = new AtomicLong();
     /**
      * Set by {@link #close}: Paho's automatic reconnect cycle is not stopped by disconnect or close (1.2.5 stops it
      * only on a successful reconnect), so a relay closed while its connection was down reconnects later under the
@@ -90,14 +95,13 @@ public final class EsimRelay implements AutoCloseable {
             relay.close();
             throw e;
         }
-        Logger.info("eSIM relay {} connected to {}, consuming {}", clientId, broker,
-            Topics.sharedSubscription(MessageType.ESIM_RESULT));
+        Logger.info("eSIM relay {} connected to {}, reading {}", clientId, broker, RESULTS);
         return relay;
     }
 
     private void subscribe() throws MqttException {
         IMqttToken sub = client.subscribe(new MqttSubscription[] {
-            new MqttSubscription(Topics.sharedSubscription(MessageType.ESIM_RESULT), Protocol.QOS)});
+            new MqttSubscription(RESULTS, Protocol.QOS)});
         sub.waitForCompletion(OPERATION_TIMEOUT.toMillis());
         int[] codes = sub.getReasonCodes();
         if (codes != null && codes.length > 0 && codes[0] >= MqttReturnCode.RETURN_CODE_UNSPECIFIED_ERROR) {
@@ -173,6 +177,11 @@ public final class EsimRelay implements AutoCloseable {
         return resultBytes.get();
     }
 
+    /** Results read that no batch of this instance was waiting for (other instances' batches, late answers). */
+    public long notAwaitedResults() {
+        return notAwaited.get();
+    }
+
     public boolean isConnected() {
         return client.isConnected();
     }
@@ -204,7 +213,9 @@ public final class EsimRelay implements AutoCloseable {
         resultBytes.addAndGet(payload.length);
         CompletableFuture<EsimResult> f = waiting.get(result.requestId());
         if (f == null) {
-            Logger.info("eSIM relay: result of batch {} from {} ({}) is not awaited here; dropped", result.requestId(),
+            // another instance's batch (every instance reads every result), or one this instance gave up on
+            notAwaited.incrementAndGet();
+            Logger.debug("eSIM relay: result of batch {} from {} ({}) is not awaited here", result.requestId(),
                 result.terminalId(), result.outcome());
             return;
         }

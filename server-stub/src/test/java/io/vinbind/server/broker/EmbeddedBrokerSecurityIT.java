@@ -200,6 +200,55 @@ class EmbeddedBrokerSecurityIT {
     }
 
     /**
+     * Two server instances relay to terminals at once: each gets the results of its own batches at the first try (the
+     * relay reads results with a plain subscription, not through the share group, which would hand each result to one
+     * instance only: with twelve batches the chance that sharing gets them all right is 1 in 4,096).
+     */
+    @Test
+    void two_server_instances_each_get_the_results_of_their_own_batches() throws Exception {
+        String terminalId = "T-relay-two";
+        TestPki.Issued second = pki.issueService("vinbind-server");
+        try (TestMqttClient terminal = new TestMqttClient(server.mqttUri(), terminalId,
+                credentialsOf(pki.issueTerminal(terminalId)));
+             io.vinbind.server.relay.EsimRelay other = io.vinbind.server.relay.EsimRelay.start(server.mqttUri(),
+                 "svc:vinbind-server:second", credentialsOf(second))) {
+            terminal.subscribe(Topics.esimBatch(terminalId));
+            io.vinbind.server.relay.EsimRelay[] relays = {server.relay(), other};
+            java.util.List<java.util.concurrent.CompletableFuture<io.vinbind.protocol.EsimResult>> answers =
+                new java.util.ArrayList<>();
+            java.util.List<io.vinbind.protocol.EsimBatch> batches = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                io.vinbind.protocol.EsimBatch batch = new io.vinbind.protocol.EsimBatch(2, "two." + i, terminalId,
+                    "two" + i, 0, "A0000005591010FFFFFFFF8900000100", io.vinbind.protocol.ChannelHandling.CLOSE,
+                    io.vinbind.protocol.StopRule.ERROR_STATUS, 1000, java.util.List.of("80E2910003BF2000"));
+                io.vinbind.server.relay.EsimRelay relay = relays[i % 2];
+                batches.add(batch);
+                answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return relay.send(batch, Duration.ofSeconds(8), 1); // one try: a lost result fails
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            }
+            for (int i = 0; i < 12; i++) {
+                byte[] got = terminal.await(Topics.esimBatch(terminalId), Duration.ofSeconds(5));
+                assertNotNull(got, "batch " + i + " reached the terminal");
+                io.vinbind.protocol.EsimBatch b = JsonCodec.decodeEsimBatch(got);
+                terminal.publish(Topics.esimResult(terminalId), JsonCodec.encode(io.vinbind.protocol.EsimResult.ran(b,
+                    io.vinbind.protocol.BatchOutcome.COMPLETED, io.vinbind.protocol.RelayReason.NONE,
+                    java.util.List.of(new byte[] {(byte) 0xBF, 0x20, 0x00, (byte) 0x90, 0}), "")));
+            }
+            for (int i = 0; i < 12; i++) {
+                assertEquals(batches.get(i).requestId(), answers.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS)
+                    .requestId(), "instance " + (i % 2) + " got the result of its batch " + i);
+            }
+            assertEquals(6, other.notAwaitedResults(), "the second instance read the first one's six results and "
+                + "left them");
+        }
+    }
+
+    /**
      * A factory tool's service certificate ({@code ./vinbind pki service}) is genuine and chains to the service CA,
      * but it is not the binding server: it may neither join the servers' share group (and take requests away
      * from them) nor publish an answer to a terminal.
@@ -214,6 +263,7 @@ class EmbeddedBrokerSecurityIT {
              TestMqttClient factory = new TestMqttClient(server.mqttUri(), "svc:factory-line-3", credentialsOf(tool))) {
             for (String filter : new String[] {Topics.sharedSubscription(io.vinbind.protocol.MessageType.LOGIN),
                 Topics.sharedSubscription(io.vinbind.protocol.MessageType.BIND), "vinbind/v2/+/login",
+                "vinbind/v2/+/esim/result", Topics.sharedSubscription(io.vinbind.protocol.MessageType.ESIM_RESULT),
                 Topics.bindAck(victim.terminalId)}) {
                 assertEquals(0x87, factory.trySubscribe(filter), "SUBACK Not authorized for " + filter);
             }

@@ -3,6 +3,7 @@ package io.vinbind.server.provisioning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -255,6 +256,49 @@ class ProvisionerIT {
             List<ProvisioningJobs.Step> steps = server.provisioning().jobs().steps(ids.get(i));
             assertEquals(1, steps.stream().filter(s -> s.step().equals("ORDER") && s.outcome().equals("OK")).count());
             assertEquals(1, steps.stream().filter(s -> s.step().equals("INSTALLED")).count(), steps.toString());
+        }
+    }
+
+    /**
+     * Engines on two instances each read a campaign's load before they lease; the start itself is counted and taken
+     * under the campaign's row lock, so the last slot goes to one of them only.
+     */
+    @Test
+    void a_campaigns_last_slot_goes_to_one_instance_only() throws Exception {
+        StringBuilder ids = new StringBuilder("terminal\n");
+        for (int i = 0; i < 3; i++) {
+            ids.append(vehicle().terminalId()).append('\n');
+        }
+        ProvisioningRig.Response created = call(provisioning, "POST", "/provisioning/campaigns", "{\"name\":\"one-slot\","
+            + "\"requirement\":{\"platform\":\"smdp-sim\",\"profileType\":\"vinbind-iot\",\"enablePolicy\":"
+            + "\"DOWNLOAD_ONLY\"},\"csv\":\"" + ids.toString().replace("\n", "\\n") + "\",\"ratePerMinute\":10,"
+            + "\"maxConcurrent\":1}");
+        assertEquals(201, created.status(), created.body().toString());
+        long cid = created.body().get("id").asLong();
+        ProvisioningJobs jobs = server.provisioning().jobs();
+        List<Job> js = jobs.ofCampaign(cid, 10);
+        assertEquals(3, js.size());
+        long a = js.get(0).id();
+        long b = js.get(1).id();
+        long c = js.get(2).id();
+        try {
+            assertTrue(jobs.lease(a, "instance-a", Duration.ofSeconds(30)).isPresent());
+            assertTrue(jobs.lease(b, "instance-b", Duration.ofSeconds(30)).isPresent());
+            assertEquals(0, jobs.load(cid)[0], "both read a free slot");
+            assertTrue(jobs.claimStart(a, "instance-a", cid), "the first takes it");
+            assertTrue(jobs.claimStart(a, "instance-a", cid), "and keeps it when asked again");
+            assertFalse(jobs.claimStart(b, "instance-b", cid), "the second finds none left");
+            assertThrows(ProvisioningJobs.LeaseLostException.class, () -> jobs.claimStart(c, "instance-b", cid),
+                "a job it does not hold");
+            assertThrows(ProvisioningJobs.LeaseLostException.class, () -> jobs.claimStart(a, "instance-b", cid),
+                "another's job");
+            List<Job> after = jobs.ofCampaign(cid, 10);
+            assertEquals(List.of(a), after.stream().filter(j -> j.startedAt().isPresent()).map(Job::id).toList());
+            assertEquals(1, jobs.load(cid)[0]);
+        } finally {
+            jobs.release(a, "instance-a");
+            jobs.release(b, "instance-b");
+            call(provisioning, "POST", "/provisioning/campaigns/" + cid + "/cancel", null);
         }
     }
 
