@@ -169,10 +169,13 @@ public final class ServerCli implements Callable<Integer> {
         description = "This instance's MQTT client id suffix (default: kept in DIR/instance-id). Must differ between instances.")
     String instanceId;
 
-    @Option(names = "--operator-platform", paramLabel = "ID=URL,token-file=FILE[,ca-file=FILE]",
+    @Option(names = "--operator-platform",
+        paramLabel = "ID=URL,token-file=FILE[,ca-file=FILE][,smdp-address=FQDN][,confirmation-code]",
         description = "An operator platform (SM-DP+) to order eSIM profiles from over GSMA ES2+: its id in"
-            + " configuration rules, its https URL, a file with its bearer token (mode 600) and the CA certificates"
-            + " (PEM) of its TLS certificate. Repeatable.")
+            + " configuration rules, its https URL, a file with its bearer token (mode 600), the CA certificates"
+            + " (PEM) of its TLS certificate, the SM-DP+ address whose ES9+ is at that URL when it does not resolve"
+            + " there, and confirmation-code when its orders are to be confirmed with a code (SGP.22 3.1.2; the"
+            + " server makes one per order). Repeatable.")
     List<String> operatorPlatforms = new java.util.ArrayList<>();
 
     @Option(names = "--presence-window", paramLabel = "DURATION", defaultValue = "1h",

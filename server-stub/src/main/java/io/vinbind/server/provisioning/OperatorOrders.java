@@ -35,6 +35,8 @@ public final class OperatorOrders {
     /** An order's states. */
     public enum State { PLACING, ORDERED, CONFIRMED, UNKNOWN, FAILED, CANCELLED, INSTALLED }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     /** One EID: 32 digits (SGP.02 §2.2.2, the eUICC identifier). */
     private static final Pattern EID = Pattern.compile("[0-9]{32}");
 
@@ -153,8 +155,23 @@ public final class OperatorOrders {
         } catch (OperatorException e) {
             return failed(id, e, null);
         }
+        Optional<String> code = Optional.empty();
+        if (platform.confirmationCodes()) {
+            // SGP.22 §3.1.2: the operator gives the code at confirmOrder and the end user types it into the LPA;
+            // here the server is both, so it makes one and keeps only its hash, before the SM-DP+ learns the code
+            String made = newCode();
+            byte[] hash = sha256(made.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            db.transaction("confirmation code of order " + id, c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE operator_order SET cc_hash = ? WHERE id = ?")) {
+                    ps.setString(1, java.util.HexFormat.of().formatHex(hash));
+                    ps.setLong(2, id);
+                    return ps.executeUpdate();
+                }
+            });
+            code = Optional.of(made);
+        }
         try {
-            Es2Plus.ConfirmOrderResponse r = platform.confirmOrder(iccid, eid, Optional.empty());
+            Es2Plus.ConfirmOrderResponse r = platform.confirmOrder(iccid, eid, code);
             return update(id, State.CONFIRMED, true, iccid, r.matchingId(), r.smdpAddress(), null);
         } catch (OperatorException e) {
             if (e.kind() == OperatorException.Kind.REFUSED) {
@@ -326,6 +343,36 @@ public final class OperatorOrders {
                 : "; configured: " + String.join(", ", platforms.keySet().stream().sorted().toList())));
         }
         return p;
+    }
+
+    /**
+     * SHA-256 of the confirmation code order {@code id} was confirmed with, for the LPA's PrepareDownload; empty when
+     * it has none. Kept out of {@link Order} (and so of every view and log) on purpose: with the transactionId it is
+     * all a download needs.
+     */
+    public Optional<byte[]> confirmationCodeHash(long id) throws StoreException {
+        return db.query("confirmation code of order " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT cc_hash FROM operator_order WHERE id = ?")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)).map(java.util.HexFormat.of()::parseHex)
+                        : Optional.<byte[]>empty();
+                }
+            }
+        });
+    }
+
+    /** Eight random digits (SGP.22 leaves the format to the operator; a person could type these). */
+    static String newCode() {
+        return String.format("%08d", RANDOM.nextInt(100_000_000));
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     private Order failed(long id, OperatorException e, String iccid) throws StoreException {

@@ -51,12 +51,20 @@ public final class OperatorPlatform {
      * @param trust the CA certificates (PEM) its TLS certificate chains to; empty: the JDK's default trust store
      * @param es9Address the SM-DP+ address (SGP.22: what confirmOrder answers and the eUICC checks) whose ES9+ is at
      *     {@code base} too, when that address does not resolve there (a bench, a lab)
+     * @param confirmationCodes whether this operator's orders are confirmed with a confirmation code (SGP.22 §3.1.2),
+     *     which the server then makes per order and hands the LPA's PrepareDownload as its hash
      */
-    public record Spec(String id, URI base, String token, Optional<Path> trust, Optional<String> es9Address) {
+    public record Spec(String id, URI base, String token, Optional<Path> trust, Optional<String> es9Address,
+                       boolean confirmationCodes) {
 
         /** A platform whose SM-DP+ address resolves to where its ES9+ is. */
         public Spec(String id, URI base, String token, Optional<Path> trust) {
             this(id, base, token, trust, Optional.empty());
+        }
+
+        /** A platform whose orders carry no confirmation code. */
+        public Spec(String id, URI base, String token, Optional<Path> trust, Optional<String> es9Address) {
+            this(id, base, token, trust, es9Address, false);
         }
 
         public Spec {
@@ -103,6 +111,11 @@ public final class OperatorPlatform {
 
     public URI base() {
         return spec.base();
+    }
+
+    /** Whether orders on this platform are confirmed with a confirmation code the server makes. */
+    public boolean confirmationCodes() {
+        return spec.confirmationCodes();
     }
 
     /** ES2+.DownloadOrder (§5.3.1): reserves a profile of {@code profileType} (or the given ICCID) for the EID. */

@@ -10,10 +10,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE][,smdp-address=ADDR]}: an SM-DP+'s ES2+ endpoint, the file
- * holding the bearer token the operator issued, the CA certificates (PEM) its TLS certificate chains to, and the
- * SM-DP+ address whose ES9+ is at the same URL (when that address does not resolve there). The
- * token file must not be readable by group or others (it is a credential).
+ * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE][,smdp-address=ADDR][,confirmation-code]}:
+ * an SM-DP+'s ES2+ endpoint, the file holding the bearer token the operator issued, the CA certificates (PEM) its TLS
+ * certificate chains to, the SM-DP+ address whose ES9+ is at the same URL (when that address does not resolve there),
+ * and whether its orders are confirmed with a confirmation code (SGP.22 §3.1.2). The token file must not be readable
+ * by group or others (it is a credential).
  */
 public final class PlatformOption {
 
@@ -22,7 +23,8 @@ public final class PlatformOption {
 
     /** @throws IllegalArgumentException naming the part that is wrong */
     public static OperatorPlatform.Spec parse(String text) {
-        String usage = " (expected ID=https://HOST:PORT,token-file=FILE[,ca-file=FILE][,smdp-address=FQDN])";
+        String usage = " (expected ID=https://HOST:PORT,token-file=FILE[,ca-file=FILE][,smdp-address=FQDN]"
+            + "[,confirmation-code])";
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("--operator-platform is empty" + usage);
         }
@@ -46,6 +48,7 @@ public final class PlatformOption {
         Path tokenFile = null;
         Path caFile = null;
         String es9Address = null;
+        boolean codes = false;
         for (int i = 1; i < parts.length; i++) {
             int e = parts[i].indexOf('=');
             String key = e < 0 ? parts[i] : parts[i].substring(0, e);
@@ -54,6 +57,13 @@ public final class PlatformOption {
                 case "token-file" -> tokenFile = Path.of(value);
                 case "ca-file" -> caFile = Path.of(value);
                 case "smdp-address" -> es9Address = value;
+                case "confirmation-code" -> {
+                    if (e >= 0 && !value.equals("yes") && !value.equals("no")) {
+                        throw new IllegalArgumentException("--operator-platform " + Fields.shown(id)
+                            + ": confirmation-code takes no value, or yes or no, not '" + Fields.shown(value) + "'" + usage);
+                    }
+                    codes = e < 0 || value.equals("yes");
+                }
                 default -> throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": unknown part '"
                     + Fields.shown(key) + "'" + usage);
             }
@@ -75,7 +85,7 @@ public final class PlatformOption {
         }
         try {
             return new OperatorPlatform.Spec(id, url, token, Optional.ofNullable(caFile),
-                Optional.ofNullable(es9Address));
+                Optional.ofNullable(es9Address), codes);
         } catch (InvalidDefinitionException e) {
             throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": " + e.getMessage());
         }

@@ -490,7 +490,9 @@ public final class Provisioner implements AutoCloseable {
         }
         long id = job.id();
         String imei = fleet.of(job.terminalId()).flatMap(TerminalFacts::imei).orElse(null);
-        Installed done = lpa.download(card, block, smdp, o.matchingId().orElseThrow(), imei, (step, tid, detail) -> {
+        byte[] codeHash = orders.confirmationCodeHash(o.id()).orElse(null);
+        Installed done = lpa.download(card, block, smdp, o.matchingId().orElseThrow(), imei, codeHash,
+                (step, tid, detail) -> {
             try {
                 Change ch = step == io.vinbind.server.provisioning.lpa.DownloadStep.INITIATED
                     ? Change.none().transaction(tid) : Change.none();

@@ -198,6 +198,38 @@ class ProvisionerIT {
         }
     }
 
+    /**
+     * A platform whose orders carry a confirmation code (SGP.22 §3.1.2): the server makes the code at confirmOrder,
+     * keeps only its hash (never in a view), and the download sends the hashed code the SM-DP+ asked for.
+     */
+    @Test
+    void an_order_on_a_platform_with_confirmation_codes_is_confirmed_with_one_and_downloads_with_its_hash()
+            throws Exception {
+        ProvisioningRig.Vehicle v = vehicle();
+        ProvisioningRig.Response r = call(provisioning, "POST", "/provisioning/jobs", "{\"terminalId\":\"" + v.terminalId()
+            + "\",\"requirement\":{\"platform\":\"" + ProvisioningRig.CODED_PLATFORM + "\",\"profileType\":\""
+            + ProvisioningRig.CODED_TYPE + "\",\"enablePolicy\":\"DOWNLOAD_ONLY\"}}");
+        assertEquals(201, r.status(), r.body().toString());
+        long id = r.body().get("id").asLong();
+        engine("engine-coded", Duration.ofSeconds(30));
+        Job done = await(id, State.DONE, Duration.ofSeconds(60));
+        long orderId = done.orderId().orElseThrow();
+        byte[] hash = server.provisioning().orders().confirmationCodeHash(orderId).orElseThrow();
+        assertEquals(32, hash.length, "SHA-256 of the code is kept");
+        List<ProvisioningJobs.Step> steps = server.provisioning().jobs().steps(id);
+        assertTrue(steps.stream().anyMatch(s -> s.step().equals("DL_AUTHENTICATED")
+            && s.detail().orElse("").contains("confirmation code sent")), "the SM-DP+ asked for the code: " + steps);
+        ProvisioningRig.Response order = call(viewer, "GET", "/provisioning/jobs/" + id, null);
+        String hex = java.util.HexFormat.of().formatHex(hash);
+        assertFalse(order.body().toString().toLowerCase(java.util.Locale.ROOT).contains(hex),
+            "the code's hash is in no view");
+        // an order on the plain platform carries none
+        ProvisioningRig.Vehicle plain = vehicle();
+        long pid = createJob(plain, "vinbind-iot");
+        Job plainDone = await(pid, State.NOTIFIED, Duration.ofSeconds(60));
+        assertTrue(server.provisioning().orders().confirmationCodeHash(plainDone.orderId().orElseThrow()).isEmpty());
+    }
+
     @Test
     void an_interrupted_download_is_resumed_by_another_engine_without_a_second_order() throws Exception {
         ProvisioningRig.Vehicle v = vehicle();

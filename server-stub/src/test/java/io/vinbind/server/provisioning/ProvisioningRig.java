@@ -60,6 +60,10 @@ public final class ProvisioningRig implements AutoCloseable {
     private final AtomicInteger nextEid = new AtomicInteger(300);
     private final AtomicInteger nextImsi;
 
+    /** The platform whose orders carry a confirmation code, and the profile type only it holds. */
+    public static final String CODED_PLATFORM = "smdp-coded";
+    public static final String CODED_TYPE = "vinbind-coded";
+
     public record Response(int status, JsonNode body) {
     }
 
@@ -79,12 +83,22 @@ public final class ProvisioningRig implements AutoCloseable {
             inventory.add(new InventoryProfile(String.format("8949000000000031%03d", i), String.format("26201000031%04d", i),
                 "vinbind-iot"));
         }
-        smdp = SmdpSimulator.start(SmdpConfig.of(rsp.smdp(), inventory, TOKEN));
+        // a few of another type, on a second platform (the same SM-DP+) whose orders carry a confirmation code
+        List<InventoryProfile> coded = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            coded.add(new InventoryProfile(String.format("8949000000000032%03d", i), String.format("26201000032%04d", i),
+                CODED_TYPE));
+        }
+        List<InventoryProfile> all = new ArrayList<>(inventory);
+        all.addAll(coded);
+        smdp = SmdpSimulator.start(SmdpConfig.of(rsp.smdp(), all, TOKEN));
         Path ca = dir.resolve("rsp-ci.pem");
         Pem.writeCertificate(ca, rsp.ci());
         server = BindingServer.start(ServerConfig.ephemeral(dir.resolve("server")), Clock.systemUTC(), List.of(
             new OperatorPlatform.Spec("smdp-sim", smdp.baseUri(), TOKEN, Optional.of(ca),
-                Optional.of(smdp.smdpAddress()))));
+                Optional.of(smdp.smdpAddress())),
+            new OperatorPlatform.Spec(CODED_PLATFORM, smdp.baseUri(), TOKEN, Optional.of(ca),
+                Optional.of(smdp.smdpAddress()), true)));
         server.stopProvisioning();
         provisioning = Fixtures.token(server, Role.PROVISIONING);
         viewer = Fixtures.token(server, Role.VIEWER);
@@ -95,6 +109,12 @@ public final class ProvisioningRig implements AutoCloseable {
         Response imported = call(provisioning, "POST", "/operator/platforms/smdp-sim/profiles", csv.toString());
         assertEquals(200, imported.status(), imported.body().toString());
         assertEquals(inventory.size(), imported.body().get("added").asInt());
+        StringBuilder codedCsv = new StringBuilder("iccid,imsi,profileType\n");
+        coded.forEach(p -> codedCsv.append(p.iccid()).append(',').append(p.imsi()).append(',').append(p.profileType())
+            .append('\n'));
+        Response importedCoded = call(provisioning, "POST", "/operator/platforms/" + CODED_PLATFORM + "/profiles",
+            codedCsv.toString());
+        assertEquals(200, importedCoded.status(), importedCoded.body().toString());
     }
 
     public Response call(String bearer, String method, String path, String body) throws Exception {

@@ -101,6 +101,18 @@ public final class ServerLpa {
         return download(card, blockSize, smdpAddress, matchingId, null, steps);
     }
 
+    /** SGP.22 §3.1.3.2: Hashed Confirmation Code = SHA-256(SHA-256(Confirmation Code) | TransactionID). */
+    static byte[] hashedCode(byte[] codeHash, byte[] transactionId) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(codeHash);
+            sha.update(transactionId);
+            return sha.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
     /**
      * A whole download for matchingId from smdpAddress (SGP.22 §3.1.3): GetEUICCInfo1 + GetEUICCChallenge, ES9+
      * initiateAuthentication, ES10b AuthenticateServer, ES9+ authenticateClient, ES10b PrepareDownload, ES9+
@@ -117,6 +129,22 @@ public final class ServerLpa {
      */
     public Installed download(CardLink card, int blockSize, String smdpAddress, String matchingId, String imei,
                               StepListener steps) throws LpaException, RelayTimeoutException, InterruptedException {
+        return download(card, blockSize, smdpAddress, matchingId, imei, null, steps);
+    }
+
+    /**
+     * As {@link #download(CardLink, int, String, String, String, StepListener)}, for an order placed with a
+     * confirmation code.
+     *
+     * @param codeHash SHA-256 of the order's confirmation code (SGP.22 §3.1.3.2: the LPA sends
+     *     SHA-256(SHA-256(code) || transactionId) in PrepareDownload), or null for an order without one
+     */
+    public Installed download(CardLink card, int blockSize, String smdpAddress, String matchingId, String imei,
+                              byte[] codeHash, StepListener steps)
+            throws LpaException, RelayTimeoutException, InterruptedException {
+        if (codeHash != null && codeHash.length != 32) {
+            throw new IllegalArgumentException("codeHash must be a SHA-256 (32 bytes), got " + codeHash.length);
+        }
         CardEs10 es10 = es10(card, blockSize);
         requireAddress(smdpAddress);
         if (matchingId == null || !MATCHING_ID.matcher(matchingId).matches()) {
@@ -176,15 +204,21 @@ public final class ServerLpa {
             sameTransaction("ES9+.authenticateClient", "smdpSigned2", s2.transactionId(), tid);
             StoreMetadata announced = decodeSmdp("ES9+.authenticateClient", () -> StoreMetadata.decode(
                 b64("ES9+.authenticateClient", "profileMetadata", r2.profileMetadata())));
+            byte[] hashCc = null;
             if (s2.ccRequired()) {
-                throw new LpaException("ES9+.authenticateClient", null, null, false, "CONFIRMATION_CODE_REQUIRED",
-                    "the order for " + announced.iccid() + " needs a confirmation code, which server-side downloads "
-                        + "do not carry", null, null);
+                if (codeHash == null) {
+                    throw new LpaException("ES9+.authenticateClient", null, null, false, "CONFIRMATION_CODE_REQUIRED",
+                        "the order for " + announced.iccid() + " needs a confirmation code, and it was placed without"
+                            + " one (an order placed elsewhere, or a platform without confirmation-code)", null, null);
+                }
+                hashCc = hashedCode(codeHash, HexFormat.of().parseHex(tid));
             }
-            reached(p, steps, terminal, DownloadStep.AUTHENTICATED, "profile " + announced.iccid());
+            reached(p, steps, terminal, DownloadStep.AUTHENTICATED, "profile " + announced.iccid()
+                + (hashCc != null ? ", confirmation code sent" : ""));
 
+            byte[] cc = hashCc;
             PrepareDownloadRequest pd = decodeSmdp("ES9+.authenticateClient", () -> new PrepareDownloadRequest(s2,
-                value(b64("ES9+.authenticateClient", "smdpSignature2", r2.smdpSignature2())), null,
+                value(b64("ES9+.authenticateClient", "smdpSignature2", r2.smdpSignature2())), cc,
                 b64("ES9+.authenticateClient", "smdpCertificate", r2.smdpCertificate())));
             byte[] pdResp = es10.send("ES10b.PrepareDownload", pd.encode(), ChannelHandling.KEEP);
             PrepareDownloadResponse prepared = decodeCard("ES10b.PrepareDownload",

@@ -192,6 +192,42 @@ class ServerLpaTest {
             StepListener.NONE).iccid());
     }
 
+    /**
+     * SGP.22 §3.1.2 / §3.1.3.2: an order confirmed with a code downloads only with SHA-256(SHA-256(code) ||
+     * transactionId) in PrepareDownload. Without the code the LPA stops before the card signs anything and ends the
+     * session; with a wrong one the SM-DP+ refuses (and counts it); the right one installs.
+     */
+    @Test
+    void an_order_with_a_confirmation_code_downloads_with_its_hash_only() throws Exception {
+        Card c = card();
+        InventoryProfile p = profile();
+        operator.downloadOrder(c.euicc().eid(), Optional.of(p.iccid()), Optional.empty());
+        String code = "73915024";
+        String mid = operator.confirmOrder(p.iccid(), c.euicc().eid(), Optional.of(code)).matchingId();
+
+        LpaException none = assertThrows(LpaException.class,
+            () -> lpa.download(c.link(), BLOCK, smdp.smdpAddress(), mid, null, null, StepListener.NONE));
+        assertEquals("CONFIRMATION_CODE_REQUIRED", none.code(), none.getMessage());
+        assertFalse(none.retryable());
+        assertNotNull(none.cancelled(), "the session is ended: " + none.getMessage());
+        assertTrue(none.cancelled().cardCancelled() && none.cancelled().smdpCancelled(), none.cancelled().detail());
+
+        LpaException wrong = assertThrows(LpaException.class, () -> lpa.download(c.link(), BLOCK, smdp.smdpAddress(),
+            mid, null, sha256("00000000"), StepListener.NONE));
+        assertEquals("SMDP_REFUSED:8.2.7/3.8", wrong.code(), wrong.getMessage());
+        assertTrue(c.euicc().profiles().isEmpty(), "nothing installed with a wrong code");
+
+        Installed ok = lpa.download(c.link(), BLOCK, smdp.smdpAddress(), mid, null, sha256(code), StepListener.NONE);
+        assertEquals(new Iccid(p.iccid()), ok.iccid());
+        assertThrows(IllegalArgumentException.class, () -> lpa.download(c.link(), BLOCK, smdp.smdpAddress(), mid, null,
+            new byte[31], StepListener.NONE), "a hash that is no SHA-256");
+    }
+
+    static byte[] sha256(String code) throws Exception {
+        return java.security.MessageDigest.getInstance("SHA-256").digest(code.getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     @Test
     void a_link_that_times_out_once_the_package_is_here_cancels_at_both_ends_and_the_order_downloads_again()
             throws Exception {

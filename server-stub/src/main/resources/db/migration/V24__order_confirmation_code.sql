@@ -1,0 +1,5 @@
+-- vinbind server schema: confirmation codes (SGP.22 §3.1.2) for orders on platforms that ask for them (issue 14
+-- part 4). The server places the order and runs the LPA, so it makes the code itself at confirmOrder; it keeps only
+-- SHA-256 of the code (hex), which is what the LPA's Hashed Confirmation Code is computed from (§3.1.3.2). NULL: the
+-- order carries no code. Portable SQL: H2 (2.x) and PostgreSQL (12+).
+ALTER TABLE operator_order ADD COLUMN cc_hash VARCHAR(64);
