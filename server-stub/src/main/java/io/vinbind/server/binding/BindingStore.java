@@ -182,6 +182,12 @@ public interface BindingStore {
         /** When the switch of {@code terminalId} to {@code imsi} was ordered, if it was and is not completed. */
         Optional<Instant> openProfileSwitch(String terminalId, String imsi) throws java.sql.SQLException;
 
+        /**
+         * Closes the open switches of {@code terminalId} to {@code imsi} as withdrawn (the provisioning that ordered
+         * them ended before the profile reached the card); true when one was open.
+         */
+        boolean withdrawProfileSwitch(String terminalId, String imsi, Instant at) throws java.sql.SQLException;
+
         /** Marks the open switches of {@code terminalId} to {@code imsi} completed (its binding followed). */
         void completeProfileSwitch(String terminalId, String imsi, Instant at) throws java.sql.SQLException;
     }

@@ -641,6 +641,18 @@ public final class JdbcBindingStore implements BindingStore {
         }
 
         @Override
+        public boolean withdrawProfileSwitch(String terminalId, String imsi, Instant at) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE profile_switch SET completed_at = ?, withdrawn_at = ?"
+                + " WHERE terminal_id = ? AND imsi = ? AND completed_at IS NULL")) {
+                Sql.setInstant(ps, 1, at);
+                Sql.setInstant(ps, 2, at);
+                ps.setString(3, terminalId);
+                ps.setString(4, imsi);
+                return ps.executeUpdate() > 0;
+            }
+        }
+
+        @Override
         public void completeProfileSwitch(String terminalId, String imsi, Instant at) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("UPDATE profile_switch SET completed_at = ? WHERE"
                 + " terminal_id = ? AND imsi = ? AND completed_at IS NULL")) {

@@ -68,6 +68,23 @@ public final class ProfileSwitches {
             imsi, iccid, io.vinbind.log.Untrusted.escape(operator, 64));
     }
 
+    /**
+     * Withdraws the open switch of {@code terminalId} to {@code imsi}: the provisioning that ordered it ended before
+     * the profile reached the card, so a login with that IMSI must not pass for the switch the server ordered. The
+     * registry entry stays (it is overwritten when the profile is ordered for a terminal again).
+     *
+     * @return true when a switch was open
+     */
+    public boolean withdraw(String terminalId, String imsi, String operator) throws StoreException {
+        boolean was = store.inTransaction("withdraw the profile switch of " + terminalId,
+            tx -> tx.withdrawProfileSwitch(terminalId, imsi, clock.instant()));
+        if (was) {
+            Logger.info("profile switch of terminal {} to IMSI {} withdrawn by {}", terminalId, imsi,
+                io.vinbind.log.Untrusted.escape(operator, 64));
+        }
+        return was;
+    }
+
     /** When the switch of {@code terminalId} to {@code imsi} was ordered, if it is still open. */
     public Optional<Instant> open(String terminalId, String imsi) throws StoreException {
         return store.read("profile switch of " + terminalId, tx -> tx.openProfileSwitch(terminalId, imsi));

@@ -406,6 +406,7 @@ public final class Provisioner implements AutoCloseable {
                 detail += "; cancelling order " + job.orderId().get() + " failed: " + e.getMessage();
             }
         }
+        detail += withdrawSwitch(job);
         State to = why.startsWith("deadline") ? State.FAILED : State.CANCELLED;
         jobs.apply(job.id(), settings.instance(), Change.none().state(to).error(to == State.FAILED ? detail : null),
             to.name(), "OK", detail);
@@ -439,6 +440,13 @@ public final class Provisioner implements AutoCloseable {
             if (o.state() != OperatorOrders.State.CONFIRMED) {
                 return fail(job, "order " + o.id() + " for EID " + report.eid() + " is open in state " + o.state()
                     + " (" + o.lastError().orElse("no error recorded") + "); an operator must settle it (cancel it)");
+            }
+            if (o.profileType().isPresent() && !o.profileType().get().equals(job.profileType())) {
+                // adopting it would load a profile the requirement did not ask for; placing another is refused by
+                // the platform (one open order per EID), so a person decides which one stands
+                return fail(job, "order " + o.id() + " for EID " + report.eid() + " is open for profile type "
+                    + o.profileType().get() + ", not " + job.profileType() + "; cancel it (POST /operator/orders/"
+                    + o.id() + "/cancel) or provision that type");
             }
             jobs.apply(job.id(), settings.instance(), Change.none(), "ORDER", "ADOPTED", "order " + o.id()
                 + " was placed before and is confirmed; not placed again");
@@ -607,7 +615,27 @@ public final class Provisioner implements AutoCloseable {
                 why += "; cancelling order " + order.get() + " failed: " + e.getMessage();
             }
         }
+        why += withdrawSwitch(job);
         return jobs.apply(job.id(), settings.instance(), Change.none().failedFor(why), "FAILED", "FAILED", why);
+    }
+
+    /**
+     * A job that ends before its profile reached the card (QUEUED or ORDERED) withdraws the profile switch it ordered:
+     * that IMSI can no longer show up on this terminal, and a cancelled order's profile may go to another eUICC. Past
+     * the download the profile is on the card and the switch stays.
+     */
+    private String withdrawSwitch(Job job) {
+        if ((job.state() != State.QUEUED && job.state() != State.ORDERED) || job.imsi().isEmpty()
+            || job.enablePolicy() != ConfigRule.EnablePolicy.ENABLE) {
+            return "";
+        }
+        try {
+            return switches.withdraw(job.terminalId(), job.imsi().get(), "provisioning job " + job.id())
+                ? "; profile switch to IMSI " + job.imsi().get() + " withdrawn" : "";
+        } catch (StoreException e) {
+            Logger.warn("provisioning job {}: withdrawing its profile switch failed: {}", job.id(), e.getMessage());
+            return "; withdrawing the profile switch failed: " + e.getMessage();
+        }
     }
 
     /**

@@ -242,7 +242,16 @@ public final class ProvisioningJobs {
             Sql.setInstant(ps, 10, now);
             ps.setString(11, operator);
             Sql.setInstant(ps, 12, now);
-            ps.executeUpdate();
+            try {
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) { // SQL:2003 unique violation, on H2 and PostgreSQL alike
+                    // another request opened one between the check above and this insert (open_key is unique)
+                    throw new IllegalStateException("terminal " + terminalId + " already has an open provisioning job"
+                        + " (opened at the same moment by another request)");
+                }
+                throw e;
+            }
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 keys.next();
                 id = keys.getLong(1);

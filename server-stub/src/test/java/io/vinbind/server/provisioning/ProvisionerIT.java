@@ -230,6 +230,65 @@ class ProvisionerIT {
         assertTrue(server.provisioning().orders().confirmationCodeHash(plainDone.orderId().orElseThrow()).isEmpty());
     }
 
+    /** An open order of another profile type for the EID is not adopted: the job fails naming it, nothing placed. */
+    @Test
+    void an_open_order_of_another_profile_type_is_not_adopted() throws Exception {
+        ProvisioningRig.Vehicle v = vehicle();
+        ProvisioningRig.Response placed = call(provisioning, "POST", "/operator/orders", "{\"platform\":\"smdp-sim\","
+            + "\"eid\":\"" + v.euicc().eid() + "\",\"profileType\":\"" + ProvisioningRig.CODED_TYPE + "\"}");
+        assertEquals(201, placed.status(), placed.body().toString());
+        long orderId = placed.body().get("id").asLong();
+        try {
+            long id = createJob(v, "vinbind-iot");
+            engine("engine-types", Duration.ofSeconds(30));
+            Job failed = await(id, State.FAILED, Duration.ofSeconds(30));
+            assertTrue(failed.lastError().orElse("").contains("is open for profile type " + ProvisioningRig.CODED_TYPE
+                + ", not vinbind-iot"), failed.view().toString());
+            assertEquals(1, orders(v.euicc().eid()), "nothing placed beside it");
+            assertEquals(OperatorOrders.State.CONFIRMED, server.provisioning().orders().find(orderId).orElseThrow()
+                .state(), "the operator's order is left for the operator");
+        } finally {
+            call(provisioning, "POST", "/operator/orders/" + orderId + "/cancel", null);
+        }
+    }
+
+    /** Requests racing to open a job for one terminal: one job, the others 409 (the unique open key), never a 500. */
+    @Test
+    void jobs_opened_at_once_for_one_terminal_give_one_job_and_conflicts_never_an_error() throws Exception {
+        ProvisioningRig.Vehicle v = vehicle();
+        String body = "{\"terminalId\":\"" + v.terminalId() + "\",\"requirement\":{\"platform\":\"smdp-sim\","
+            + "\"profileType\":\"vinbind-iot\",\"enablePolicy\":\"ENABLE\"}}";
+        int n = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+        try {
+            List<java.util.concurrent.Future<ProvisioningRig.Response>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(pool.submit(() -> {
+                    start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    return call(provisioning, "POST", "/provisioning/jobs", body);
+                }));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            long created = -1;
+            for (java.util.concurrent.Future<ProvisioningRig.Response> f : fs) {
+                ProvisioningRig.Response r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                statuses.add(r.status());
+                if (r.status() == 201) {
+                    created = r.body().get("id").asLong();
+                } else {
+                    assertEquals(409, r.status(), r.body().toString());
+                    assertTrue(r.body().toString().contains("already has"), r.body().toString());
+                }
+            }
+            assertEquals(1, statuses.stream().filter(x -> x == 201).count(), "one job opened: " + statuses);
+            assertEquals(1, server.provisioning().jobs().ofTerminal(v.terminalId(), 10).size());
+            assertEquals(200, call(provisioning, "POST", "/provisioning/jobs/" + created + "/cancel", null).status());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void an_interrupted_download_is_resumed_by_another_engine_without_a_second_order() throws Exception {
         ProvisioningRig.Vehicle v = vehicle();
@@ -255,6 +314,30 @@ class ProvisionerIT {
             || steps(id).contains("CANCELLED_SESSION/OK"), "the interrupted session was cancelled: " + steps(id));
         assertEquals(0, smdp.openSessions() > 0 && smdp.profileState(notified.iccid().orElseThrow()).equals("DOWNLOADED")
             ? 1 : 0, "no session left open for this profile");
+    }
+
+    /**
+     * A job that fails after its order, before the profile reached the card, cancels the order and withdraws the
+     * profile switch it registered: a login with that IMSI is no longer the switch the server ordered.
+     */
+    @Test
+    void a_job_failing_before_the_profile_reached_the_card_withdraws_its_profile_switch() throws Exception {
+        ProvisioningRig.Vehicle v = vehicle();
+        long id = createJob(v, "vinbind-iot");
+        int base = v.card().calls();
+        v.card().timeoutAt = n -> n >= base + 6; // the card stops answering once the download began, for good
+        try {
+            engine("engine-withdraw", Duration.ofSeconds(30));
+            Job failed = await(id, State.FAILED, Duration.ofSeconds(60));
+            String imsi = failed.imsi().orElseThrow();
+            assertTrue(failed.lastError().orElse("").contains("profile switch to IMSI " + imsi + " withdrawn"),
+                failed.view().toString());
+            assertTrue(server.profileSwitches().open(v.terminalId(), imsi).isEmpty(), "no switch left open");
+            assertEquals(OperatorOrders.State.CANCELLED, server.provisioning().orders().find(failed.orderId()
+                .orElseThrow()).orElseThrow().state());
+        } finally {
+            v.card().timeoutAt = n -> false;
+        }
     }
 
     @Test
