@@ -94,6 +94,12 @@ class CampaignIT {
 
     @Test
     @Timeout(480)
+    void a_campaign_on_the_embedded_server() throws Exception {
+        run(ServerBackend.EMBEDDED, false);
+    }
+
+    @Test
+    @Timeout(480)
     void the_same_campaign_on_mosquitto_and_postgresql_with_a_second_server_instance_beside_it() throws Exception {
         String why = ServerBackend.MOSQUITTO_POSTGRES.unavailableReason();
         assumeTrue(why == null, why);
