@@ -418,10 +418,12 @@ public final class MqttFrontEnd implements AutoCloseable {
         List<Job> jobs = new ArrayList<>();
         Optional<io.vinbind.server.binding.BindingStore.Group> group = groupCommit != null && batch.size() > 1
             ? bindings.newGroup() : Optional.empty();
+        io.vinbind.server.presence.PresenceService.Group beats = groupCommit != null && batch.size() > 1
+            && presence != null ? presence.newGroup() : null;
         for (int i = 0; i < batch.size(); i++) {
             Received r = batch.get(i);
             try {
-                Step step = prepare(r.topic(), r.message().getPayload(), group);
+                Step step = prepare(r.topic(), r.message().getPayload(), group, beats);
                 if (step instanceof Job job) {
                     jobIndex.add(i);
                     jobs.add(job);
@@ -449,6 +451,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         order.sort(java.util.Comparator.comparing(k -> jobs.get(k).terminal())); // List.sort is stable
         List<String> keys = new ArrayList<>();
         List<SqlWork<Supplier<Decision>>> works = new ArrayList<>();
+        int offset = 0;
         if (group.isPresent()) { // first: the rows the logins and binds lock first, locked for all at once
             SqlWork<Void> prefetch = group.get().prefetch();
             keys.add(""); // no terminal id is empty
@@ -456,10 +459,28 @@ public final class MqttFrontEnd implements AutoCloseable {
                 prefetch.run(c);
                 return () -> null;
             });
+            offset++;
+        }
+        if (beats != null) { // then the heartbeats' presence rows and last windows
+            SqlWork<Void> prefetch = beats.prefetch();
+            keys.add("");
+            works.add(c -> {
+                prefetch.run(c);
+                return () -> null;
+            });
+            offset++;
         }
         for (int k : order) {
             keys.add(jobs.get(k).terminal());
             works.add(jobs.get(k).inGroup());
+        }
+        if (beats != null) { // last: the heartbeats' deferred writes, without which their answers do not stand
+            SqlWork<Void> flush = beats.flush();
+            keys.add(Database.WHOLE_GROUP);
+            works.add(c -> {
+                flush.run(c);
+                return () -> null;
+            });
         }
         List<Optional<Supplier<Decision>>> results;
         try {
@@ -470,7 +491,6 @@ public final class MqttFrontEnd implements AutoCloseable {
             results = java.util.Collections.nCopies(works.size(), Optional.empty()); // the prefetch's slot too
         }
         int alone = 0;
-        int offset = group.isPresent() ? 1 : 0;
         for (int n = 0; n < order.size(); n++) {
             int k = order.get(n);
             int i = jobIndex.get(k);
@@ -570,7 +590,7 @@ public final class MqttFrontEnd implements AutoCloseable {
      *     acknowledged); true when it was published, or when none could be sent (dropped input)
      */
     boolean handle(String topic, byte[] payload) {
-        Step step = prepare(topic, payload, Optional.empty());
+        Step step = prepare(topic, payload, Optional.empty(), null);
         Decision d = step instanceof Job job ? job.alone().get() : (Decision) step;
         return d.ack() != null ? publishAck(d.ack()) : d.done();
     }
@@ -579,7 +599,8 @@ public final class MqttFrontEnd implements AutoCloseable {
      * Checks a message and decides what needs no database at once (bad topic, bad payload, refusals before the
      * rules); what needs the database becomes a {@link Job}, for a group commit or alone.
      */
-    private Step prepare(String topic, byte[] payload, Optional<io.vinbind.server.binding.BindingStore.Group> group) {
+    private Step prepare(String topic, byte[] payload, Optional<io.vinbind.server.binding.BindingStore.Group> group,
+                         io.vinbind.server.presence.PresenceService.Group beats) {
         TopicAddress address;
         try {
             address = Topics.parse(topic);
@@ -589,7 +610,7 @@ public final class MqttFrontEnd implements AutoCloseable {
             return Decision.dropped();
         }
         if (address.type() == MessageType.HEARTBEAT && presence != null) {
-            return heartbeat(address, payload);
+            return heartbeat(address, payload, beats);
         }
         if (address.type() == MessageType.STATUS && presence != null) {
             return status(address, payload);
@@ -648,7 +669,7 @@ public final class MqttFrontEnd implements AutoCloseable {
      * A heartbeat: applied and answered with the terminal's limits. A malformed one cannot be answered (the ack has no
      * refusal: its limits would be a guess) and is dropped, counted and logged.
      */
-    private Step heartbeat(TopicAddress address, byte[] payload) {
+    private Step heartbeat(TopicAddress address, byte[] payload, io.vinbind.server.presence.PresenceService.Group beats) {
         metrics.increment("heartbeat.received");
         io.vinbind.protocol.Heartbeat hb;
         try {
@@ -673,7 +694,7 @@ public final class MqttFrontEnd implements AutoCloseable {
         }
         SqlWork<io.vinbind.protocol.HeartbeatAck> work;
         try {
-            work = presence.groupWork(hb, terminal, source);
+            work = presence.groupWork(hb, terminal, source, beats);
         } catch (IllegalArgumentException e) {
             return heartbeatMismatch(terminal, e);
         } catch (StoreException e) {

@@ -143,6 +143,15 @@ public final class PresenceService {
      */
     public io.vinbind.server.store.SqlWork<HeartbeatAck> groupWork(Heartbeat hb, String terminalId, String source)
         throws StoreException {
+        return groupWork(hb, terminalId, source, null);
+    }
+
+    /**
+     * As {@link #groupWork(Heartbeat, String, String)}, sharing {@code group}'s reads and writes with the other
+     * heartbeats of a group commit (see {@link Group}); null: none.
+     */
+    public io.vinbind.server.store.SqlWork<HeartbeatAck> groupWork(Heartbeat hb, String terminalId, String source,
+                                                                    Group group) throws StoreException {
         if (!hb.terminalId().equals(terminalId)) {
             throw new IllegalArgumentException("heartbeat names terminal " + hb.terminalId() + " on the topic of "
                 + terminalId);
@@ -150,7 +159,24 @@ public final class PresenceService {
         List<LimitRule> rules = cachedRules();
         Optional<String> model = rules.stream().anyMatch(r -> !r.models().isEmpty()) ? modelOf(terminalId) : Optional.empty();
         Instant now = clock.instant();
+        if (group != null) {
+            group.want(terminalId);
+        }
         return c -> {
+            if (group != null && group.steady(c, terminalId, hb)) {
+                // the common case, a heartbeat of an online terminal's session: the row was locked and read with the
+                // group's, the writes join the group's batches
+                Entry e = group.rows.get(terminalId);
+                boolean fresh = !e.session().equals(hb.session()) || hb.sequence() > e.lastSequence();
+                if (fresh) {
+                    group.seen.add(new Seen(terminalId, now, hb.session(), hb.sequence()));
+                    group.counted.add(new Counted(terminalId, windowStart(now)));
+                }
+                Instant last = windowStart(now).minus(settings.window());
+                int lastWindow = last.equals(group.lastWindow) ? group.lastCounts.getOrDefault(terminalId, 0)
+                    : countIn(c, terminalId, last);
+                return limited(c, hb, terminalId, Optional.of(e), rules, model, lastWindow);
+            }
             Optional<Entry> row = lock(c, terminalId); // the one read of the row: the rest follows from it
             // newer than the last heartbeat the row has: another session, or a higher sequence of the same one
             boolean fresh = row.isEmpty() || !row.get().session().equals(hb.session())
@@ -188,32 +214,191 @@ public final class PresenceService {
                 goOffline(c, terminalId, now, now, "POWER_OFF", source);
             }
             int lastWindow = countIn(c, terminalId, windowStart(now).minus(settings.window()));
-            Optional<LimitRule> rule = rules.stream().filter(r -> r.selects(model, lastWindow)).findFirst();
-            Limits limits = rule.map(LimitRule::limits).orElse(settings.defaults());
-            // what the row holds now: the updates above leave the limits columns as they were
-            Limits currentLimits = row.map(Entry::limits).orElse(settings.defaults());
-            int currentVersion = row.map(Entry::configVersion).orElse(1);
-            Optional<String> currentRule = row.flatMap(Entry::limitName);
-            int version = currentVersion;
-            if (!limits.equals(currentLimits) || !rule.map(LimitRule::name).equals(currentRule)) {
-                version = limits.equals(currentLimits) ? version : version + 1;
-                try (PreparedStatement ps = c.prepareStatement("UPDATE presence SET heartbeat_interval_s = ?,"
-                    + " send_interval_s = ?, storage_records = ?, config_version = ?, limit_name = ? WHERE terminal_id = ?")) {
-                    ps.setInt(1, limits.heartbeatIntervalS());
-                    ps.setInt(2, limits.sendIntervalS());
-                    ps.setInt(3, limits.storageRecords());
-                    ps.setInt(4, version);
-                    Sql.setOptional(ps, 5, rule.map(LimitRule::name));
-                    ps.setString(6, terminalId);
-                    ps.executeUpdate();
-                }
-                if (version != currentVersion) {
-                    Logger.info("presence: {} gets limits {} (rule {}), version {}", terminalId, limits,
-                        rule.map(LimitRule::name).orElse("defaults"), version);
-                }
-            }
-            return ack(hb, limits, version);
+            return limited(c, hb, terminalId, row, rules, model, lastWindow);
         };
+    }
+
+    /**
+     * The limits the table gives the terminal now (by its model and its last window's count), written to its row when
+     * they or the deciding rule changed (the version grows only with the limits), and the answer carrying them.
+     */
+    private HeartbeatAck limited(Connection c, Heartbeat hb, String terminalId, Optional<Entry> row,
+                                 List<LimitRule> rules, Optional<String> model, int lastWindow) throws SQLException {
+        Optional<LimitRule> rule = rules.stream().filter(r -> r.selects(model, lastWindow)).findFirst();
+        Limits limits = rule.map(LimitRule::limits).orElse(settings.defaults());
+        // what the row holds now: the updates before leave the limits columns as they were
+        Limits currentLimits = row.map(Entry::limits).orElse(settings.defaults());
+        int currentVersion = row.map(Entry::configVersion).orElse(1);
+        Optional<String> currentRule = row.flatMap(Entry::limitName);
+        int version = currentVersion;
+        if (!limits.equals(currentLimits) || !rule.map(LimitRule::name).equals(currentRule)) {
+            version = limits.equals(currentLimits) ? version : version + 1;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE presence SET heartbeat_interval_s = ?,"
+                + " send_interval_s = ?, storage_records = ?, config_version = ?, limit_name = ? WHERE terminal_id = ?")) {
+                ps.setInt(1, limits.heartbeatIntervalS());
+                ps.setInt(2, limits.sendIntervalS());
+                ps.setInt(3, limits.storageRecords());
+                ps.setInt(4, version);
+                Sql.setOptional(ps, 5, rule.map(LimitRule::name));
+                ps.setString(6, terminalId);
+                ps.executeUpdate();
+            }
+            if (version != currentVersion) {
+                Logger.info("presence: {} gets limits {} (rule {}), version {}", terminalId, limits,
+                    rule.map(LimitRule::name).orElse("defaults"), version);
+            }
+        }
+        return ack(hb, limits, version);
+    }
+
+    /** A new group for the heartbeats of one group commit. */
+    public Group newGroup() {
+        return new Group();
+    }
+
+    private record Seen(String terminalId, Instant at, String session, int sequence) {
+    }
+
+    private record Counted(String terminalId, Instant windowStart) {
+    }
+
+    /**
+     * What the heartbeats of one group commit share: their presence rows locked and read in one statement (in
+     * terminal order, the order a group's pieces run in), their last windows' counts read in one, and the writes of
+     * the common case — an online terminal's heartbeat: its row's last seen, its window's count — sent as two JDBC
+     * batches ({@link #flush}) instead of three statements each. A heartbeat that changes more (a first heartbeat,
+     * an offline terminal coming back, a POWER_OFF, a Will) or whose terminal has another heartbeat in the group takes
+     * the single path inside the same transaction. Valid only on the connection the prefetch ran on.
+     */
+    public final class Group {
+        private final Map<String, Integer> wanted = new java.util.TreeMap<>();
+        private final Map<String, Entry> rows = new java.util.HashMap<>();
+        private final Map<String, Integer> lastCounts = new java.util.HashMap<>();
+        private final List<Seen> seen = new ArrayList<>();
+        private final List<Counted> counted = new ArrayList<>();
+        private Instant lastWindow;
+        private Connection filledOn;
+
+        private Group() {
+        }
+
+        private void want(String terminalId) {
+            wanted.merge(terminalId, 1, Integer::sum);
+        }
+
+        /** True when this heartbeat can take the shared path: one of its terminal in the group, online, alive. */
+        private boolean steady(Connection c, String terminalId, Heartbeat hb) {
+            Entry e = rows.get(terminalId);
+            return filledOn == c && e != null && e.online() && hb.state() == PresenceState.ALIVE
+                && wanted.getOrDefault(terminalId, 0) == 1;
+        }
+
+        /** Locks and reads the group's rows and last-window counts; first piece of the group's transaction. */
+        public io.vinbind.server.store.SqlWork<Void> prefetch() {
+            return c -> {
+                filledOn = null;
+                rows.clear();
+                lastCounts.clear();
+                seen.clear();
+                counted.clear();
+                if (wanted.isEmpty()) {
+                    return null;
+                }
+                List<String> ids = new ArrayList<>(wanted.keySet());
+                String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT * FROM presence WHERE terminal_id IN (" + marks
+                    + ") ORDER BY terminal_id FOR UPDATE")) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        ps.setString(i + 1, ids.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Entry e = entry(rs);
+                            rows.put(e.terminalId(), e);
+                        }
+                    }
+                }
+                lastWindow = windowStart(clock.instant()).minus(settings.window());
+                try (PreparedStatement ps = c.prepareStatement("SELECT terminal_id, heartbeats FROM presence_window"
+                    + " WHERE window_start = ? AND terminal_id IN (" + marks + ")")) {
+                    Sql.setInstant(ps, 1, lastWindow);
+                    for (int i = 0; i < ids.size(); i++) {
+                        ps.setString(i + 2, ids.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            lastCounts.put(rs.getString(1), rs.getInt(2));
+                        }
+                    }
+                }
+                filledOn = c;
+                return null;
+            };
+        }
+
+        /**
+         * Writes what the shared path deferred: last piece of the group's transaction. It must not be left out of a
+         * group the way a failing request is (the answers computed before it would then claim writes that never
+         * happened): its failure abandons the whole group ({@link Database#WHOLE_GROUP} as its key).
+         */
+        public io.vinbind.server.store.SqlWork<Void> flush() {
+            return c -> {
+                if (filledOn != c) {
+                    return null;
+                }
+                if (!seen.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE presence SET last_seen = ?, session = ?,"
+                        + " last_sequence = ? WHERE terminal_id = ?")) {
+                        for (Seen s : seen) {
+                            Sql.setInstant(ps, 1, s.at());
+                            ps.setString(2, s.session());
+                            ps.setInt(3, s.sequence());
+                            ps.setString(4, s.terminalId());
+                            ps.addBatch();
+                        }
+                        int[] n = ps.executeBatch();
+                        for (int i = 0; i < n.length; i++) {
+                            if (n[i] != 1) {
+                                throw new SQLException("presence row of " + seen.get(i).terminalId() + " not updated ("
+                                    + n[i] + ")");
+                            }
+                        }
+                    }
+                }
+                if (!counted.isEmpty()) {
+                    List<Counted> missing = new ArrayList<>();
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE presence_window SET heartbeats = heartbeats"
+                        + " + 1 WHERE terminal_id = ? AND window_start = ?")) {
+                        for (Counted k : counted) {
+                            ps.setString(1, k.terminalId());
+                            Sql.setInstant(ps, 2, k.windowStart());
+                            ps.addBatch();
+                        }
+                        int[] n = ps.executeBatch();
+                        for (int i = 0; i < n.length; i++) {
+                            if (n[i] == 0) {
+                                missing.add(counted.get(i));
+                            } else if (n[i] != 1) { // SUCCESS_NO_INFO would hide a missing window
+                                throw new SQLException("window count of " + counted.get(i).terminalId()
+                                    + " not known to be updated (" + n[i] + ")");
+                            }
+                        }
+                    }
+                    if (!missing.isEmpty()) { // a window's first heartbeat; one raced by another instance fails the group
+                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO presence_window (terminal_id,"
+                            + " window_start, heartbeats) VALUES (?, ?, 1)")) {
+                            for (Counted k : missing) {
+                                ps.setString(1, k.terminalId());
+                                Sql.setInstant(ps, 2, k.windowStart());
+                                ps.addBatch();
+                            }
+                            ps.executeBatch();
+                        }
+                    }
+                }
+                return null;
+            };
+        }
     }
 
     private static HeartbeatAck ack(Heartbeat hb, Limits l, int version) {

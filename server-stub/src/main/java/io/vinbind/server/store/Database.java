@@ -153,12 +153,19 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * The key of a piece of {@link #transactionEach} that cannot be left out of its group (it writes what the other
+     * pieces deferred to it): when it fails the whole group is abandoned and every piece is left to be run alone.
+     */
+    public static final String WHOLE_GROUP = "\u0000whole group";
+
+    /**
      * Runs every piece of {@code works} in order in ONE transaction and commits once (a group commit: one WAL flush
      * on PostgreSQL, one MVStore chunk on H2, for all of them). When a piece throws (bad data the database refuses,
      * a defect, or a conflict with a concurrent transaction: deadlock, lock timeout, a raced unique key), the whole
      * transaction is rolled back and run again without it, and without the later pieces of the same key (one
      * terminal's requests keep their order): at most {@value #GROUP_ROUNDS} rounds, after which nothing of the group
-     * is committed. A piece left out has an empty slot; the caller decides it again alone, with
+     * is committed; a failing piece keyed {@link #WHOLE_GROUP} ends the group at once. A piece left out has an
+     * empty slot; the caller decides it again alone, with
      * {@link #transaction}'s retries. No savepoints: on PostgreSQL each costs two round trips per piece, and rolling
      * back a whole round is rare (a conflict with another instance, a poisoned request).
      *
@@ -213,6 +220,11 @@ public final class Database implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 throw new StoreException(what + " failed: " + e.getMessage(), e);
+            }
+            if (WHOLE_GROUP.equals(keys.get(failed))) {
+                Logger.debug("{}: a piece the group cannot go without failed; every piece is left to be decided alone",
+                    what);
+                return java.util.Collections.nCopies(works.size(), Optional.empty());
             }
             out[failed] = true;
             failedKeys.add(keys.get(failed));

@@ -2,6 +2,7 @@ package io.vinbind.server.mqtt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vinbind.protocol.BindAck;
@@ -253,6 +254,89 @@ class GroupCommitIT {
         assertEquals(3 * some.size(), metrics.get("db.group.size.max"), metrics.snapshot().toString());
         waitFor(() -> pubacks().size() == sent, "every request acknowledged");
         assertEquals(deliveries(), pubacks(), "PUBACKs in the order the requests arrived");
+    }
+
+    /**
+     * Heartbeats of online terminals in one group share two reads and two batched writes (PresenceService.Group);
+     * a terminal with two heartbeats in the group, and a redelivered one, still come out right.
+     */
+    @Test
+    void heartbeats_of_online_terminals_share_the_groups_reads_and_batched_writes() throws Exception {
+        for (String imsi : imsis) { // first heartbeats: every terminal online
+            heartbeat(imsi, 1);
+            await(imsi, "heartbeat");
+        }
+        String twice = imsis.get(0);
+        String again = imsis.get(1);
+        long commitsBefore = db.commits();
+        behindABlockedRequest(() -> login(Fixtures.IMSI_A, "blocker"), () -> {
+            for (String imsi : imsis) {
+                heartbeat(imsi, imsi.equals(again) ? 1 : 2); // "again" is delivered once more, nothing new
+            }
+            heartbeat(twice, 3);
+        });
+        await(Fixtures.IMSI_A, "login");
+        for (String imsi : imsis) {
+            HeartbeatAck ack = (HeartbeatAck) JsonCodec.decode(io.vinbind.protocol.MessageType.HEARTBEAT_ACK,
+                await(imsi, "heartbeat"));
+            assertEquals("hb-" + imsi + "-" + (imsi.equals(again) ? 1 : 2), ack.requestId());
+            assertEquals(60, ack.heartbeatIntervalS());
+            long expected = imsi.equals(twice) ? 3 : imsi.equals(again) ? 1 : 2;
+            assertEquals(expected, count("SELECT heartbeats FROM presence_window WHERE terminal_id = '"
+                + Fixtures.terminalOf(imsi) + "'"), "heartbeats counted for " + imsi);
+            assertEquals(expected, count("SELECT last_sequence FROM presence WHERE terminal_id = '"
+                + Fixtures.terminalOf(imsi) + "'"), "last sequence of " + imsi);
+        }
+        assertEquals("hb-" + twice + "-3", ((HeartbeatAck) JsonCodec.decode(
+            io.vinbind.protocol.MessageType.HEARTBEAT_ACK, await(twice, "heartbeat"))).requestId());
+        assertEquals(N, count("SELECT COUNT(*) FROM presence WHERE online = TRUE"));
+        long commits = db.commits() - commitsBefore;
+        assertTrue(commits <= 3, N + 1 + " heartbeats (and the blocked login) took " + commits + " commits");
+        assertEquals(N + 1, metrics.get("db.group.size.max"), metrics.snapshot().toString());
+        waitFor(() -> pubacks().size() == sent, "every request acknowledged");
+        assertEquals(deliveries(), pubacks(), "PUBACKs in the order the requests arrived");
+    }
+
+    /**
+     * The group's batched heartbeat writes cannot be left out of it like one failing request: when they fail, the
+     * whole group is abandoned and every request decided alone, so no answer claims a write that was rolled back.
+     */
+    @Test
+    void a_failing_batched_write_abandons_the_group_and_each_heartbeat_is_decided_alone() throws Exception {
+        for (String imsi : imsis) {
+            heartbeat(imsi, 1);
+            await(imsi, "heartbeat");
+        }
+        db.transaction("poison", c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE presence ADD CONSTRAINT poison CHECK (last_sequence <> 7)");
+            }
+            return null;
+        });
+        String poisoned = imsis.get(N / 2);
+        behindABlockedRequest(() -> login(Fixtures.IMSI_A, "blocker"), () -> {
+            for (String imsi : imsis) {
+                heartbeat(imsi, imsi.equals(poisoned) ? 7 : 2);
+            }
+        });
+        await(Fixtures.IMSI_A, "login");
+        for (String imsi : imsis) {
+            if (imsi.equals(poisoned)) {
+                continue;
+            }
+            HeartbeatAck ack = (HeartbeatAck) JsonCodec.decode(io.vinbind.protocol.MessageType.HEARTBEAT_ACK,
+                await(imsi, "heartbeat"));
+            assertEquals("hb-" + imsi + "-2", ack.requestId());
+            assertEquals(2, count("SELECT heartbeats FROM presence_window WHERE terminal_id = '"
+                + Fixtures.terminalOf(imsi) + "'"), "counted once for " + imsi);
+        }
+        assertNull(terminals.poll("vinbind/v2/" + Fixtures.terminalOf(poisoned) + "/heartbeat/ack",
+            Duration.ofMillis(500)), "the heartbeat that cannot be stored is not answered");
+        assertEquals(1, count("SELECT heartbeats FROM presence_window WHERE terminal_id = '"
+            + Fixtures.terminalOf(poisoned) + "'"), "nothing of it counted");
+        assertTrue(metrics.get("db.group.alone.sum") >= N, "every piece decided alone: " + metrics.snapshot());
+        // (the front end replaces its connection to have the unstored one delivered again: it fails again)
+        assertTrue(metrics.get("heartbeat.store.failed") >= 1, metrics.snapshot().toString());
     }
 
     /**
