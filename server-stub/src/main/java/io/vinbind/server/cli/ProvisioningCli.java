@@ -15,14 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -101,7 +95,12 @@ final class ProvisioningCli implements Callable<Integer> {
                 String token = Files.readString(api.tokenFile).strip();
                 HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
                 if (api.caFile != null) {
-                    b.sslContext(trusting(api.caFile));
+                    try {
+                        b.sslContext(io.vinbind.server.pki.PemTrust.trusting(api.caFile));
+                    } catch (IOException e) {
+                        err.println(name + ": --ca-file " + api.caFile + ": " + e.getMessage());
+                        return 1;
+                    }
                 }
                 byte[] body = body();
                 HttpRequest req = HttpRequest.newBuilder(api.api.resolve(path())).timeout(Duration.ofSeconds(60))
@@ -129,32 +128,10 @@ final class ProvisioningCli implements Callable<Integer> {
             } catch (IOException e) {
                 err.println(name + ": " + api.api + ": " + e.getMessage());
                 return 1;
-            } catch (GeneralSecurityException e) {
-                err.println(name + ": --ca-file " + api.caFile + ": " + e.getMessage());
-                return 1;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return 1;
             }
-        }
-
-        static SSLContext trusting(Path pem) throws IOException, GeneralSecurityException {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            int i = 0;
-            try (var in = Files.newInputStream(pem)) {
-                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    ks.setCertificateEntry("ca-" + i++, c);
-                }
-            }
-            if (i == 0) {
-                throw new GeneralSecurityException("holds no certificate");
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
         }
     }
 

@@ -13,18 +13,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.tinylog.Logger;
 
 /**
@@ -100,7 +93,7 @@ public final class OperatorPlatform {
         this.requester = Objects.requireNonNull(requester, "requester");
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT).version(HttpClient.Version.HTTP_1_1);
         if (spec.trust().isPresent()) {
-            b.sslContext(trusting(spec.trust().get()));
+            b.sslContext(io.vinbind.server.pki.PemTrust.trusting(spec.trust().get()));
         }
         this.http = b.build();
     }
@@ -215,26 +208,5 @@ public final class OperatorPlatform {
     private OperatorException unavailable(String function, String message, Throwable cause) {
         return new OperatorException(OperatorException.Kind.UNAVAILABLE, function, message, Optional.empty(),
             Optional.empty(), cause);
-    }
-
-    private static SSLContext trusting(Path pem) throws IOException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            int n = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                ks.setCertificateEntry("ca" + n++, c);
-            }
-            if (n == 0) {
-                throw new IOException(pem + " holds no certificate");
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IOException(pem + " is not a PEM certificate file: " + e.getMessage(), e);
-        }
     }
 }

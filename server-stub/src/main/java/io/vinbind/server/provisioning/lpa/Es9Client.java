@@ -14,12 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +23,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.tinylog.Logger;
 
 /**
@@ -76,7 +69,7 @@ public final class Es9Client {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT).version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER);
         if (!trust.isEmpty()) {
-            b.sslContext(trusting(trust));
+            b.sslContext(io.vinbind.server.pki.PemTrust.trusting(trust));
         }
         this.http = b.build();
     }
@@ -262,33 +255,5 @@ public final class Es9Client {
                 + " only to loopback)");
         }
         return base.getPath() == null || base.getPath().isEmpty() ? base.resolve("/") : base;
-    }
-
-    private static SSLContext trusting(List<Path> pems) throws IOException {
-        try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            int n = 0;
-            for (Path pem : pems) {
-                int before = n;
-                try (InputStream in = Files.newInputStream(pem)) {
-                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                        ks.setCertificateEntry("ca" + n++, c);
-                    }
-                } catch (java.security.cert.CertificateException e) {
-                    throw new IOException(pem + " is not a PEM certificate file: " + e.getMessage(), e);
-                }
-                if (n == before) {
-                    throw new IOException(pem + " holds no certificate");
-                }
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("trust store from " + pems + ": " + e.getMessage(), e);
-        }
     }
 }
