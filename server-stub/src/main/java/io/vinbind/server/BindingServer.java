@@ -276,6 +276,15 @@ public final class BindingServer implements AutoCloseable {
             }
             started.push(housekeeping(bindings, pki));
             started.push(sweeper(presence, "sweeper:" + instanceId));
+            if (presenceSettings.webhook().isPresent()) {
+                try {
+                    started.push(new io.vinbind.server.presence.EventWebhook(db, presenceSettings.webhook().get(),
+                        instanceId, clock).start(Duration.ofSeconds(1)));
+                } catch (IOException e) {
+                    throw new ServerStartException("presence webhook: " + e.getMessage(), e);
+                }
+                info.put("presenceWebhook", presenceSettings.webhook().get().toString());
+            }
             Logger.info("vinbind server {} ready: mqtt {}, http {}, db {}, policy {}", instanceId, mqttUri,
                 http.baseUri(), dbSettings.describe(), config.rebindPolicy());
             BindingServer server = new BindingServer(config, instanceId, db, broker, mqttUri, mqtt, http, registry,

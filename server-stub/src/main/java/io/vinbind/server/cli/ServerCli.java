@@ -188,6 +188,13 @@ public final class ServerCli implements Callable<Integer> {
         description = "A terminal silent for longer is offline (30s .. 1d; at least two heartbeat intervals; default: ${DEFAULT-VALUE}).")
     java.time.Duration presenceTimeout;
 
+    @Option(names = "--presence-webhook", paramLabel = "URL[,token-file=FILE][,ca-file=FILE]",
+        description = "Also deliver every online/offline event to this back end: POST URL with {\"events\":[...]},"
+            + " oldest first, at least once (each event has its id), retried with backoff until it answers 2xx; one"
+            + " instance of a fleet delivers at a time. https, or plain http to loopback only; token-file (mode 600)"
+            + " holds a bearer token, ca-file the CA certificates (PEM) of its TLS certificate.")
+    String presenceWebhook;
+
     /** {@code 90s}, {@code 15m}, {@code 1h}, {@code 1d}: a number and a unit. */
     static final class PresenceDuration implements CommandLine.ITypeConverter<java.time.Duration> {
         @Override
@@ -257,6 +264,9 @@ public final class ServerCli implements Callable<Integer> {
             config = config();
             presence = new io.vinbind.server.presence.PresenceSettings(presenceWindow, presenceTimeout,
                 io.vinbind.server.presence.Limits.DEFAULT);
+            if (presenceWebhook != null) {
+                presence = presence.withWebhook(io.vinbind.server.presence.EventWebhook.parse(presenceWebhook));
+            }
             for (String p : operatorPlatforms) {
                 platforms.add(io.vinbind.server.provisioning.PlatformOption.parse(p));
             }

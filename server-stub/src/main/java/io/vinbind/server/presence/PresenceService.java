@@ -509,14 +509,19 @@ public final class PresenceService {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Event(rs.getLong("id"), rs.getString("terminal_id"), Sql.requiredInstant(rs, "at"),
-                            rs.getString("event"), rs.getString("cause"), Sql.requiredInstant(rs, "last_seen"),
-                            rs.getInt("missed_windows"), rs.getString("source")));
+                        out.add(eventOf(rs));
                     }
                 }
             }
             return out;
         });
+    }
+
+    /** A {@code presence_event} row. */
+    static Event eventOf(ResultSet rs) throws SQLException {
+        return new Event(rs.getLong("id"), rs.getString("terminal_id"), Sql.requiredInstant(rs, "at"),
+            rs.getString("event"), rs.getString("cause"), Sql.requiredInstant(rs, "last_seen"),
+            rs.getInt("missed_windows"), rs.getString("source"));
     }
 
     /** A terminal's window counts, newest first. */

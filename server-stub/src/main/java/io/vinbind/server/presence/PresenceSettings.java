@@ -2,6 +2,7 @@ package io.vinbind.server.presence;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The two preset times of the seed: the counting window (claim 3) and the online timeout (claim 5); the limits a
@@ -11,13 +12,26 @@ import java.util.Objects;
  * @param timeout a terminal silent for longer is offline (30 s – 1 day); at least two heartbeat intervals of
  *     every limit, so that one lost heartbeat never flips a terminal
  * @param defaults the limits of a terminal no row selects
+ * @param webhook where the online/offline events are delivered as well ({@link EventWebhook}), if anywhere
  */
-public record PresenceSettings(Duration window, Duration timeout, Limits defaults) {
+public record PresenceSettings(Duration window, Duration timeout, Limits defaults,
+                               Optional<EventWebhook.Target> webhook) {
 
     public static final PresenceSettings DEFAULT = new PresenceSettings(Duration.ofHours(1), Duration.ofMinutes(3),
         Limits.DEFAULT);
 
+    /** Without a webhook: the events are read from the API (or followed there live). */
+    public PresenceSettings(Duration window, Duration timeout, Limits defaults) {
+        this(window, timeout, defaults, Optional.empty());
+    }
+
+    /** The same, with the events delivered to {@code target} too. */
+    public PresenceSettings withWebhook(EventWebhook.Target target) {
+        return new PresenceSettings(window, timeout, defaults, Optional.of(target));
+    }
+
     public PresenceSettings {
+        Objects.requireNonNull(webhook, "webhook");
         Objects.requireNonNull(window, "window");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(defaults, "defaults");

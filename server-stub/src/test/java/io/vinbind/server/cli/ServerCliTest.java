@@ -45,6 +45,16 @@ class ServerCliTest {
         assertTrue(err.toString().contains("not auto, hold or reject"), err.toString());
     }
 
+    @Test
+    void a_webhook_that_is_not_https_is_refused_before_anything_starts() {
+        Path data = dir.resolve("hook-data");
+        assertEquals(2, run("--presence-webhook", "http://backend.example/hooks", "--data", data.toString(),
+            "--http-port", "0"), err.toString());
+        assertTrue(err.toString().contains("--presence-webhook: webhook http://backend.example/hooks is not https://"),
+            err.toString());
+        assertTrue(!Files.exists(data.resolve("pki")), "refused before anything was set up");
+    }
+
     /** Used to start on the external broker as if the option were not there (or fail later, with exit 1). */
     @Test
     void insecure_plaintext_with_an_external_broker_is_a_bad_command_line() throws Exception {
