@@ -117,7 +117,7 @@ public final class Bench implements AutoCloseable {
             this.ownWorkDir = own;
             Files.createDirectories(dir.resolve("tty"));
             if (srv == null) {
-                srv = BenchServer.start(b.backend, dir.resolve("server"), b.platforms);
+                srv = BenchServer.start(b.backend, dir.resolve("server"), b.platforms, b.presence);
                 ownSrv = true;
             }
             this.server = srv;
@@ -575,6 +575,7 @@ public final class Bench implements AutoCloseable {
         private Path workDir;
         private boolean startTerminal = true;
         private java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = java.util.List.of();
+        private io.vinbind.server.presence.PresenceSettings presence = io.vinbind.server.presence.PresenceSettings.DEFAULT;
 
         private Builder() {
         }
@@ -672,6 +673,12 @@ public final class Bench implements AutoCloseable {
          */
         public Builder platforms(java.util.List<io.vinbind.server.provisioning.OperatorPlatform.Spec> specs) {
             this.platforms = java.util.List.copyOf(specs);
+            return this;
+        }
+
+        /** The presence settings of the bench's own server (default: the server's; ignored with a given server). */
+        public Builder presence(io.vinbind.server.presence.PresenceSettings settings) {
+            this.presence = java.util.Objects.requireNonNull(settings, "settings");
             return this;
         }
 

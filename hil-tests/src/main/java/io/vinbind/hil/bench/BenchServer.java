@@ -45,6 +45,8 @@ public final class BenchServer implements AutoCloseable {
     private ServerConfig config;
     /** The operator platforms (SM-DP+ ES2+ endpoints) the server's provisioning engine orders from; none by default. */
     private List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms = List.of();
+    /** The presence settings the server starts with (every start, restarts too). */
+    private io.vinbind.server.presence.PresenceSettings presence = io.vinbind.server.presence.PresenceSettings.DEFAULT;
     private BindingServer server;
     private ServerApi api;
     private String adminToken;
@@ -92,6 +94,14 @@ public final class BenchServer implements AutoCloseable {
      */
     public static BenchServer start(ServerBackend backend, Path dataDir,
             List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms) {
+        return start(backend, dataDir, platforms, io.vinbind.server.presence.PresenceSettings.DEFAULT);
+    }
+
+    /** As above, with the presence settings (window, timeout, defaults, a webhook) kept across restarts too. */
+    public static BenchServer start(ServerBackend backend, Path dataDir,
+            List<io.vinbind.server.provisioning.OperatorPlatform.Spec> platforms,
+            io.vinbind.server.presence.PresenceSettings presence) {
+        Objects.requireNonNull(presence, "presence");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(platforms, "platforms");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -118,6 +128,7 @@ public final class BenchServer implements AutoCloseable {
         BenchServer bench = new BenchServer(backend, dataDir, config, schema);
         bench.mosquitto = mosquitto;
         bench.platforms = List.copyOf(platforms);
+        bench.presence = presence;
         try {
             bench.startServer();
         } catch (RuntimeException e) {
@@ -250,7 +261,7 @@ public final class BenchServer implements AutoCloseable {
 
     private synchronized void startServer() {
         try {
-            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms);
+            server = BindingServer.start(config, java.time.Clock.systemUTC(), platforms, presence);
         } catch (ServerStartException e) {
             throw new BenchException("binding server on " + backend + " did not start: " + e.getMessage(), e);
         }
@@ -284,7 +295,7 @@ public final class BenchServer implements AutoCloseable {
                 .withExternalBroker(config.externalBroker().orElseThrow()).withDatabase(config.database().orElseThrow())
                 .withInstanceId(instanceId);
         try {
-            BindingServer s = BindingServer.start(peer, java.time.Clock.systemUTC(), platforms);
+            BindingServer s = BindingServer.start(peer, java.time.Clock.systemUTC(), platforms, presence);
             Logger.info("peer server {} up: mqtt {} http {}", instanceId, s.mqttUri(), s.httpBaseUri());
             return s;
         } catch (ServerStartException e) {

@@ -65,7 +65,8 @@ import picocli.CommandLine.Spec;
                 + "stays as it was.",
             "  4. presence: the terminal is online with the heartbeat interval a row of the limits table set "
                 + "(5 s instead of the default 60 s), its heartbeats are counted per window, and at ignition OFF it "
-                + "is offline at once (its last heartbeat says POWER_OFF).",
+                + "is offline at once (its last heartbeat says POWER_OFF); the demo's fleet back end (an HTTP server on "
+                + "127.0.0.1) receives the ONLINE and OFFLINE events through the server's presence webhook.",
             "  5. eSIM: the operator's profile list is imported and a provisioning job opened for the terminal; "
                 + "every step the server's engine records is printed as it happens (the eUICC inspected, the ES2+ "
                 + "order, the ES9+ download relayed over MQTT and AT to the card, the enable, the notifications, "
@@ -182,11 +183,12 @@ public final class DemoCli implements Callable<Integer> {
         // the demo owns its directory: the SM-DP+ simulator's CA certificate goes there before the bench's server
         // starts (the server reads its operator platforms at start), and it is removed after the bench is closed
         Path workDir = Files.createTempDirectory("vinbind-demo-");
-        try (EsimChapter esim = EsimChapter.start(workDir, runSeed)) {
+        try (EsimChapter esim = EsimChapter.start(workDir, runSeed); BackEnd backEnd = BackEnd.start()) {
             Identity firstModem = ids.modem();
             esim.newEuicc(firstModem);
             Bench.Builder builder = Bench.builder().name("demo").seed(runSeed).identities(ids).vin(vehicleVin)
                     .backend(ServerBackend.EMBEDDED).workDir(workDir).platforms(List.of(esim.platform()))
+                    .presence(io.vinbind.server.presence.PresenceSettings.DEFAULT.withWebhook(backEnd.target()))
                     .modemIdentity(firstModem).modemSim(c -> c.withCard(esim.card()))
                     .can(pty ? CanTransport.SLCAN_PTY : CanTransport.IN_JVM)
                     .modem(pty ? ModemTransport.PTY : ModemTransport.IN_JVM);
@@ -196,7 +198,7 @@ public final class DemoCli implements Callable<Integer> {
                 firstIgnition(bench);
                 modemReplaced(bench, ids.modem(), esim);
                 impostor(bench, ids);
-                presence(bench);
+                presence(bench, backEnd);
                 esim.run(bench, out, pty ? "pty" : "in-jvm");
                 if (keepRunning) {
                     keepRunning(bench);
@@ -345,7 +347,7 @@ public final class DemoCli implements Callable<Integer> {
                 + " (the server's default is 60 s)");
     }
 
-    private void presence(Bench bench) throws IOException {
+    private void presence(Bench bench, BackEnd backEnd) throws IOException {
         out.println();
         out.println("== 4. presence: the terminal keeps its session while powered and heartbeats");
         if (!bench.ignition().isPowered()) {
@@ -371,6 +373,93 @@ public final class DemoCli implements Callable<Integer> {
         out.println("  GET " + path + " -> offline since " + off.path("since").asText() + " (" + last.path("event").asText()
                 + ", cause " + last.path("cause").asText() + "; a silent terminal would go by timeout after "
                 + JSON.readTree(bench.api().get("/presence").body()).path("timeoutS").asInt() + " s)");
+        JsonNode delivered = backEnd.await(last.path("id").asLong(), Duration.ofSeconds(15));
+        expect(delivered != null, "the back end received event " + last.path("id").asLong() + " through the webhook"
+                + " within 15 s (it got " + backEnd.count() + ")");
+        out.println("  webhook   the fleet back end " + backEnd.target().url() + " received " + backEnd.count()
+                + " events in " + backEnd.requests() + " POSTs (bearer token checked), the last: #"
+                + delivered.path("id").asLong() + " " + delivered.path("terminalId").asText() + " "
+                + delivered.path("event").asText() + " " + delivered.path("cause").asText());
+    }
+
+    /**
+     * The demo's fleet back end: an HTTP server on 127.0.0.1 that takes the presence webhook's POSTs (with the bearer
+     * token it expects), as an OEM's back end would, and keeps the events it got.
+     */
+    static final class BackEnd implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer http;
+        private final String token = "demo-back-end-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        private final java.util.Map<Long, JsonNode> events = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+        private BackEnd(com.sun.net.httpserver.HttpServer http) {
+            this.http = http;
+        }
+
+        static BackEnd start() throws IOException {
+            com.sun.net.httpserver.HttpServer h = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            BackEnd b = new BackEnd(h);
+            h.createContext("/fleet/presence", x -> {
+                try {
+                    if (!("Bearer " + b.token).equals(x.getRequestHeaders().getFirst("Authorization"))) {
+                        x.sendResponseHeaders(401, -1);
+                        return;
+                    }
+                    JsonNode body;
+                    try {
+                        body = JSON.readTree(x.getRequestBody().readAllBytes());
+                    } catch (IOException e) {
+                        x.sendResponseHeaders(400, -1);
+                        return;
+                    }
+                    body.path("events").forEach(e -> b.events.put(e.path("id").asLong(), e));
+                    b.requests.incrementAndGet();
+                    x.sendResponseHeaders(204, -1);
+                } finally {
+                    x.close();
+                }
+            });
+            h.start();
+            return b;
+        }
+
+        io.vinbind.server.presence.EventWebhook.Target target() {
+            return new io.vinbind.server.presence.EventWebhook.Target(java.net.URI.create("http://127.0.0.1:"
+                    + http.getAddress().getPort() + "/fleet/presence"), java.util.Optional.of(token),
+                    java.util.Optional.empty());
+        }
+
+        int count() {
+            return events.size();
+        }
+
+        int requests() {
+            return requests.get();
+        }
+
+        /** Event {@code id} once it arrived, waiting up to {@code bound}; null when it did not. */
+        JsonNode await(long id, Duration bound) {
+            long until = System.nanoTime() + bound.toNanos();
+            while (System.nanoTime() < until) {
+                JsonNode e = events.get(id);
+                if (e != null) {
+                    return e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            return events.get(id);
+        }
+
+        @Override
+        public void close() {
+            http.stop(0);
+        }
     }
 
     private JsonNode awaitJson(Bench bench, String path, java.util.function.Predicate<JsonNode> done) throws IOException {

@@ -43,6 +43,8 @@ class DemoCliIT {
         assertTrue(text.contains("== 4. presence"), text);
         assertTrue(text.contains("heartbeat every 5 s"), text); // the limits table's row, pushed with the answers
         assertTrue(text.contains("(OFFLINE, cause POWER_OFF"), text);
+        assertTrue(text.matches("(?s).*webhook   the fleet back end http://127\\.0\\.0\\.1:\\d+/fleet/presence received \\d+"
+            + " events in \\d+ POSTs \\(bearer token checked\\), the last: #\\d+ \\S+ OFFLINE POWER_OFF.*"), text);
         // the eSIM chapter: the engine's steps, the job DONE, the binding on the profile's IMSI
         assertTrue(text.contains("== 5. the terminal's eUICC gets a profile"), text);
         for (String step : new String[] {" INTERACTION ", " ORDER ", " DL_INITIATED ", " DL_LOADED ", " INSTALLED ",
