@@ -61,6 +61,8 @@ public final class EventWebhook implements AutoCloseable {
     static final Duration LEASE = Duration.ofSeconds(30);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     static final String LEASE_NAME = "presence-webhook";
+    /** Bytes of a back end's answer read (for the log); the rest is left unread. */
+    static final int ANSWER_SHOWN = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -314,17 +316,79 @@ public final class EventWebhook implements AutoCloseable {
             .header("Content-Type", "application/json");
         target.token().ifPresent(t -> b.header("Authorization", "Bearer " + t));
         try {
-            HttpResponse<String> r = http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+            // the whole exchange bounded in time, and only the answer's first bytes kept: a back end that trickles
+            // or floods its answer neither stalls the deliverer nor fills its memory
+            HttpResponse<String> r = http.sendAsync(b.POST(HttpRequest.BodyPublishers.ofByteArray(
+                JSON.writeValueAsBytes(body))).build(), x -> new Head(ANSWER_SHOWN))
+                .get(CALL_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
             if (r.statusCode() / 100 == 2) {
                 return Optional.empty();
             }
             return Optional.of("HTTP " + r.statusCode() + " " + Untrusted.escape(r.body(), 200));
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Optional.of("no answer within " + CALL_TIMEOUT.multipliedBy(2).toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return Optional.of(cause.getClass().getSimpleName() + ": " + Untrusted.escape(String.valueOf(
+                cause.getMessage()), 200));
         } catch (IOException e) {
             return Optional.of(e.getClass().getSimpleName() + ": " + Untrusted.escape(String.valueOf(e.getMessage()), 200));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");
+        }
+    }
+
+    /** The first {@code max} bytes of an answer as text; the rest is cancelled unread. */
+    private static final class Head implements HttpResponse.BodySubscriber<String> {
+        private final int max;
+        private final java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        private final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        Head(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> items) {
+            for (java.nio.ByteBuffer b : items) {
+                int n = Math.min(b.remaining(), max - kept.size());
+                byte[] chunk = new byte[n];
+                b.get(chunk);
+                kept.write(chunk, 0, n);
+            }
+            if (kept.size() >= max) {
+                subscription.cancel();
+                done();
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done(); // what arrived is enough to say what went wrong
+        }
+
+        @Override
+        public void onComplete() {
+            done();
+        }
+
+        private void done() {
+            result.complete(kept.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

@@ -136,6 +136,33 @@ class EventWebhookTest {
         assertTrue(h.lastError().isEmpty());
     }
 
+    /** A back end that floods its error answer: the first bytes are kept for the log, escaped, the rest unread. */
+    @Test
+    void a_flooding_back_end_is_read_only_as_far_as_the_log_needs() throws Exception {
+        backEnd.createContext("/flood", x -> {
+            x.getRequestBody().readAllBytes();
+            x.sendResponseHeaders(500, 0);
+            byte[] junk = "\u001b[31mjunk ".repeat(1000).getBytes(StandardCharsets.UTF_8);
+            try {
+                for (int i = 0; i < 1000; i++) { // up to 7 MB; the client stops reading long before
+                    x.getResponseBody().write(junk);
+                }
+            } catch (java.io.IOException e) {
+                // the client hung up: expected
+            }
+            x.close();
+        });
+        EventWebhook h = new EventWebhook(db, new EventWebhook.Target(URI.create("http://127.0.0.1:"
+            + backEnd.getAddress().getPort() + "/flood"), Optional.empty(), Optional.empty()), "instance-a", clock);
+        hooks.add(h);
+        online("T-1");
+        assertEquals(0, h.deliverOnce());
+        String error = h.lastError().orElseThrow();
+        assertTrue(error.startsWith("HTTP 500 "), error);
+        assertTrue(error.length() < 400, "bounded: " + error.length());
+        assertTrue(!error.contains("\u001b"), "escaped: " + error);
+    }
+
     @Test
     void a_backlog_goes_out_in_batches_in_order() throws Exception {
         for (int i = 0; i < 230; i++) {
