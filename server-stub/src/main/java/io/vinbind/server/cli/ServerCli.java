@@ -99,7 +99,7 @@ public final class ServerCli implements Callable<Integer> {
         private Optional<String> password() {
             if (dbPasswordFile != null) {
                 try {
-                    SecretFiles.requireOwnerOnly(dbPasswordFile);
+                    io.vinbind.server.pki.SecretFiles.requireOwnerOnly(dbPasswordFile);
                     return Optional.of(Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip());
                 } catch (IOException e) {
                     throw new IllegalArgumentException("--db-password-file " + dbPasswordFile + ": " + e.getMessage());

@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -140,19 +138,7 @@ public final class EventWebhook implements AutoCloseable {
 
     private static String readToken(Path file) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                throw new IllegalArgumentException("--presence-webhook: token-file " + file + " is readable by group"
-                    + " or others; a credential must be private (chmod 600 " + file + ")");
-            }
-            String token = Files.readString(file).strip();
-            if (token.isEmpty() || token.chars().anyMatch(ch -> ch <= ' ' || ch > '~')) {
-                throw new IllegalArgumentException("--presence-webhook: token-file " + file + " holds no token"
-                    + " (printable ASCII without spaces)");
-            }
-            return token;
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException("--presence-webhook: token-file " + file + ": not a POSIX file system");
+            return io.vinbind.server.pki.SecretFiles.readToken(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("--presence-webhook: token-file " + file + " cannot be read: "
                 + e.getMessage());

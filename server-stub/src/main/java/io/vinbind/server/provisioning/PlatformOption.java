@@ -5,9 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Parses {@code --operator-platform ID=URL,token-file=FILE[,ca-file=FILE][,smdp-address=ADDR][,confirmation-code]}:
@@ -73,8 +71,7 @@ public final class PlatformOption {
         }
         String token;
         try {
-            checkPrivate(tokenFile);
-            token = Files.readString(tokenFile).strip();
+            token = io.vinbind.server.pki.SecretFiles.readToken(tokenFile);
         } catch (IOException e) {
             throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": token-file " + tokenFile
                 + " cannot be read: " + e.getMessage());
@@ -88,18 +85,6 @@ public final class PlatformOption {
                 Optional.ofNullable(es9Address), codes);
         } catch (InvalidDefinitionException e) {
             throw new IllegalArgumentException("--operator-platform " + Fields.shown(id) + ": " + e.getMessage());
-        }
-    }
-
-    private static void checkPrivate(Path file) throws IOException {
-        Set<PosixFilePermission> perms;
-        try {
-            perms = Files.getPosixFilePermissions(file);
-        } catch (UnsupportedOperationException e) {
-            return; // not a POSIX file system: nothing to check
-        }
-        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-            throw new IOException("it is readable by group or others; a credential must be private (chmod 600 " + file + ")");
         }
     }
 }
