@@ -292,7 +292,8 @@ public final class Modem implements AutoCloseable {
         return best(registrations());
     }
 
-    static Registration best(List<Registration> regs) {
+    /** The one of {@code regs} (one per domain) that matters, by the rule {@link #registration()} describes. */
+    public static Registration best(List<Registration> regs) {
         for (Registration r : regs) {
             if (r.isRegistered()) {
                 return r;

@@ -65,6 +65,13 @@ class PresenceIT {
             JsonNode records = await(api, path + "/records", n -> n.size() >= 2);
             assertEquals("ACC", records.get(0).at("/facts/power").asText(), records.toString());
             assertEquals("BOUND", records.get(0).at("/facts/state").asText(), records.toString());
+            // the radio as the modem reported it (the simulator's +CSQ rssi 20 is -73 dBm; registered home on LTE);
+            // the first record may be taken before the first read, the later ones carry it
+            JsonNode radio = await(api, path + "/records", n -> withRadio(n) != null);
+            JsonNode facts = withRadio(radio).path("facts");
+            assertEquals("-73", facts.path("rssi").asText(), radio.toString());
+            assertEquals("HOME", facts.path("reg").asText(), radio.toString());
+            assertEquals("E_UTRAN", facts.path("act").asText(), radio.toString());
 
             bench.ignition(PowerMode.OFF);
             JsonNode offline = await(api, path, n -> n.has("online") && !n.path("online").asBoolean(true));
@@ -127,6 +134,16 @@ class PresenceIT {
             assertTrue(entry.path("online").asBoolean(), entry.toString());
             assertTrue(expected.stream().allMatch(e -> e.startsWith(oldSession + "#")), expected.toString());
         }
+    }
+
+    /** The first record that carries the radio's facts, or null. */
+    private static JsonNode withRadio(JsonNode records) {
+        for (JsonNode r : records) {
+            if (r.at("/facts/rssi").isTextual()) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private static Set<String> received(JsonNode records) {

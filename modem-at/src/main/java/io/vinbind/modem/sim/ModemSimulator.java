@@ -201,6 +201,15 @@ public final class ModemSimulator implements AutoCloseable {
         });
     }
 
+    /** Changes the signal {@code AT+CSQ} reports while registered (rssi 0..31, 99 unknown), as a car driving on would. */
+    public void setRssi(int rssi) {
+        SimulatorConfig next = config.withRssi(rssi); // checks the range before the change is handed in
+        onSim(() -> {
+            config = config.withRssi(next.rssi());
+            return null;
+        });
+    }
+
     /** Replaces the injected faults (and reseeds the random source). */
     public void setFaults(Faults f) {
         Objects.requireNonNull(f, "f");

@@ -81,6 +81,10 @@ public final class SimulatorControl {
                     Duration search = w.length > 2 ? Duration.ofMillis(Long.parseLong(w[2])) : Duration.ofMillis(200);
                     sim.setNetwork(o, search);
                 }
+                case "rssi" -> {
+                    need(w, 2, "rssi <0..31|99>");
+                    sim.setRssi(Integer.parseInt(w[1]));
+                }
                 case "reset" -> sim.reset();
                 case "drop-data" -> sim.dropDataContext();
                 case "mute", "echo" -> {
@@ -103,7 +107,7 @@ public final class SimulatorControl {
                     return statusJson(sim.status());
                 }
                 default -> {
-                    return "error: unknown command '" + w[0] + "' (identity, imsi, iccid, imei, sim, network, reset, "
+                    return "error: unknown command '" + w[0] + "' (identity, imsi, iccid, imei, sim, network, rssi, reset, "
                             + "drop-data, mute, echo, urc-rate, garbage-rate, delay, status)";
                 }
             }

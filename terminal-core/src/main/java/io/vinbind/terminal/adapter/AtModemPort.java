@@ -5,7 +5,10 @@ import io.vinbind.modem.Apn;
 import io.vinbind.modem.DeviceInfo;
 import io.vinbind.modem.Modem;
 import io.vinbind.modem.ModemEvent;
+import io.vinbind.modem.Registration;
+import io.vinbind.modem.RegistrationDomain;
 import io.vinbind.modem.RegistrationException;
+import io.vinbind.modem.SignalQuality;
 import io.vinbind.modem.SimState;
 import io.vinbind.modem.at.AtErrorException;
 import io.vinbind.modem.at.AtException;
@@ -24,9 +27,16 @@ import io.vinbind.terminal.port.CardPort;
 import io.vinbind.terminal.port.ModemException;
 import io.vinbind.terminal.port.ModemIdentity;
 import io.vinbind.terminal.port.ModemPort;
+import io.vinbind.terminal.port.RadioStatus;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tinylog.Logger;
 
 /**
@@ -39,7 +49,10 @@ import org.tinylog.Logger;
  *       report the modem's model and revision ({@code AT+CGMM}, {@code AT+CGMR}) and, when the card is an eUICC,
  *       its EID ({@link EidReader}: ES10c GetEID on a logical channel, bounded, kept per card);</li>
  *   <li>{@link #attach()}: wait for registration (home or roaming, any domain) within the registration
- *       bound, then activate the data context with the APN.</li>
+ *       bound, then activate the data context with the APN;</li>
+ *   <li>{@link #refreshRadio}: {@code AT+CSQ} and the registration queries for the status records, queued behind
+ *       the modem's other work on the same thread (one at a time), and only once the modem has been initialised
+ *       since its last reset; registration URCs update the reading between reads.</li>
  * </ul>
  * A SIM that is absent or locked is reported as such at once: waiting cannot fix it.
  *
@@ -51,6 +64,8 @@ import org.tinylog.Logger;
 public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
 
     static final long SIM_POLL_MS = 500;
+    private static final java.util.List<RegistrationDomain> PREFERENCE = java.util.List.of(
+            RegistrationDomain.FIVE_GS, RegistrationDomain.EPS, RegistrationDomain.GPRS, RegistrationDomain.CS);
 
     private final Modem modem;
     private final Apn apn;
@@ -60,6 +75,14 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
     private final Subscription subscription;
     private final EidReader eids;
     private volatile ModemEvents listener;
+    /** The modem has been initialised since it last reset (echo off, URCs on): radio reads may go to it. */
+    private volatile boolean initialised;
+    private final AtomicBoolean radioQueued = new AtomicBoolean();
+    private final Object radioLock = new Object();
+    private final Map<RegistrationDomain, Registration> registrations = new EnumMap<>(RegistrationDomain.class); // radioLock
+    private SignalQuality signal; // guarded by radioLock
+    private Instant radioReadAt; // guarded by radioLock
+    private boolean radioFresh; // guarded by radioLock
 
     /**
      * @param simReadyBound     how long a SIM may stay busy / not ready after power-up
@@ -90,6 +113,7 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
     public CompletableFuture<ModemIdentity> identify() {
         return worker.submit(() -> {
             modem.initialise();
+            initialised = true;
             awaitSimReady();
             String imsi = modem.imsi().value();
             String iccid = modem.iccid().value();
@@ -118,6 +142,70 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
             modem.activateData(apn);
             return null;
         }, e -> map(e, ModemException.Kind.DATA_FAILED));
+    }
+
+    @Override
+    public Optional<RadioStatus> radio() {
+        synchronized (radioLock) {
+            if (signal == null) {
+                return Optional.empty(); // not read yet (URCs alone say nothing of the signal)
+            }
+            java.util.List<Registration> regs = new ArrayList<>();
+            for (RegistrationDomain d : PREFERENCE) { // Modem.best prefers the earlier of two registered domains
+                Registration r = registrations.get(d);
+                if (r != null) {
+                    regs.add(r);
+                }
+            }
+            Registration best = regs.isEmpty() ? null : Modem.best(regs);
+            return Optional.of(new RadioStatus(
+                    signal.rssiDbm(), signal.bitErrorRate(),
+                    best != null ? best.state().name() : "UNKNOWN",
+                    best != null ? best.domain().name() : "NONE",
+                    best != null ? best.accessTechnology().map(Enum::name) : Optional.empty(),
+                    radioReadAt, radioFresh));
+        }
+    }
+
+    @Override
+    public void refreshRadio(Duration maxAge) {
+        Objects.requireNonNull(maxAge, "maxAge");
+        if (!initialised) {
+            return; // before identify (or since a reset) the modem may echo and not yet report URCs
+        }
+        synchronized (radioLock) {
+            if (radioReadAt != null && radioFresh && Instant.now().isBefore(radioReadAt.plus(maxAge))) {
+                return;
+            }
+        }
+        if (!radioQueued.compareAndSet(false, true)) {
+            return; // one reading already waits behind the modem's work
+        }
+        worker.submit(() -> {
+            readRadio();
+            return null;
+        }, e -> e).whenComplete((v, e) -> {
+            radioQueued.set(false);
+            if (e != null) {
+                synchronized (radioLock) {
+                    radioFresh = false;
+                }
+                Logger.info("modem: radio not read for the status record ({}); the last reading is kept, marked stale",
+                        Untrusted.escape(String.valueOf(e.getMessage()), 160));
+            }
+        });
+    }
+
+    private void readRadio() throws AtException {
+        SignalQuality s = modem.signal();
+        java.util.List<Registration> regs = modem.registrations();
+        synchronized (radioLock) {
+            signal = s;
+            registrations.clear();
+            regs.forEach(r -> registrations.put(r.domain(), r));
+            radioReadAt = Instant.now();
+            radioFresh = true;
+        }
     }
 
     @Override
@@ -283,6 +371,14 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
     }
 
     private void onEvent(ModemEvent e) {
+        if (e instanceof ModemEvent.RegistrationChanged rc) {
+            synchronized (radioLock) {
+                registrations.put(rc.registration().domain(), rc.registration());
+            }
+        }
+        if (e instanceof ModemEvent.Reset || e instanceof ModemEvent.LinkLost) {
+            initialised = false;
+        }
         ModemEvents l = listener;
         if (l == null) {
             return;

@@ -97,6 +97,7 @@ public final class TerminalDaemon implements AutoCloseable {
     private RelayService relay;
     private io.vinbind.terminal.presence.HeartbeatService heartbeats;
     private io.vinbind.terminal.presence.StatusRecorder records;
+    private volatile ModemPort modemPort;
     private volatile PowerMode lastPower = PowerMode.OFF;
     private java.util.concurrent.ExecutorService powerThread;
 
@@ -228,6 +229,7 @@ public final class TerminalDaemon implements AutoCloseable {
             }
             VinReader vinReader = givenVinReader.isPresent() ? givenVinReader.get() : udsReader(bus);
             ModemPort modem = givenModem.isPresent() ? givenModem.get() : atModem();
+            modemPort = modem;
             BindingUplink uplink;
             if (givenUplink.isPresent()) {
                 uplink = givenUplink.get();
@@ -257,6 +259,9 @@ public final class TerminalDaemon implements AutoCloseable {
                 io.vinbind.terminal.presence.HeartbeatService hbs = heartbeats;
                 ticker.scheduleWithFixedDelay(() -> {
                     try {
+                        if (lastPower.isPowered()) {
+                            modem.refreshRadio(radioMaxAge(hbs.interval())); // read behind the modem's own work
+                        }
                         hbs.tick();
                         rec.tick();
                     } catch (RuntimeException e) {
@@ -461,7 +466,10 @@ public final class TerminalDaemon implements AutoCloseable {
      * Every power-mode report: to the machine at once, and in order to the session and the relay on their own thread
      * (at OFF the relay's last answers go out before the session's clean DISCONNECT, without holding up the source).
      */
-    /** What a status record says: the power mode and the binding state. */
+    /**
+     * What a status record says: the power mode, the binding state and the radio as the modem last reported it
+     * (signal, registration, access technology; {@link io.vinbind.terminal.port.RadioStatus#facts()}).
+     */
     private java.util.Map<String, String> facts() {
         java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
         f.put("power", lastPower.name());
@@ -469,7 +477,21 @@ public final class TerminalDaemon implements AutoCloseable {
         if (m != null) {
             f.put("state", m.state().name());
         }
+        ModemPort p = modemPort;
+        if (p != null) {
+            p.radio().ifPresent(r -> f.putAll(r.facts()));
+        }
         return f;
+    }
+
+    /**
+     * How old the radio reading may be when a heartbeat's record takes it: half the heartbeat interval, between 5 s and
+     * 60 s (each read is two or four AT commands, queued behind the binding's and the relay's).
+     */
+    static Duration radioMaxAge(Duration heartbeatInterval) {
+        Duration half = heartbeatInterval.dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5)
+                : half.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : half;
     }
 
     private void onPower(PowerMode mode) {

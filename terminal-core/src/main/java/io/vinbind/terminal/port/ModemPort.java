@@ -1,5 +1,6 @@
 package io.vinbind.terminal.port;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The cellular modem, as far as binding needs it (3GPP TS 27.007 underneath). */
@@ -23,6 +24,21 @@ public interface ModemPort {
      * delivered on any thread.
      */
     void setListener(ModemEvents listener);
+
+    /**
+     * The radio as last read, for status records; empty until a reading has been made (or when the port cannot
+     * read it). Never blocks and never talks to the modem.
+     */
+    default Optional<RadioStatus> radio() {
+        return Optional.empty();
+    }
+
+    /**
+     * Asks for a fresh reading of the radio when the last one is older than {@code maxAge}, behind whatever the modem
+     * is doing now (at most one reading waits at a time). Returns at once; {@link #radio()} shows the result.
+     */
+    default void refreshRadio(java.time.Duration maxAge) {
+    }
 
     /** Unsolicited modem events that end a binding attempt. */
     interface ModemEvents {

@@ -228,4 +228,109 @@ class AtModemPortTest {
         String second = events.poll(5, TimeUnit.SECONDS);
         assertTrue(second != null && second.startsWith("reset: "), String.valueOf(second));
     }
+
+    /** Polls {@code port.radio()} until {@code test} holds, at most 10 s. */
+    io.vinbind.terminal.port.RadioStatus radioWhen(java.util.function.Predicate<io.vinbind.terminal.port.RadioStatus> test)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            java.util.Optional<io.vinbind.terminal.port.RadioStatus> r = port.radio();
+            if (r.isPresent() && test.test(r.get())) {
+                return r.get();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("radio never matched; last " + port.radio());
+    }
+
+    long commands(String text) {
+        return sim.receivedCommands().stream().filter(text::equals).count();
+    }
+
+    /**
+     * The status records' radio: nothing goes to the modem before it is initialised; then AT+CSQ and the registration
+     * queries, EPS preferred; a new signal at the next read; a lost network by its URC at once, without a read.
+     */
+    @Test
+    void the_radio_is_read_after_initialisation_and_follows_the_registration_urcs() throws Exception {
+        start(SimulatorConfig.DEFAULT);
+        port.refreshRadio(Duration.ZERO);
+        Thread.sleep(200);
+        assertEquals(0, commands("AT+CSQ"), "no read before the modem is initialised");
+        assertTrue(port.radio().isEmpty());
+
+        port.identify().get(10, TimeUnit.SECONDS);
+        port.attach().get(10, TimeUnit.SECONDS);
+        port.refreshRadio(Duration.ZERO);
+        io.vinbind.terminal.port.RadioStatus r = radioWhen(x -> true);
+        assertEquals(java.util.OptionalInt.of(-113 + 2 * 20), r.rssiDbm()); // 27.007 §8.5
+        assertEquals("HOME", r.registration());
+        assertEquals("EPS", r.domain());
+        assertEquals(java.util.Optional.of("E_UTRAN"), r.accessTechnology());
+        assertTrue(r.fresh());
+        assertEquals(java.util.Map.of("rssi", "-73", "reg", "HOME", "reg_domain", "EPS", "act", "E_UTRAN"), r.facts());
+
+        port.refreshRadio(Duration.ofMinutes(1));
+        Thread.sleep(200);
+        assertEquals(1, commands("AT+CSQ"), "a reading younger than the bound is not repeated");
+
+        sim.setRssi(5);
+        port.refreshRadio(Duration.ZERO);
+        assertEquals(java.util.OptionalInt.of(-103), radioWhen(x -> x.rssiDbm().equals(java.util.OptionalInt.of(-103)))
+                .rssiDbm());
+
+        long reads = commands("AT+CSQ");
+        sim.setNetwork(NetworkOutcome.NO_COVERAGE, Duration.ofSeconds(30));
+        assertEquals("SEARCHING", radioWhen(x -> x.registration().equals("SEARCHING")).registration());
+        assertEquals(reads, commands("AT+CSQ"), "the URC said it, no read was needed");
+    }
+
+    /** A read waits behind the relay's card work (the AT port has one owner), and only one waits however often asked. */
+    @Test
+    void a_radio_read_waits_behind_card_work_and_only_one_waits() throws Exception {
+        start(SimulatorConfig.DEFAULT);
+        port.identify().get(10, TimeUnit.SECONDS);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Void> work = port.exclusive(card -> {
+            release.await(10, TimeUnit.SECONDS);
+            return null;
+        });
+        for (int i = 0; i < 5; i++) {
+            port.refreshRadio(Duration.ZERO);
+        }
+        Thread.sleep(200);
+        assertEquals(0, commands("AT+CSQ"), "nothing goes to the modem while the card work holds it");
+        release.countDown();
+        work.get(10, TimeUnit.SECONDS);
+        radioWhen(x -> true);
+        Thread.sleep(300);
+        assertEquals(1, commands("AT+CSQ"), "five asks, one reading");
+    }
+
+    /** A modem that stops answering: the last reading is kept and marked stale; after a reset nothing is asked. */
+    @Test
+    void a_failed_read_keeps_the_last_values_marked_stale() throws Exception {
+        start(SimulatorConfig.DEFAULT);
+        port.identify().get(10, TimeUnit.SECONDS);
+        port.attach().get(10, TimeUnit.SECONDS); // registered: +CSQ says 99 while searching
+        port.refreshRadio(Duration.ZERO);
+        radioWhen(io.vinbind.terminal.port.RadioStatus::fresh);
+        sim.setFaults(Faults.NONE.withMute(true));
+        port.refreshRadio(Duration.ZERO);
+        io.vinbind.terminal.port.RadioStatus r = radioWhen(x -> !x.fresh());
+        assertEquals(java.util.OptionalInt.of(-73), r.rssiDbm(), "the last values stay");
+        assertEquals("stale", r.facts().get("radio"));
+
+        sim.setFaults(Faults.NONE);
+        sim.reset();
+        String e;
+        do { // the muted reads may have reported the modem unresponsive first
+            e = events.poll(10, TimeUnit.SECONDS);
+        } while (e != null && e.contains("unresponsive"));
+        assertTrue(e != null && e.startsWith("reset: "), "the reset is reported: " + e);
+        long reads = commands("AT+CSQ");
+        port.refreshRadio(Duration.ZERO);
+        Thread.sleep(300);
+        assertEquals(reads, commands("AT+CSQ"), "after a reset the modem is not asked before it is initialised again");
+    }
 }
