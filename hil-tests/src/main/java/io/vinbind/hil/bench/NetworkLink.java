@@ -161,6 +161,13 @@ public final class NetworkLink implements AutoCloseable {
                 }
                 return;
             }
+            if (ss.isClosed() || mode == Mode.DOWN) {
+                // going DOWN closed the listener while this thread was blocked in accept(2): the kernel keeps the
+                // listening socket alive until the blocked call returns, so a connect in that instant still lands
+                // here. Nothing listens when DOWN: it is closed at once and not counted.
+                closeQuietly(terminal);
+                return;
+            }
             connections.incrementAndGet();
             Socket broker = new Socket();
             try {
