@@ -295,6 +295,11 @@ public final class BenchCli implements Callable<Integer> {
                 description = "a phase gives up on the rest after this long without an answer (default ${DEFAULT-VALUE})")
         int quietSeconds;
 
+        @Option(names = "--rounds", paramLabel = "R", defaultValue = "3",
+                description = "rounds of the warm echo and of the heartbeats, alternating; the ratio takes the medians "
+                        + "(1..10, default ${DEFAULT-VALUE})")
+        int rounds;
+
         @Option(names = "--seed", paramLabel = "SEED", description = "seed of the generated identities (default: random, printed)")
         Long seed;
 
@@ -315,7 +320,7 @@ public final class BenchCli implements Callable<Integer> {
                         + PresenceBench.openFileLimit() + ", load average " + loadAverage());
                 out.flush();
                 PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(terminals, db, dbUser, connectWindow,
-                        interval, duration, Duration.ofSeconds(quietSeconds), s), err::println);
+                        interval, duration, Duration.ofSeconds(quietSeconds), s, rounds), err::println);
                 out.println(r.report());
                 out.println("# load average after: " + loadAverage());
                 out.flush();

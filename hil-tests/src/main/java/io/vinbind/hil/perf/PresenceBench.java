@@ -71,13 +71,17 @@ import org.tinylog.Logger;
  *   <li>echo-cold: one echo round trip per terminal, all at once; its payload is the terminal's heartbeat;</li>
  *   <li>heartbeat-first: one heartbeat per terminal, all at once (the terminal's first: its presence row,
  *       {@code ONLINE}/{@code FIRST_HEARTBEAT});</li>
- *   <li>heartbeat: one more per terminal, all at once (the steady path: counted, {@code last_seen} moved);</li>
+ *   <li>heartbeat: one more per terminal, all at once (the steady path: counted, {@code last_seen} moved); with
+ *       {@code rounds} above 1, then {@code echo-round-k} and {@code heartbeat-round-k} for k = 2..rounds, alternating,
+ *       so that the echo and the heartbeats are measured under the same conditions;</li>
  *   <li>steady: heartbeats at a fixed aggregate rate (each terminal once per {@code interval}, spread evenly) for
  *       {@code duration}: heartbeat-to-ack latency under a rate the server is meant to keep up with, and the
  *       largest number of heartbeats seen waiting for their ack (the backlog);</li>
  *   <li>login and bind: every terminal logs in and uploads its VIN, all at once (binds/s);</li>
- *   <li>echo-warm: the echo round again, after the broker has carried the run: the reference of the ratios.</li>
+ *   <li>echo-warm: the echo round again, after the broker has carried the run.</li>
  * </ol>
+ * The ratios take medians: the heartbeat rate is the median of the heartbeat rounds, the reference the median of
+ * the echo rounds ({@code echo-round-k} and {@code echo-warm}).
  * Every ack is checked: the requestId of a heartbeat this phase sent, the topic's terminal, for a bind its VIN;
  * an ack that matches nothing is counted as wrong, a second ack of one request as a duplicate.
  *
@@ -112,8 +116,18 @@ public final class PresenceBench {
      * @param seed          seed of the generated identities
      */
     public record Settings(int terminals, String db, String dbUser, int connectWindow, Duration interval,
-            Duration duration, Duration quietBound, long seed) {
+            Duration duration, Duration quietBound, long seed, int rounds) {
+
+        /** One round of the echo and the heartbeats. */
+        public Settings(int terminals, String db, String dbUser, int connectWindow, Duration interval,
+                        Duration duration, Duration quietBound, long seed) {
+            this(terminals, db, dbUser, connectWindow, interval, duration, quietBound, seed, 1);
+        }
+
         public Settings {
+            if (rounds < 1 || rounds > 10) {
+                throw new IllegalArgumentException("rounds must be 1..10, got " + rounds);
+            }
             if (terminals < 1 || terminals > MAX_TERMINALS) {
                 throw new IllegalArgumentException("terminals must be 1.." + MAX_TERMINALS + ", got " + terminals);
             }
@@ -189,17 +203,54 @@ public final class PresenceBench {
             return phases.stream().mapToInt(ServerBench.Phase::missing).sum();
         }
 
-        /** The reference: the warm echo rate, after the broker carried the whole run. */
+        /** The warm echo rounds: each {@code echo-round-k} and the last {@code echo-warm}. */
+        public List<ServerBench.Phase> echoRounds() {
+            return phases.stream().filter(p -> p.name().startsWith("echo-round-") || p.name().equals("echo-warm")).toList();
+        }
+
+        /** The steady-path heartbeat rounds: {@code heartbeat} and each {@code heartbeat-round-k}. */
+        public List<ServerBench.Phase> heartbeatRounds() {
+            return phases.stream().filter(p -> p.name().equals("heartbeat") || p.name().startsWith("heartbeat-round-"))
+                    .toList();
+        }
+
+        /**
+         * The reference: the median of the warm echo rounds. One burst of N round trips lasts a fraction of a second
+         * and varies between bursts by up to 3 x on a shared machine; the median of rounds interleaved with the
+         * heartbeat rounds compares the two under the same conditions.
+         */
         public double echoRate() {
-            return phase("echo-warm").ratePerSecond();
+            return median(echoRounds());
+        }
+
+        /** The median of the heartbeat rounds (the server warm: its JIT, pools and caches). */
+        public double heartbeatRate() {
+            return median(heartbeatRounds());
         }
 
         public double heartbeatToEcho() {
-            return phase("heartbeat").ratePerSecond() / echoRate();
+            return heartbeatRate() / echoRate();
         }
 
         public double bindToEcho() {
             return phase("bind").ratePerSecond() / echoRate();
+        }
+
+        static double median(List<ServerBench.Phase> rounds) {
+            double[] r = rounds.stream().mapToDouble(ServerBench.Phase::ratePerSecond).sorted().toArray();
+            if (r.length == 0) {
+                throw new IllegalStateException("no rounds");
+            }
+            return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+        }
+
+        private static String spread(List<ServerBench.Phase> rounds) {
+            if (rounds.size() == 1) {
+                return "1 round";
+            }
+            java.util.DoubleSummaryStatistics st = rounds.stream().mapToDouble(ServerBench.Phase::ratePerSecond)
+                    .summaryStatistics();
+            return String.format("median of %d rounds, %.0f..%.0f", rounds.size(), st.getMin(), st.getMax());
         }
 
         /** The figures, one line each. */
@@ -208,9 +259,10 @@ public final class PresenceBench {
             b.append("## presence bench: ").append(terminals).append(" terminals against ").append(target)
                     .append(" (seed ").append(seed).append(")\n");
             phases.forEach(p -> b.append(p).append('\n'));
-            b.append(String.format("heartbeats/s %.0f = %.2f x the warm echo rate %.0f/s (cold %.0f/s) on the same broker;"
-                    + " binds/s %.0f = %.2f x%n", phase("heartbeat").ratePerSecond(), heartbeatToEcho(), echoRate(),
-                    phase("echo-cold").ratePerSecond(), phase("bind").ratePerSecond(), bindToEcho()));
+            b.append(String.format("heartbeats/s %.0f (%s) = %.2f x the warm echo rate %.0f/s (%s; cold %.0f/s) on the"
+                    + " same broker; binds/s %.0f = %.2f x%n", heartbeatRate(), spread(heartbeatRounds()),
+                    heartbeatToEcho(), echoRate(), spread(echoRounds()), phase("echo-cold").ratePerSecond(),
+                    phase("bind").ratePerSecond(), bindToEcho()));
             phases.stream().filter(p -> p.name().equals("steady")).findFirst().ifPresent(s -> b.append(String.format(
                     "steady: %.0f heartbeats/s offered and acked, latency %s, backlog at most %d un-acked%n",
                     s.ratePerSecond(), s.latency(), maxBacklog)));
@@ -344,6 +396,10 @@ public final class PresenceBench {
                 phases.add(report(echo("echo-cold")));
                 phases.add(report(heartbeats("heartbeat-first")));
                 phases.add(report(heartbeats("heartbeat")));
+                for (int round = 2; round <= settings.rounds(); round++) { // interleaved: both under the same load
+                    phases.add(report(echo("echo-round-" + round)));
+                    phases.add(report(heartbeats("heartbeat-round-" + round)));
+                }
                 if (settings.steadyHeartbeats() > 0) {
                     phases.add(report(steady()));
                 }
