@@ -29,13 +29,21 @@ class PresenceBenchIT {
         // each terminal every 500 ms for 3 s: 6 steady heartbeats each
         PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(TERMINALS, ServerBackend.POSTGRES_URL,
                 ServerBackend.POSTGRES_USER, 10, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(20),
-                46), line -> { });
-        assertEquals(List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "steady", "login", "bind",
-                "echo-warm"), r.phases().stream().map(ServerBench.Phase::name).toList());
+                46, 2), line -> { });
+        assertEquals(List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-round-2",
+                "heartbeat-round-2", "steady", "login", "bind", "echo-warm"),
+                r.phases().stream().map(ServerBench.Phase::name).toList());
+        // the ratio's two sides: the heartbeat rounds and the warm echo rounds, each taken by its median
+        assertEquals(List.of("heartbeat", "heartbeat-round-2"),
+                r.heartbeatRounds().stream().map(ServerBench.Phase::name).toList());
+        assertEquals(List.of("echo-round-2", "echo-warm"), r.echoRounds().stream().map(ServerBench.Phase::name).toList());
+        assertEquals((r.phase("heartbeat").ratePerSecond() + r.phase("heartbeat-round-2").ratePerSecond()) / 2,
+                r.heartbeatRate(), 1e-9);
         assertEquals(0, r.missingAcks(), () -> "missing answers: " + r.phases());
         assertEquals(0, r.duplicates(), "duplicate acks");
         assertEquals(0, r.wrong(), "acks matching no request");
-        for (String p : List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-warm")) {
+        for (String p : List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-round-2",
+                "heartbeat-round-2", "echo-warm")) {
             assertEquals(Map.of("OK", TERMINALS), r.phase(p).outcomes(), p);
         }
         assertEquals(Map.of("OK", TERMINALS * 6), r.phase("steady").outcomes());
