@@ -62,6 +62,13 @@ public interface BindingStore {
 
         /** The work on the group's connection, reading what was prefetched where it can. */
         <T> io.vinbind.server.store.SqlWork<T> onConnection(Work<T> work);
+
+        /**
+         * Writes what the group's requests deferred (history rows, stored answers) as JDBC batches: the group's last
+         * piece, which it cannot go without ({@link io.vinbind.server.store.Database#WHOLE_GROUP}): if it fails, no
+         * answer of the group may stand.
+         */
+        io.vinbind.server.store.SqlWork<Void> flush();
     }
 
     /** The operations available inside a transaction. */

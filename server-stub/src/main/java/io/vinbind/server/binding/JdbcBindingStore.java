@@ -71,6 +71,18 @@ public final class JdbcBindingStore implements BindingStore {
         private final java.util.Set<String> wantRequests = new java.util.TreeSet<>();
         /** Answers written in this group (read from the database again, not assumed absent). */
         private final java.util.Set<String> written = new java.util.HashSet<>();
+        /**
+         * The round's history rows and stored answers, written by {@link #flush} as two JDBC batches at the group's
+         * end instead of one statement (one round trip) each: nothing in a decision reads history, and an answer
+         * deferred here is read from {@link #answers} by the group's later requests. Emptied by each round's
+         * prefetch (a round run again starts over). In arrival order, so history keeps the order of the decisions.
+         */
+        private final List<io.vinbind.server.history.HistoryEntry> deferredHistory = new ArrayList<>();
+        private final java.util.LinkedHashMap<String, DeferredAnswer> deferredAnswers = new java.util.LinkedHashMap<>();
+
+        private record DeferredAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
+                                      StoredAnswer answer, Instant at) {
+        }
 
         @Override
         public void want(String terminalId, String imsi, Optional<String> vin, String requestId) {
@@ -85,6 +97,8 @@ public final class JdbcBindingStore implements BindingStore {
             return c -> {
                 filledOn = null;
                 written.clear();
+                deferredHistory.clear();
+                deferredAnswers.clear();
                 terminals.clear();
                 modems.clear();
                 answers.clear();
@@ -155,6 +169,26 @@ public final class JdbcBindingStore implements BindingStore {
             return c -> work.run(new JdbcTx(c, this));
         }
 
+        @Override
+        public io.vinbind.server.store.SqlWork<Void> flush() {
+            return c -> {
+                if (!valid(c)) {
+                    return null; // nothing was deferred: without a prefetch on this connection every write went at once
+                }
+                io.vinbind.server.history.History.appendAll(c, deferredHistory);
+                if (!deferredAnswers.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(INSERT_ANSWER)) {
+                        for (DeferredAnswer d : deferredAnswers.values()) {
+                            JdbcTx.bindAnswer(ps, d.terminalId(), d.imsi(), d.requestId(), d.kind(), d.answer(), d.at());
+                            ps.addBatch();
+                        }
+                        ps.executeBatch(); // a unique violation (another instance stored it first) fails the group
+                    }
+                }
+                return null;
+            };
+        }
+
         /** The cache, when it was filled in this transaction. */
         private boolean valid(Connection c) {
             return filledOn == c;
@@ -176,6 +210,9 @@ public final class JdbcBindingStore implements BindingStore {
             return i;
         }
     }
+
+    private static final String INSERT_ANSWER = "INSERT INTO processed_request (imsi, request_id, kind, vin, outcome,"
+        + " reason, answered_at, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
     private record JdbcTx(Connection c, JdbcGroup group) implements Tx {
 
@@ -407,6 +444,12 @@ public final class JdbcBindingStore implements BindingStore {
                     return Optional.empty(); // the prefetch read every answer of this terminal and requestId
                 }
             }
+            if (cached()) {
+                JdbcGroup.DeferredAnswer d = group.deferredAnswers.get(JdbcGroup.answerKey(terminalId, imsi, requestId, kind));
+                if (d != null) {
+                    return Optional.of(d.answer()); // stored by this group, written at its end
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("SELECT vin, outcome, reason FROM processed_request"
                 + " WHERE terminal_id = ? AND imsi = ? AND request_id = ? AND kind = ?")) {
                 ps.setString(1, terminalId);
@@ -426,28 +469,48 @@ public final class JdbcBindingStore implements BindingStore {
         @Override
         public void saveAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
                                StoredAnswer answer, Instant at) throws SQLException {
+            String key = JdbcGroup.answerKey(terminalId, imsi, requestId, kind);
+            if (cached()) {
+                group.answers.put(key, Optional.of(answer));
+                group.deferredAnswers.put(key, new JdbcGroup.DeferredAnswer(terminalId, imsi, requestId, kind, answer, at));
+                return;
+            }
             if (group != null) {
-                String key = JdbcGroup.answerKey(terminalId, imsi, requestId, kind);
                 group.answers.remove(key);
                 group.written.add(key);
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_request (imsi, request_id, kind,"
-                + " vin, outcome, reason, answered_at, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, imsi);
-                ps.setString(2, requestId);
-                ps.setString(3, kind.name());
-                ps.setString(4, answer.vin());
-                ps.setString(5, answer.outcome());
-                ps.setString(6, answer.reason().name());
-                Sql.setInstant(ps, 7, at);
-                ps.setString(8, terminalId);
+            try (PreparedStatement ps = c.prepareStatement(INSERT_ANSWER)) {
+                bindAnswer(ps, terminalId, imsi, requestId, kind, answer, at);
                 ps.executeUpdate();
             }
+        }
+
+        static void bindAnswer(PreparedStatement ps, String terminalId, String imsi, String requestId, RequestKind kind,
+                               StoredAnswer answer, Instant at) throws SQLException {
+            ps.setString(1, imsi);
+            ps.setString(2, requestId);
+            ps.setString(3, kind.name());
+            ps.setString(4, answer.vin());
+            ps.setString(5, answer.outcome());
+            ps.setString(6, answer.reason().name());
+            Sql.setInstant(ps, 7, at);
+            ps.setString(8, terminalId);
         }
 
         @Override
         public void replaceAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
                                   StoredAnswer answer, Instant at) throws SQLException {
+            if (cached()) {
+                String key = JdbcGroup.answerKey(terminalId, imsi, requestId, kind);
+                JdbcGroup.DeferredAnswer d = group.deferredAnswers.get(key);
+                if (d != null) { // not in the database yet: replace what the group's end will write
+                    StoredAnswer replaced = new StoredAnswer(d.answer().vin(), answer.outcome(), answer.reason());
+                    group.deferredAnswers.put(key, new JdbcGroup.DeferredAnswer(terminalId, imsi, requestId, kind,
+                        replaced, at));
+                    group.answers.put(key, Optional.of(replaced));
+                    return;
+                }
+            }
             if (group != null) {
                 String key = JdbcGroup.answerKey(terminalId, imsi, requestId, kind);
                 group.answers.remove(key);
@@ -527,6 +590,10 @@ public final class JdbcBindingStore implements BindingStore {
 
         @Override
         public void appendHistory(HistoryEntry entry) throws SQLException {
+            if (cached()) {
+                group.deferredHistory.add(entry); // written with the group's others at its end
+                return;
+            }
             History.append(c, entry);
         }
 

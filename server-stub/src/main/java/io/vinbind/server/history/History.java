@@ -24,23 +24,43 @@ public final class History {
 
     /** Appends {@code entry} inside the caller's transaction, so it commits or rolls back with the change. */
     public static void append(Connection c, HistoryEntry entry) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO history (at, event, imsi, vin, previous_imsi,"
-            + " previous_vin, reason, source, request_id, detail, terminal_id, previous_terminal_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            Sql.setInstant(ps, 1, entry.at());
-            ps.setString(2, entry.event().name());
-            Sql.setOptional(ps, 3, entry.imsi());
-            Sql.setOptional(ps, 4, entry.vin());
-            Sql.setOptional(ps, 5, entry.previousImsi());
-            Sql.setOptional(ps, 6, entry.previousVin());
-            Sql.setOptional(ps, 7, entry.reason().map(r -> truncate(r, 64)));
-            ps.setString(8, truncate(entry.source(), 128));
-            Sql.setOptional(ps, 9, entry.requestId());
-            Sql.setOptional(ps, 10, entry.detail().map(d -> truncate(d, 512)));
-            Sql.setOptional(ps, 11, entry.terminalId());
-            Sql.setOptional(ps, 12, entry.previousTerminalId());
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            bind(ps, entry);
             ps.executeUpdate();
         }
+    }
+
+    /** Appends {@code entries} in order as one JDBC batch (one round trip); nothing when empty. */
+    public static void appendAll(Connection c, List<HistoryEntry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (HistoryEntry e : entries) {
+                bind(ps, e);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static final String INSERT = "INSERT INTO history (at, event, imsi, vin, previous_imsi, previous_vin,"
+        + " reason, source, request_id, detail, terminal_id, previous_terminal_id)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static void bind(PreparedStatement ps, HistoryEntry entry) throws SQLException {
+        Sql.setInstant(ps, 1, entry.at());
+        ps.setString(2, entry.event().name());
+        Sql.setOptional(ps, 3, entry.imsi());
+        Sql.setOptional(ps, 4, entry.vin());
+        Sql.setOptional(ps, 5, entry.previousImsi());
+        Sql.setOptional(ps, 6, entry.previousVin());
+        Sql.setOptional(ps, 7, entry.reason().map(r -> truncate(r, 64)));
+        ps.setString(8, truncate(entry.source(), 128));
+        Sql.setOptional(ps, 9, entry.requestId());
+        Sql.setOptional(ps, 10, entry.detail().map(d -> truncate(d, 512)));
+        Sql.setOptional(ps, 11, entry.terminalId());
+        Sql.setOptional(ps, 12, entry.previousTerminalId());
     }
 
     /** Rows where the VIN is the current or the previous VIN, oldest first. */

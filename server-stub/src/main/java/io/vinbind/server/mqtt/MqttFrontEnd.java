@@ -481,6 +481,14 @@ public final class MqttFrontEnd implements AutoCloseable {
             keys.add(jobs.get(k).terminal());
             works.add(jobs.get(k).inGroup());
         }
+        if (group.isPresent()) { // the logins' and binds' deferred history rows and answers
+            SqlWork<Void> flush = group.get().flush();
+            keys.add(Database.WHOLE_GROUP);
+            works.add(c -> {
+                flush.run(c);
+                return () -> null;
+            });
+        }
         if (beats != null) { // last: the heartbeats' deferred writes, without which their answers do not stand
             SqlWork<Void> flush = beats.flush();
             keys.add(Database.WHOLE_GROUP);
