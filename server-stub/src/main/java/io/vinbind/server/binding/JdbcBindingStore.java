@@ -79,6 +79,11 @@ public final class JdbcBindingStore implements BindingStore {
          */
         private final List<io.vinbind.server.history.HistoryEntry> deferredHistory = new ArrayList<>();
         private final java.util.LinkedHashMap<String, DeferredAnswer> deferredAnswers = new java.util.LinkedHashMap<>();
+        /**
+         * New bindings of the round by IMSI (its key), written first at the group's end; the group's later requests
+         * see them in {@link #ofImsi} and {@link #ofVin}, which the prefetch filled for every IMSI and VIN of the group.
+         */
+        private final java.util.LinkedHashMap<String, Binding> deferredBindings = new java.util.LinkedHashMap<>();
 
         private record DeferredAnswer(String terminalId, String imsi, String requestId, RequestKind kind,
                                       StoredAnswer answer, Instant at) {
@@ -99,6 +104,7 @@ public final class JdbcBindingStore implements BindingStore {
                 written.clear();
                 deferredHistory.clear();
                 deferredAnswers.clear();
+                deferredBindings.clear();
                 terminals.clear();
                 modems.clear();
                 answers.clear();
@@ -175,6 +181,15 @@ public final class JdbcBindingStore implements BindingStore {
                 if (!valid(c)) {
                     return null; // nothing was deferred: without a prefetch on this connection every write went at once
                 }
+                if (!deferredBindings.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(INSERT_BINDING)) {
+                        for (Binding b : deferredBindings.values()) {
+                            JdbcTx.bindBinding(ps, b);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch(); // raced by another instance (a unique key): the group fails
+                    }
+                }
                 io.vinbind.server.history.History.appendAll(c, deferredHistory);
                 if (!deferredAnswers.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(INSERT_ANSWER)) {
@@ -211,6 +226,8 @@ public final class JdbcBindingStore implements BindingStore {
         }
     }
 
+    private static final String INSERT_BINDING = "INSERT INTO binding (imsi, vin, bound_at, request_id, terminal_id)"
+        + " VALUES (?, ?, ?, ?, ?)";
     private static final String INSERT_ANSWER = "INSERT INTO processed_request (imsi, request_id, kind, vin, outcome,"
         + " reason, answered_at, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -557,6 +574,15 @@ public final class JdbcBindingStore implements BindingStore {
 
         @Override
         public void deleteBinding(Binding binding) throws SQLException {
+            if (cached()) {
+                Binding deferred = group.deferredBindings.get(binding.imsi());
+                if (deferred != null && deferred.vin().equals(binding.vin())) { // made by this group: never written
+                    group.deferredBindings.remove(binding.imsi());
+                    group.ofImsi.put(binding.imsi(), Optional.empty());
+                    group.ofVin.put(binding.vin(), Optional.empty());
+                    return;
+                }
+            }
             if (group != null) {
                 group.ofImsi.remove(binding.imsi());
                 group.ofVin.remove(binding.vin());
@@ -573,19 +599,33 @@ public final class JdbcBindingStore implements BindingStore {
 
         @Override
         public void insertBinding(Binding binding) throws SQLException {
+            if (cached() && group.ofImsi.containsKey(binding.imsi()) && group.ofVin.containsKey(binding.vin())) {
+                // both keys were read for the group: their state is known without the database
+                if (group.ofImsi.get(binding.imsi()).isPresent() || group.ofVin.get(binding.vin()).isPresent()) {
+                    throw new SQLException("binding " + binding.imsi() + " <-> " + binding.vin()
+                        + ": the IMSI or the VIN is bound already in this group", "23505");
+                }
+                group.deferredBindings.put(binding.imsi(), binding);
+                group.ofImsi.put(binding.imsi(), Optional.of(binding));
+                group.ofVin.put(binding.vin(), Optional.of(binding));
+                return;
+            }
             if (group != null) {
                 group.ofImsi.remove(binding.imsi());
                 group.ofVin.remove(binding.vin());
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO binding (imsi, vin, bound_at, request_id,"
-                + " terminal_id) VALUES (?, ?, ?, ?, ?)")) {
-                ps.setString(1, binding.imsi());
-                ps.setString(2, binding.vin());
-                Sql.setInstant(ps, 3, binding.boundAt());
-                Sql.setOptional(ps, 4, binding.requestId());
-                Sql.setOptional(ps, 5, binding.terminalId());
+            try (PreparedStatement ps = c.prepareStatement(INSERT_BINDING)) {
+                bindBinding(ps, binding);
                 ps.executeUpdate();
             }
+        }
+
+        static void bindBinding(PreparedStatement ps, Binding binding) throws SQLException {
+            ps.setString(1, binding.imsi());
+            ps.setString(2, binding.vin());
+            Sql.setInstant(ps, 3, binding.boundAt());
+            Sql.setOptional(ps, 4, binding.requestId());
+            Sql.setOptional(ps, 5, binding.terminalId());
         }
 
         @Override
