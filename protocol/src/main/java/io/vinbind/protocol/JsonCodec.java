@@ -213,25 +213,43 @@ public final class JsonCodec {
         }
     }
 
+    /** A message record's components (name to type, in order) and which of them are optional. */
+    private record Shape(Map<String, Class<?>> fields, java.util.Set<String> optional) {
+    }
+
+    /**
+     * Each message type's shape, read by reflection once per type instead of at every decode (a server decodes
+     * thousands of payloads a second; the record components and their annotations never change).
+     */
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            Map<String, Class<?>> fields = new LinkedHashMap<>();
+            java.util.Set<String> optional = new java.util.HashSet<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                if (c.isAnnotationPresent(OptionalField.class)) {
+                    if (c.getType() != String.class) {
+                        throw new IllegalStateException(type + " has optional component " + c.getName()
+                            + " that is no String");
+                    }
+                    optional.add(c.getName());
+                }
+                if (c.getType() == List.class && !(c.getGenericType() instanceof ParameterizedType p
+                    && p.getActualTypeArguments()[0] == String.class)) {
+                    throw new IllegalStateException(type + " has component " + c.getName() + " of unsupported type "
+                        + c.getGenericType());
+                }
+                fields.put(c.getName(), c.getType());
+            }
+            return new Shape(java.util.Collections.unmodifiableMap(fields), java.util.Set.copyOf(optional));
+        }
+    };
+
     /** Version first (a newer version may legitimately have other fields), then names, then types. */
     private static void checkShape(JsonNode root, Class<?> type, String what) throws ProtocolException {
-        Map<String, Class<?>> fields = new LinkedHashMap<>();
-        java.util.Set<String> optional = new java.util.HashSet<>();
-        for (RecordComponent c : type.getRecordComponents()) {
-            if (c.isAnnotationPresent(OptionalField.class)) {
-                if (c.getType() != String.class) {
-                    throw new IllegalStateException(type + " has optional component " + c.getName()
-                        + " that is no String");
-                }
-                optional.add(c.getName());
-            }
-            if (c.getType() == List.class && !(c.getGenericType() instanceof ParameterizedType p
-                && p.getActualTypeArguments()[0] == String.class)) {
-                throw new IllegalStateException(type + " has component " + c.getName() + " of unsupported type "
-                    + c.getGenericType());
-            }
-            fields.put(c.getName(), c.getType());
-        }
+        Shape shape = SHAPES.get(type);
+        Map<String, Class<?>> fields = shape.fields();
+        java.util.Set<String> optional = shape.optional();
         JsonNode version = root.get("version");
         if (version != null && version.isIntegralNumber() && version.canConvertToInt()
             && version.intValue() != Protocol.VERSION) {
