@@ -53,6 +53,7 @@ class AcknowledgementOrderIT {
     private Database db;
     private MqttTap tap;
     private MqttFrontEnd frontEnd;
+    private final ServerMetrics metrics = new ServerMetrics();
     private TestMqttClient terminal;
 
     @BeforeEach
@@ -69,7 +70,7 @@ class AcknowledgementOrderIT {
         JdbcBindingStore store = new JdbcBindingStore(db);
         tap = new MqttTap(brokerUri);
         frontEnd = new MqttFrontEnd(tap.uri(), "ack-order", io.vinbind.server.mqtt.MqttCredentials.none(), new LoginService(store, Clock.systemUTC(), io.vinbind.server.binding.IdentityPolicy.HOLD),
-            new BindingService(store, Clock.systemUTC(), RebindPolicy.AUTO, VinPolicy.STRICT), new ServerMetrics(),
+            new BindingService(store, Clock.systemUTC(), RebindPolicy.AUTO, VinPolicy.STRICT), metrics,
             4, Duration.ofSeconds(2));
         frontEnd.start();
         terminal = new TestMqttClient(brokerUri, "terminal-" + System.nanoTime());
@@ -139,8 +140,11 @@ class AcknowledgementOrderIT {
         holder.start();
         assertTrue(locked.await(10, TimeUnit.SECONDS));
 
+        long batches = metrics.get("mqtt.batch.size.count");
         login(Fixtures.IMSI_A, "slow-A");   // waits for the row lock
         MqttTap.Packet requestA = delivered(before, "vinbind/v2/" + Fixtures.terminalOf(Fixtures.IMSI_A) + "/login");
+        // A taken by a worker before B is sent: two requests in the inbox at once would be one batch, B behind A
+        waitFor(() -> metrics.get("mqtt.batch.size.count") > batches, "A taken by a worker");
         BindRequest bind = BindRequest.of("quick-B", Fixtures.terminalOf(Fixtures.IMSI_B), Fixtures.IMSI_B,
             Fixtures.iccidOf(Fixtures.IMSI_B),
             Fixtures.imeiOf(Fixtures.IMSI_B), Fixtures.VIN_1, UploadReason.ASSEMBLY);
