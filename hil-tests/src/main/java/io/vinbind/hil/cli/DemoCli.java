@@ -341,10 +341,10 @@ public final class DemoCli implements Callable<Integer> {
     /** A row of the limits table for every terminal of the demo's server, so chapter 4 need not wait a minute. */
     private void limitsRow(Bench bench) {
         ServerApi.Reply put = bench.api().put("/presence/limits/demo-fast", "{\"priority\":10,\"minHeartbeats\":0,"
-                + "\"heartbeatIntervalS\":5,\"sendIntervalS\":60,\"storageRecords\":100}");
+                + "\"heartbeatIntervalS\":5,\"sendIntervalS\":5,\"storageRecords\":100}");
         expect(put.status() == 201, "the limits row was not created: HTTP " + put.status() + " " + put.body());
         out.println("  limits    row demo-fast of the presence limits table: every terminal heartbeats every 5 s"
-                + " (the server's default is 60 s)");
+                + " and sends its status records every 5 s (the server's defaults are 60 s and 300 s)");
     }
 
     private void presence(Bench bench, BackEnd backEnd) throws IOException {
@@ -364,6 +364,14 @@ public final class DemoCli implements Callable<Integer> {
         JsonNode windows = awaitJson(bench, path + "/windows", n -> n.size() > 0 && n.get(0).path("heartbeats").asInt() >= 2);
         out.println("  heartbeats counted in the window " + windows.get(0).path("start").asText() + " .. "
                 + windows.get(0).path("end").asText() + ": " + windows.get(0).path("heartbeats").asInt());
+        // a status record carries the radio as the modem reported it (AT+CSQ, +CEREG): the first may predate the read
+        JsonNode records = awaitJson(bench, path + "/records", n -> withRadio(n) != null);
+        JsonNode rec = withRadio(records);
+        JsonNode f = rec.path("facts");
+        out.println("  status record n=" + rec.path("n").asInt() + " taken " + rec.path("at").asText() + ": power "
+                + f.path("power").asText() + ", state " + f.path("state").asText() + ", signal " + f.path("rssi").asText()
+                + " dBm, registration " + f.path("reg").asText() + " (" + f.path("reg_domain").asText() + ", "
+                + f.path("act").asText("-") + ")");
         out.println("  ignition OFF: the daemon sends a last POWER_OFF heartbeat, then a clean DISCONNECT");
         bench.ignition(PowerMode.OFF);
         JsonNode off = awaitJson(bench, path, n -> n.has("online") && !n.path("online").asBoolean(true));
@@ -460,6 +468,16 @@ public final class DemoCli implements Callable<Integer> {
         public void close() {
             http.stop(0);
         }
+    }
+
+    /** The newest status record that carries the radio's facts, or null. */
+    private static JsonNode withRadio(JsonNode records) {
+        for (JsonNode r : records) {
+            if (r.at("/facts/rssi").isTextual()) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private JsonNode awaitJson(Bench bench, String path, java.util.function.Predicate<JsonNode> done) throws IOException {

@@ -42,6 +42,9 @@ class DemoCliIT {
         assertTrue(text.contains("binding unchanged"), text);
         assertTrue(text.contains("== 4. presence"), text);
         assertTrue(text.contains("heartbeat every 5 s"), text); // the limits table's row, pushed with the answers
+        // a status record with the radio the modem simulator reports (+CSQ rssi 20 = -73 dBm, registered home, LTE)
+        assertTrue(text.matches("(?s).*status record n=\\d+ taken \\S+: power ACC, state BOUND, signal -73 dBm,"
+            + " registration HOME \\(EPS, E_UTRAN\\).*"), text);
         assertTrue(text.contains("(OFFLINE, cause POWER_OFF"), text);
         assertTrue(text.matches("(?s).*webhook   the fleet back end http://127\\.0\\.0\\.1:\\d+/fleet/presence received \\d+"
             + " events in \\d+ POSTs \\(bearer token checked\\), the last: #\\d+ \\S+ OFFLINE POWER_OFF.*"), text);
