@@ -576,8 +576,21 @@ public final class JdbcBindingStore implements BindingStore {
         public void deleteBinding(Binding binding) throws SQLException {
             if (cached()) {
                 Binding deferred = group.deferredBindings.get(binding.imsi());
-                if (deferred != null && deferred.vin().equals(binding.vin())) { // made by this group: never written
+                if (deferred != null && deferred.vin().equals(binding.vin())) {
+                    // made by this group and undone by it (a terminal that uploaded twice in one group): written and
+                    // deleted now all the same. Its keys had no row to lock at the prefetch, so only the unique
+                    // index orders this group against another instance's on the same IMSI or VIN; never written, the
+                    // history would hold this group's bind behind the other's although it came first (ScaleOutIT)
                     group.deferredBindings.remove(binding.imsi());
+                    try (PreparedStatement ps = c.prepareStatement(INSERT_BINDING)) {
+                        bindBinding(ps, binding);
+                        ps.executeUpdate();
+                    }
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM binding WHERE imsi = ? AND vin = ?")) {
+                        ps.setString(1, binding.imsi());
+                        ps.setString(2, binding.vin());
+                        ps.executeUpdate();
+                    }
                     group.ofImsi.put(binding.imsi(), Optional.empty());
                     group.ofVin.put(binding.vin(), Optional.empty());
                     return;
