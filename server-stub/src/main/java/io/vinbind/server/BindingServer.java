@@ -534,20 +534,43 @@ public final class BindingServer implements AutoCloseable {
      * Stops abruptly, as a crash would (for crash tests and benches): the MQTT connection is dropped without a
      * DISCONNECT, so an external broker keeps this instance's session and redelivers its unacknowledged
      * requests when an instance with the same id starts again; requests being decided are abandoned and
-     * their transactions roll back. An embedded broker goes down with the server.
+     * their transactions roll back. An embedded broker goes down with the server. The provisioning engine alone
+     * stops first and at its jobs' step boundaries, as {@link #close} stops it: stopped mid-step, a worker went on
+     * driving its card with the relay and the pool closed under it while the restarted instance took the same job
+     * (CampaignIT). A crash inside a step is resumed from the step last recorded (ProvisionerIT, ServerLpaTest).
      */
     public void kill() {
+        io.vinbind.server.provisioning.Provisioner p = detachProvisioner();
+        if (p != null) {
+            p.close();
+        }
         mqtt.kill();
         closeables.remove(mqtt);
         closeAll(closeables);
         Logger.warn("vinbind server {} killed", instanceId);
     }
 
-    /** Stops the HTTP API, the MQTT front end, the embedded broker and the database pool, in that order. */
+    /**
+     * Stops the provisioning engine (its jobs at a step boundary) before the eSIM relay its workers talk through, then
+     * the HTTP API, the MQTT front end, the embedded broker and the database pool, in that order.
+     */
     @Override
     public void close() {
+        io.vinbind.server.provisioning.Provisioner p = detachProvisioner();
+        if (p != null) {
+            p.close();
+        }
         closeAll(closeables);
         Logger.info("vinbind server {} stopped", instanceId);
+    }
+
+    /** The provisioning engine taken off the list of things to close, to be stopped first. */
+    private synchronized io.vinbind.server.provisioning.Provisioner detachProvisioner() {
+        io.vinbind.server.provisioning.Provisioner p = provisioner;
+        if (p != null) {
+            closeables.remove(p);
+        }
+        return p;
     }
 
     private static void closeAll(Deque<AutoCloseable> started) {

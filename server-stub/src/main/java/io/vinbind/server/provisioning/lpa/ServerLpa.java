@@ -329,7 +329,10 @@ public final class ServerLpa {
      * ES10c EnableProfile (refresh flag true, SGP.22 §5.7.16), result decoded; then the profile's state read back
      * (GetProfilesInfo by ICCID) in a batch that closes the channel and — only when the eUICC enabled it — has the
      * terminal refresh the card ({@link ChannelHandling#CLOSE_AND_REFRESH}), after which the modem registers with the
-     * enabled profile (a refused enable does not reset the modem).
+     * enabled profile (a refused enable does not reset the modem). An enable a previous run sent already
+     * (profileNotInDisabledState: the target is enabled) refreshes too: that run may have ended between the eUICC's
+     * answer and the refresh (a server killed there), and without one the modem keeps the old profile's IMSI until
+     * the next power cycle; a second refresh costs only a re-registration.
      */
     public ProfileManagement.Result enable(CardLink card, int blockSize, Iccid iccid) throws LpaException,
             RelayTimeoutException, InterruptedException {
@@ -341,8 +344,9 @@ public final class ServerLpa {
         ProfileManagement.Result result = decodeCard("ES10c.EnableProfile",
             () -> ProfileManagement.ResultResponse.decode(answer, ProfileManagement.Operation.ENABLE.tagNo()).result());
         boolean ok = result == ProfileManagement.Result.OK;
+        boolean refresh = ok || result == ProfileManagement.Result.PROFILE_NOT_IN_REQUIRED_STATE;
         byte[] readBack = es10.send("ES10c.GetProfilesInfo", new ProfileManagement.ProfilesInfoRequest(iccid).encode(),
-            ok ? ChannelHandling.CLOSE_AND_REFRESH : ChannelHandling.CLOSE);
+            refresh ? ChannelHandling.CLOSE_AND_REFRESH : ChannelHandling.CLOSE);
         List<ProfileInfo> after = decodeCard("ES10c.GetProfilesInfo",
             () -> ProfileManagement.ProfilesInfoResponse.decode(readBack).profiles());
         ProfileState state = after.stream().filter(pi -> pi.iccid().equals(iccid)).map(ProfileInfo::state).findFirst()

@@ -2,6 +2,7 @@ package io.vinbind.server.provisioning.lpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,6 +24,7 @@ import io.vinbind.protocol.BatchOutcome;
 import io.vinbind.protocol.EsimResult;
 import io.vinbind.protocol.RelayReason;
 import io.vinbind.server.provisioning.OperatorPlatform;
+import io.vinbind.server.relay.RelayTimeoutException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -249,6 +251,29 @@ class ServerLpaTest {
         Installed again = lpa.download(c.link(), BLOCK, smdp.smdpAddress(), matchingId, StepListener.NONE);
         assertEquals(new Iccid(p.iccid()), again.iccid());
         assertFalse(again.transactionId().equals(e.transactionId().orElseThrow()));
+    }
+
+    @Test
+    void an_enable_whose_refresh_never_reached_the_terminal_refreshes_when_it_is_sent_again() throws Exception {
+        // a card (or modem) on which the enabled profile reaches the network only with the terminal's REFRESH
+        String eid = pki.eidNumber(nextEid.incrementAndGet());
+        EuiccSimulator euicc = new EuiccSimulator(pki.issueEuicc(eid), EuiccConfig.DEFAULT.withEnableNeedsRefresh(true),
+            null);
+        Card c = new Card(euicc, new SimulatedCard(euicc, "TBOX-LPA-" + eid.substring(24)));
+        InventoryProfile p = profile();
+        Installed installed = lpa.download(c.link(), BLOCK, smdp.smdpAddress(), order(p, c), StepListener.NONE);
+        // the EnableProfile reaches the card; the batch that reads it back and refreshes does not (a run that ended there)
+        int enableCall = c.link().calls() + 1;
+        c.link().timeoutAt = n -> n == enableCall + 1;
+        assertThrows(RelayTimeoutException.class, () -> lpa.enable(c.link(), BLOCK, installed.iccid()));
+        assertTrue(c.euicc().refreshPending(), "enabled on the card, the network still sees the old profile");
+        assertNotEquals(Optional.of(p.imsi()), c.euicc().enabledImsi());
+
+        c.link().timeoutAt = n -> false;
+        assertEquals(ProfileManagement.Result.PROFILE_NOT_IN_REQUIRED_STATE,
+            lpa.enable(c.link(), BLOCK, installed.iccid()), "enabled already");
+        assertFalse(c.euicc().refreshPending(), "the enable sent again refreshed the card");
+        assertEquals(Optional.of(p.imsi()), c.euicc().enabledImsi());
     }
 
     @Test
