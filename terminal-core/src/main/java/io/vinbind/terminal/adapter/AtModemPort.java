@@ -83,6 +83,8 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
     private SignalQuality signal; // guarded by radioLock
     private Instant radioReadAt; // guarded by radioLock
     private boolean radioFresh; // guarded by radioLock
+    /** When the last read failed, if it did: the next waits {@code maxAge} (a dead modem costs one timeout per age). */
+    private Instant radioFailedAt; // guarded by radioLock
 
     /**
      * @param simReadyBound     how long a SIM may stay busy / not ready after power-up
@@ -174,8 +176,12 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
             return; // before identify (or since a reset) the modem may echo and not yet report URCs
         }
         synchronized (radioLock) {
-            if (radioReadAt != null && radioFresh && Instant.now().isBefore(radioReadAt.plus(maxAge))) {
+            Instant now = Instant.now();
+            if (radioReadAt != null && radioFresh && now.isBefore(radioReadAt.plus(maxAge))) {
                 return;
+            }
+            if (radioFailedAt != null && now.isBefore(radioFailedAt.plus(maxAge))) {
+                return; // not again at every tick: each try on a modem that does not answer holds the port a timeout
             }
         }
         if (!radioQueued.compareAndSet(false, true)) {
@@ -189,6 +195,7 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
             if (e != null) {
                 synchronized (radioLock) {
                     radioFresh = false;
+                    radioFailedAt = Instant.now();
                 }
                 Logger.info("modem: radio not read for the status record ({}); the last reading is kept, marked stale",
                         Untrusted.escape(String.valueOf(e.getMessage()), 160));
@@ -205,6 +212,7 @@ public final class AtModemPort implements ModemPort, CardPort, AutoCloseable {
             regs.forEach(r -> registrations.put(r.domain(), r));
             radioReadAt = Instant.now();
             radioFresh = true;
+            radioFailedAt = null;
         }
     }
 

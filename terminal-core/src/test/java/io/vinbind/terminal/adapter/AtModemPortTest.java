@@ -320,6 +320,14 @@ class AtModemPortTest {
         io.vinbind.terminal.port.RadioStatus r = radioWhen(x -> !x.fresh());
         assertEquals(java.util.OptionalInt.of(-73), r.rssiDbm(), "the last values stay");
         assertEquals("stale", r.facts().get("radio"));
+        long tried = commands("AT+CSQ");
+        for (int i = 0; i < 5; i++) { // the daemon's ticker asks every second: a failed read is not tried again at once
+            port.refreshRadio(Duration.ofMinutes(1));
+        }
+        Thread.sleep(300);
+        assertEquals(tried, commands("AT+CSQ"), "no new read within the age after a failed one");
+        port.refreshRadio(Duration.ZERO);
+        radioWhen(x -> commands("AT+CSQ") > tried);
 
         sim.setFaults(Faults.NONE);
         sim.reset();
