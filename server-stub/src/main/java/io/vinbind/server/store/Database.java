@@ -77,6 +77,10 @@ public final class Database implements AutoCloseable {
             // lost its network keeps its locks until TCP gives up (hours). Bound the wait like H2's LOCK_TIMEOUT;
             // the timeout (55P03) is a conflict, retried and finally answered CONFLICT_RETRY.
             // The schema may not exist before migration; search_path set per connection keeps it.
+            // a group commit's JDBC batches of inserts (bindings, history, stored answers, window rows) sent as
+            // multi-row INSERTs: one statement for PostgreSQL to plan and run instead of one per row (pgjdbc; the
+            // batch's counts then read SUCCESS_NO_INFO, which no insert batch here looks at)
+            hc.addDataSourceProperty("reWriteBatchedInserts", "true");
             hc.setConnectionInitSql("SET lock_timeout = " + LOCK_TIMEOUT_MS
                 + settings.schema().map(s -> "; SET search_path TO " + s).orElse(""));
         }
