@@ -117,12 +117,6 @@ public final class MqttFrontEnd implements AutoCloseable {
     private final ServerMetrics metrics;
     private final String source;
     private final ExecutorService workers;
-    /**
-     * Waits for the broker's PUBACKs of a batch's answers, then acknowledges the batch's requests (in arrival order,
-     * through {@link #acks}); one thread, so that a worker hands over and takes the next batch instead of idling for
-     * the broker's round trip (under a burst, each of four workers spent most of its time there).
-     */
-    private final ExecutorService answers;
     /** Re-subscribes after a reconnect whose subscribe failed; one daemon thread, idle otherwise. */
     private final ScheduledExecutorService resubscriber;
     /** Presence, when the server keeps it: then heartbeats are consumed too. Set before {@link #start}. */
@@ -169,12 +163,6 @@ public final class MqttFrontEnd implements AutoCloseable {
                 t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "worker {} died", th.getName()));
                 return t;
             });
-        this.answers = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "vinbind-mqtt-answers");
-            t.setDaemon(true);
-            t.setUncaughtExceptionHandler((th, e) -> Logger.error(e, "{} died", th.getName()));
-            return t;
-        });
     }
 
     /**
@@ -377,26 +365,21 @@ public final class MqttFrontEnd implements AutoCloseable {
         try {
             drain(batch);
         } catch (RuntimeException e) {
-            abandon(batch, e);
-        }
-    }
-
-    /** A defect must not leave the batch's acknowledgements pending: later PUBACKs wait for them (in order). */
-    private void abandon(List<Received> batch, RuntimeException e) {
-        Logger.error(e, "a batch of {} requests failed unexpectedly; not acknowledged, the broker redelivers them",
-            batch.size());
-        boolean replace = false;
-        for (Received r : batch) {
-            if (acks.failed(r.pending())) { // one acknowledged already is out of the queue: no harm
-                replace = true;
+            // a defect must not leave the batch's acknowledgements pending: later PUBACKs wait for them (in order)
+            Logger.error(e, "a batch of {} requests failed unexpectedly; not acknowledged, the broker redelivers them",
+                batch.size());
+            boolean replace = false;
+            for (Received r : batch) {
+                if (acks.failed(r.pending())) { // one acknowledged already is out of the queue: no harm
+                    replace = true;
+                }
+            }
+            if (replace) {
+                replaceConnection();
             }
         }
-        if (replace) {
-            replaceConnection();
-        }
     }
 
-    /** Decides and publishes a batch's answers; their PUBACKs are awaited, and the requests acknowledged, by {@link #answers}. */
     private void drain(List<Received> batch) {
         metrics.observe("mqtt.batch.size", batch.size());
         if (batch.size() > 1) {
@@ -409,23 +392,7 @@ public final class MqttFrontEnd implements AutoCloseable {
                 toSend.add(d.ack());
             }
         }
-        Sent sent = sendAll(toSend);
-        Runnable settle = () -> {
-            try {
-                settle(batch, decisions, awaitAll(toSend, sent));
-            } catch (RuntimeException e) {
-                abandon(batch, e);
-            }
-        };
-        try {
-            answers.execute(settle);
-        } catch (RejectedExecutionException e) { // stopping: settled here, as before the hand-over
-            settle.run();
-        }
-    }
-
-    /** Acknowledges each request whose answer the broker took (or that needed none); the others are left for redelivery. */
-    private void settle(List<Received> batch, Decision[] decisions, boolean[] published) {
+        boolean[] published = publishAll(toSend);
         boolean replace = false;
         int k = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -847,27 +814,11 @@ public final class MqttFrontEnd implements AutoCloseable {
      * @return per answer, whether the broker acknowledged it
      */
     private boolean[] publishAll(List<Message> answers) {
-        return awaitAll(answers, sendAll(answers));
-    }
-
-    /** Answers handed to the client (a null token: not sent) and the deadline of their PUBACKs. */
-    private record Sent(IMqttToken[] tokens, long deadline) {
-    }
-
-    /** The first half of {@link #publishAll}: every answer handed to the client, none awaited. */
-    private Sent sendAll(List<Message> answers) {
         long deadline = System.nanoTime() + answerTimeout.toNanos();
         IMqttToken[] tokens = new IMqttToken[answers.size()];
         for (int i = 0; i < answers.size(); i++) {
             tokens[i] = send(answers.get(i), deadline, tokens, i);
         }
-        return new Sent(tokens, deadline);
-    }
-
-    /** The second half of {@link #publishAll}: each PUBACK waited for until the deadline. */
-    private boolean[] awaitAll(List<Message> answers, Sent sent) {
-        IMqttToken[] tokens = sent.tokens();
-        long deadline = sent.deadline();
         boolean[] published = new boolean[answers.size()];
         for (int i = 0; i < answers.size(); i++) {
             if (tokens[i] == null) {
@@ -940,7 +891,6 @@ public final class MqttFrontEnd implements AutoCloseable {
     public void kill() {
         resubscriber.shutdownNow();
         workers.shutdownNow();
-        answers.shutdownNow();
         try {
             client.disconnectForcibly(0, 1000, false);
         } catch (MqttException e) {
@@ -965,16 +915,6 @@ public final class MqttFrontEnd implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             workers.shutdownNow();
-        }
-        answers.shutdown(); // after the workers: the answers they published are still acknowledged
-        try {
-            if (!answers.awaitTermination(answerTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
-                Logger.warn("answers still waiting for the broker after {}; left for redelivery", answerTimeout);
-                answers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            answers.shutdownNow();
         }
         try {
             if (client.isConnected()) {
