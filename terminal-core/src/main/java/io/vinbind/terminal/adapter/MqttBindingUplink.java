@@ -381,9 +381,8 @@ public final class MqttBindingUplink implements BindingUplink, AutoCloseable {
                             return;
                         }
                     }
-                    Logger.info("connected to {}; subscribed to {} and {}{}{}", brokerUri, Topics.loginAck(terminalId),
-                            Topics.bindAck(terminalId), relay ? " and " + Topics.esimBatch(terminalId) : "",
-                            presence ? " and " + Topics.heartbeatAck(terminalId) : "");
+                    Logger.info("connected to {}; subscribed to {}", brokerUri, String.join(" and ",
+                            list.stream().map(MqttSubscription::getTopic).toList()));
                     connections.incrementAndGet();
                     done.complete(null);
                 }
