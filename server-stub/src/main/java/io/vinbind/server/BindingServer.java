@@ -535,15 +535,12 @@ public final class BindingServer implements AutoCloseable {
      * DISCONNECT, so an external broker keeps this instance's session and redelivers its unacknowledged
      * requests when an instance with the same id starts again; requests being decided are abandoned and
      * their transactions roll back. An embedded broker goes down with the server. The provisioning engine alone
-     * stops first and at its jobs' step boundaries, as {@link #close} stops it: stopped mid-step, a worker went on
-     * driving its card with the relay and the pool closed under it while the restarted instance took the same job
-     * (CampaignIT). A crash inside a step is resumed from the step last recorded (ProvisionerIT, ServerLpaTest).
+     * stops first, as {@link #close} stops it: the relay's waits ended, its jobs at their step boundaries; stopped
+     * mid-step, a worker went on driving its card with the relay and the pool closed under it while the restarted
+     * instance took the same job (CampaignIT). A crash inside a step is resumed from the step last recorded (ProvisionerIT, ServerLpaTest).
      */
     public void kill() {
-        io.vinbind.server.provisioning.Provisioner p = detachProvisioner();
-        if (p != null) {
-            p.close();
-        }
+        stopProvisioningFirst();
         mqtt.kill();
         closeables.remove(mqtt);
         closeAll(closeables);
@@ -556,12 +553,31 @@ public final class BindingServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopProvisioningFirst();
+        closeAll(closeables);
+        Logger.info("vinbind server {} stopped", instanceId);
+    }
+
+    /**
+     * Stops the provisioning engine before anything it uses: no new step, the relay's waits ended (a job waiting on a
+     * powered-OFF terminal's card would hold the stop for up to a minute, then go on with the relay closed under
+     * it), its workers waited for at their step boundaries.
+     */
+    private void stopProvisioningFirst() {
         io.vinbind.server.provisioning.Provisioner p = detachProvisioner();
+        if (p != null) {
+            p.beginStop();
+        }
+        io.vinbind.server.relay.EsimRelay r;
+        synchronized (this) {
+            r = relay;
+        }
+        if (r != null) {
+            r.stopWaiting("the server is stopping");
+        }
         if (p != null) {
             p.close();
         }
-        closeAll(closeables);
-        Logger.info("vinbind server {} stopped", instanceId);
     }
 
     /** The provisioning engine taken off the list of things to close, to be stopped first. */

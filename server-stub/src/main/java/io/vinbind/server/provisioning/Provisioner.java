@@ -351,11 +351,21 @@ public final class Provisioner implements AutoCloseable {
                     default -> job;
                 };
             } catch (RelayTimeoutException e) {
+                if (stopping) { // the server stops and ended the relay's waits: not the terminal's failure
+                    Logger.info("provisioning job {}: left in its step as the engine stops ({}); the next run resumes"
+                        + " it from its last recorded step", job.id(), Untrusted.escape(e.getMessage()));
+                    return;
+                }
                 // online by its heartbeats, yet its card does not answer: counted, so that it ends (bounded retries)
                 failure(jobs.find(job.id()).orElse(job), true, "the terminal did not answer the relay: "
                     + e.getMessage());
                 return;
             } catch (LpaException e) {
+                if (stopping && "RELAY_TIMEOUT".equals(e.code())) { // the relay's waits ended by the stop, as above
+                    Logger.info("provisioning job {}: left at {} as the engine stops ({}); the next run resumes it",
+                        job.id(), e.step(), Untrusted.escape(e.getMessage()));
+                    return;
+                }
                 Job now = jobs.find(job.id()).orElseThrow();
                 if (e.cancelled() != null && e.cancelled().cardCancelled() && e.cancelled().smdpCancelled()
                     && now.transactionId().isPresent()) {
@@ -642,6 +652,14 @@ public final class Provisioner implements AutoCloseable {
      * Stops: no job is taken any more, and jobs being driven stop at their next step boundary (waited for up to 30 s).
      * Workers are never interrupted: an interrupt in the middle of a write closes an embedded H2 database for good.
      */
+    /**
+     * The first half of {@link #close}: no step starts any more (a job being driven ends at its next step boundary);
+     * returns at once, so that the caller can end what the workers wait for (the relay's waits) before waiting for them.
+     */
+    public void beginStop() {
+        stopping = true;
+    }
+
     @Override
     public synchronized void close() {
         if (ticker != null) {

@@ -66,6 +66,8 @@ public final class EsimRelay implements AutoCloseable {
      * JVM); a reconnect after close disconnects at once.
      */
     private volatile boolean closed;
+    /** Set by {@link #stopWaiting}: why no send waits any more. */
+    private volatile String stopped;
 
     private EsimRelay(MqttAsyncClient client) {
         this.client = client;
@@ -123,6 +125,10 @@ public final class EsimRelay implements AutoCloseable {
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
         }
+        if (stopped != null) {
+            throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal " + batch.terminalId()
+                + ": not sent, " + stopped);
+        }
         CompletableFuture<EsimResult> answer = waiting.computeIfAbsent(batch.requestId(), k -> new CompletableFuture<>());
         byte[] payload = JsonCodec.encode(batch);
         String topic = Topics.esimBatch(batch.terminalId());
@@ -154,6 +160,10 @@ public final class EsimRelay implements AutoCloseable {
                     Logger.info("eSIM relay: batch {} to {}: {} (attempt {} of {}), sending it again", batch.requestId(),
                         batch.terminalId(), lastProblem, attempt, attempts);
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Stopped st) {
+                        throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal "
+                            + batch.terminalId() + ": no result, " + st.getMessage());
+                    }
                     throw new IllegalStateException("result future failed", e.getCause());
                 }
             }
@@ -275,8 +285,29 @@ public final class EsimRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends every wait for a result at once, and refuses sends from now on, each with a {@link RelayTimeoutException}
+     * naming {@code why}: a server that stops must not wait up to a try's timeout (20 s, three tries) for a terminal
+     * that is powered OFF, nor leave a worker waiting on a relay it is about to close. Results that arrive later are
+     * counted as not awaited, as after a timeout.
+     */
+    public void stopWaiting(String why) {
+        stopped = Objects.requireNonNull(why, "why");
+        for (CompletableFuture<EsimResult> f : waiting.values()) {
+            f.completeExceptionally(new Stopped(why));
+        }
+    }
+
+    /** Why a wait ended before its result: the relay stopping. */
+    private static final class Stopped extends Exception {
+        Stopped(String why) {
+            super(why, null, false, false);
+        }
+    }
+
     @Override
     public void close() {
+        stopWaiting("the eSIM relay is closed");
         closed = true;
         disconnectAndClose();
     }
