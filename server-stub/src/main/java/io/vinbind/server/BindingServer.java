@@ -537,7 +537,8 @@ public final class BindingServer implements AutoCloseable {
      * their transactions roll back. An embedded broker goes down with the server. The provisioning engine alone
      * stops first, as {@link #close} stops it: the relay's waits ended, its jobs at their step boundaries; stopped
      * mid-step, a worker went on driving its card with the relay and the pool closed under it while the restarted
-     * instance took the same job (CampaignIT). A crash inside a step is resumed from the step last recorded (ProvisionerIT, ServerLpaTest).
+     * instance took the same job (CampaignIT). A crash inside a step is resumed from the step last recorded
+     * (ProvisionerIT, ServerLpaTest).
      */
     public void kill() {
         stopProvisioningFirst();
@@ -548,8 +549,8 @@ public final class BindingServer implements AutoCloseable {
     }
 
     /**
-     * Stops the provisioning engine (its jobs at a step boundary) before the eSIM relay its workers talk through, then
-     * the HTTP API, the MQTT front end, the embedded broker and the database pool, in that order.
+     * Stops the provisioning engine (the relay's waits ended, its jobs at a step boundary) before the eSIM relay its
+     * workers talk through, then the HTTP API, the MQTT front end, the embedded broker and the database pool.
      */
     @Override
     public void close() {

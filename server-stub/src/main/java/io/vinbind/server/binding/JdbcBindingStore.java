@@ -226,6 +226,7 @@ public final class JdbcBindingStore implements BindingStore {
         }
     }
 
+    private static final String DELETE_BINDING = "DELETE FROM binding WHERE imsi = ? AND vin = ?";
     private static final String INSERT_BINDING = "INSERT INTO binding (imsi, vin, bound_at, request_id, terminal_id)"
         + " VALUES (?, ?, ?, ?, ?)";
     private static final String INSERT_ANSWER = "INSERT INTO processed_request (imsi, request_id, kind, vin, outcome,"
@@ -586,7 +587,7 @@ public final class JdbcBindingStore implements BindingStore {
                         bindBinding(ps, binding);
                         ps.executeUpdate();
                     }
-                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM binding WHERE imsi = ? AND vin = ?")) {
+                    try (PreparedStatement ps = c.prepareStatement(DELETE_BINDING)) {
                         ps.setString(1, binding.imsi());
                         ps.setString(2, binding.vin());
                         ps.executeUpdate();
@@ -600,7 +601,7 @@ public final class JdbcBindingStore implements BindingStore {
                 group.ofImsi.remove(binding.imsi());
                 group.ofVin.remove(binding.vin());
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM binding WHERE imsi = ? AND vin = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(DELETE_BINDING)) {
                 ps.setString(1, binding.imsi());
                 ps.setString(2, binding.vin());
                 if (ps.executeUpdate() != 1) {
