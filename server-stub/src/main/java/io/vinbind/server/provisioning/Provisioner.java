@@ -352,8 +352,7 @@ public final class Provisioner implements AutoCloseable {
                 };
             } catch (RelayTimeoutException e) {
                 if (stopping) { // the server stops and ended the relay's waits: not the terminal's failure
-                    Logger.info("provisioning job {}: left in its step as the engine stops ({}); the next run resumes"
-                        + " it from its last recorded step", job.id(), Untrusted.escape(e.getMessage()));
+                    leftAtStop(job, e);
                     return;
                 }
                 // online by its heartbeats, yet its card does not answer: counted, so that it ends (bounded retries)
@@ -362,8 +361,7 @@ public final class Provisioner implements AutoCloseable {
                 return;
             } catch (LpaException e) {
                 if (stopping && "RELAY_TIMEOUT".equals(e.code())) { // the relay's waits ended by the stop, as above
-                    Logger.info("provisioning job {}: left at {} as the engine stops ({}); the next run resumes it",
-                        job.id(), e.step(), Untrusted.escape(e.getMessage()));
+                    leftAtStop(job, e);
                     return;
                 }
                 Job now = jobs.find(job.id()).orElseThrow();
@@ -382,6 +380,12 @@ public final class Provisioner implements AutoCloseable {
             }
             job = next;
         }
+    }
+
+    /** A job whose step the stop cut short: nothing recorded, the next run resumes it from its last recorded step. */
+    private static void leftAtStop(Job job, Exception e) {
+        Logger.info("provisioning job {}: left in its step as the engine stops ({}); the next run resumes it from its"
+            + " last recorded step", job.id(), Untrusted.escape(e.getMessage()));
     }
 
     private Optional<Instant> deadlineOf(Job job) throws StoreException {

@@ -126,8 +126,7 @@ public final class EsimRelay implements AutoCloseable {
             throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
         }
         if (stopped != null) {
-            throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal " + batch.terminalId()
-                + ": not sent, " + stopped);
+            throw new RelayTimeoutException(named(batch) + ": not sent, " + stopped);
         }
         CompletableFuture<EsimResult> answer = waiting.computeIfAbsent(batch.requestId(), k -> new CompletableFuture<>());
         byte[] payload = JsonCodec.encode(batch);
@@ -161,8 +160,7 @@ public final class EsimRelay implements AutoCloseable {
                         batch.terminalId(), lastProblem, attempt, attempts);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof Stopped st) {
-                        throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal "
-                            + batch.terminalId() + ": no result, " + st.getMessage());
+                        throw new RelayTimeoutException(named(batch) + ": no result, " + st.getMessage());
                     }
                     throw new IllegalStateException("result future failed", e.getCause());
                 }
@@ -170,8 +168,11 @@ public final class EsimRelay implements AutoCloseable {
         } finally {
             waiting.remove(batch.requestId(), answer);
         }
-        throw new RelayTimeoutException("batch " + batch.requestId() + " to terminal " + batch.terminalId() + ": "
-            + lastProblem + " after " + attempts + " attempts");
+        throw new RelayTimeoutException(named(batch) + ": " + lastProblem + " after " + attempts + " attempts");
+    }
+
+    private static String named(EsimBatch batch) {
+        return "batch " + batch.requestId() + " to terminal " + batch.terminalId();
     }
 
     /** Batches published (every attempt counts), their bytes, and the bytes of results received: for the figures. */
