@@ -177,7 +177,36 @@ public final class ModemRegistry {
         }
         ImportReport report = new ImportReport(lines);
         Logger.info("modem import: {}", report.summary());
+        analyzeAfterBulkLoad(report);
         return report;
+    }
+
+    /** Rows an import must have added or changed before the registry's statistics are refreshed. */
+    static final int ANALYZE_AFTER_ROWS = 1_000;
+
+    /**
+     * After a large import on PostgreSQL, refreshes the modem table's planner statistics (PostgreSQL manual,
+     * "Populating a Database": run ANALYZE after loading). Until autovacuum gets to it (its naptime, a minute by
+     * default) the planner takes the table for what it was: the first logins' lookups of many IMSIs at once were
+     * planned as sequential scans, and a prepared statement keeps such a plan until the table is analysed. A failure
+     * only costs the statistics, so it is logged, not thrown: the import itself is committed.
+     */
+    private void analyzeAfterBulkLoad(ImportReport report) {
+        long changed = report.count(ImportStatus.ADDED) + report.count(ImportStatus.UPDATED);
+        if (!db.settings().isPostgres() || changed < ANALYZE_AFTER_ROWS) {
+            return;
+        }
+        try {
+            db.query("analyze the modem registry", c -> {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("ANALYZE modem");
+                }
+                return null;
+            });
+            Logger.info("modem import: the registry's statistics refreshed ({} rows added or changed)", changed);
+        } catch (StoreException e) {
+            Logger.warn("modem import: the registry's statistics were not refreshed: {}", e.getMessage());
+        }
     }
 
     /**
