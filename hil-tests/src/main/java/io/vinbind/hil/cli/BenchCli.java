@@ -300,6 +300,12 @@ public final class BenchCli implements Callable<Integer> {
                         + "(1..10, default ${DEFAULT-VALUE})")
         int rounds;
 
+        @Option(names = "--warmup", paramLabel = "R", defaultValue = "3",
+                description = "warm-up rounds before anything is measured: a fleet of other identities (as many as "
+                        + "measured, at most 5,000) echoes, heartbeats, logs in and binds R times, then the tables are "
+                        + "analysed; 0 measures a cold server (0..20, default ${DEFAULT-VALUE})")
+        int warmup;
+
         @Option(names = "--seed", paramLabel = "SEED", description = "seed of the generated identities (default: random, printed)")
         Long seed;
 
@@ -320,7 +326,7 @@ public final class BenchCli implements Callable<Integer> {
                         + PresenceBench.openFileLimit() + ", load average " + loadAverage());
                 out.flush();
                 PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(terminals, db, dbUser, connectWindow,
-                        interval, duration, Duration.ofSeconds(quietSeconds), s, rounds), err::println);
+                        interval, duration, Duration.ofSeconds(quietSeconds), s, rounds, warmup), err::println);
                 out.println(r.report());
                 out.println("# load average after: " + loadAverage());
                 out.flush();

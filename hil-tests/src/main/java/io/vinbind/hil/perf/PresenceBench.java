@@ -99,6 +99,8 @@ public final class PresenceBench {
     public static final int MAX_TERMINALS = 100_000;
     /** Descriptors of this JVM (jars, selector, database) and of the broker besides the terminals' sockets. */
     public static final int DESCRIPTOR_MARGIN = 300;
+    /** The warm-up's fleet: as many terminals as are measured, at most this many (its own identities). */
+    public static final int WARMUP_FLEET = 5_000;
     static final String ECHO_ROOT = ServerBench.ECHO_ROOT;
     static final String ECHO_GROUP = ServerBench.ECHO_GROUP;
     /** No phase lasts longer than this, however slowly answers trickle in. */
@@ -114,19 +116,24 @@ public final class PresenceBench {
      * @param duration      the steady phase's length (0 .. 10 min; 0 skips it)
      * @param quietBound    a phase ends when nothing arrived for this long (1 s .. 10 min)
      * @param seed          seed of the generated identities
+     * @param rounds        rounds of the warm echo and of the heartbeats, alternating (1..10)
+     * @param warmupRounds  rounds of the warm-up before anything is measured (0..20; 0: none)
      */
     public record Settings(int terminals, String db, String dbUser, int connectWindow, Duration interval,
-            Duration duration, Duration quietBound, long seed, int rounds) {
+            Duration duration, Duration quietBound, long seed, int rounds, int warmupRounds) {
 
-        /** One round of the echo and the heartbeats. */
+        /** One round of the echo and the heartbeats, no warm-up. */
         public Settings(int terminals, String db, String dbUser, int connectWindow, Duration interval,
                         Duration duration, Duration quietBound, long seed) {
-            this(terminals, db, dbUser, connectWindow, interval, duration, quietBound, seed, 1);
+            this(terminals, db, dbUser, connectWindow, interval, duration, quietBound, seed, 1, 0);
         }
 
         public Settings {
             if (rounds < 1 || rounds > 10) {
                 throw new IllegalArgumentException("rounds must be 1..10, got " + rounds);
+            }
+            if (warmupRounds < 0 || warmupRounds > 20) {
+                throw new IllegalArgumentException("warm-up rounds must be 0..20, got " + warmupRounds);
             }
             if (terminals < 1 || terminals > MAX_TERMINALS) {
                 throw new IllegalArgumentException("terminals must be 1.." + MAX_TERMINALS + ", got " + terminals);
@@ -165,9 +172,11 @@ public final class PresenceBench {
      * @param serverHeapN   the same, N connected
      * @param brokerRss0    broker process VmRSS, 0 connected
      * @param brokerRssN    broker process VmRSS, N connected
+     * @param serverTerminals terminals the server holds state of at the second reading: the N connected and the
+     *                      warm-up's (disconnected, still in its online dictionary until their timeout)
      */
     public record Memory(long serverRss0, long serverRssN, long serverHeap0, long serverHeapN, long brokerRss0,
-            long brokerRssN) {
+            long brokerRssN, int serverTerminals) {
 
         static double perTerminal(long before, long after, int n) {
             return before < 0 || after < 0 ? Double.NaN : (after - before) * 1024.0 / n;
@@ -175,8 +184,9 @@ public final class PresenceBench {
 
         public String report(int n) {
             return String.format("memory per connected terminal: server RSS %.0f B (%d -> %d KiB), server heap after GC"
-                    + " %.0f B (%d -> %d KiB), broker RSS %.0f B (%d -> %d KiB)", perTerminal(serverRss0, serverRssN, n),
-                    serverRss0, serverRssN, perTerminal(serverHeap0, serverHeapN, n), serverHeap0, serverHeapN,
+                    + " %.0f B (%d -> %d KiB; over %d terminals heard from), broker RSS %.0f B (%d -> %d KiB)",
+                    perTerminal(serverRss0, serverRssN, serverTerminals), serverRss0, serverRssN,
+                    perTerminal(serverHeap0, serverHeapN, serverTerminals), serverHeap0, serverHeapN, serverTerminals,
                     perTerminal(brokerRss0, brokerRssN, n), brokerRss0, brokerRssN);
         }
     }
@@ -189,9 +199,10 @@ public final class PresenceBench {
      * @param wrong      acks matching no request of the phase (wrong requestId, terminal or VIN)
      */
     public record Result(String target, int terminals, long seed, List<ServerBench.Phase> phases, Memory memory,
-            int maxBacklog, int duplicates, int wrong, String limits) {
+            int maxBacklog, int duplicates, int wrong, String limits, List<CpuMeter.PhaseCpu> cpu) {
         public Result {
             phases = List.copyOf(phases);
+            cpu = List.copyOf(cpu);
         }
 
         public ServerBench.Phase phase(String name) {
@@ -267,6 +278,8 @@ public final class PresenceBench {
                     "steady: %.0f heartbeats/s offered and acked, latency %s, backlog at most %d un-acked%n",
                     s.ratePerSecond(), s.latency(), maxBacklog)));
             b.append(memory.report(terminals)).append('\n');
+            b.append("CPU per answered request, each process from /proc (us; postgres: every postgres process):\n");
+            cpu.forEach(c -> b.append("  ").append(c).append('\n'));
             b.append("limits: ").append(limits).append('\n');
             b.append(String.format("missing answers %d, duplicate acks %d, wrong acks %d", missingAcks(), duplicates,
                     wrong));
@@ -276,16 +289,24 @@ public final class PresenceBench {
 
     private final Settings settings;
     private final Consumer<String> progress;
-    private final int n;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final String session = "bench-" + runId;
-    private final String[] tid;
-    private final Identity[] modems;
-    private final String[] vin;
-    private final Map<String, Integer> index = new HashMap<>();
-    private final RawMqtt.Connection[] conns;
-    private final int[] sequence;
-    private final boolean[] loggedIn;
+    /** The measured fleet, and the warm-up fleet (other identities, registered too; empty without a warm-up). */
+    private final Fleet measured;
+    private final Fleet warmup;
+    /** A source of fresh VINs for the warm-up's rebinds, never one of either fleet's. */
+    private final Identities spareVins;
+    private final Set<String> usedVins = new HashSet<>();
+
+    // the fleet the phases work on (set by use(); the phases index it by k in 0..n)
+    private int n;
+    private String[] tid;
+    private Identity[] modems;
+    private String[] vin;
+    private Map<String, Integer> index;
+    private RawMqtt.Connection[] conns;
+    private int[] sequence;
+    private boolean[] loggedIn;
 
     // per phase: written on the selector thread, read after the phase under this
     private volatile int phaseNo;
@@ -298,34 +319,65 @@ public final class PresenceBench {
     private int duplicates;
     private int wrong;
     private volatile int maxBacklog;
+    private CpuMeter cpuMeter;
+    private CpuMeter.Reading phaseCpuStart;
+    private final List<CpuMeter.PhaseCpu> cpu = new ArrayList<>();
+
+    /** One set of simulated terminals: identities, and their connections once connected. */
+    private static final class Fleet {
+        final String[] tid;
+        final Identity[] modems;
+        final String[] vin;
+        final Map<String, Integer> index = new HashMap<>();
+        final RawMqtt.Connection[] conns;
+        final int[] sequence;
+        final boolean[] loggedIn;
+
+        Fleet(String prefix, int size, Identities ids, Set<String> imsis, Set<String> vins) {
+            tid = new String[size];
+            modems = new Identity[size];
+            vin = new String[size];
+            conns = new RawMqtt.Connection[size];
+            sequence = new int[size];
+            loggedIn = new boolean[size];
+            for (int i = 0; i < size; i++) {
+                Identity m;
+                do {
+                    m = ids.modem();
+                } while (!imsis.add(m.imsi().value()));
+                modems[i] = m;
+                tid[i] = prefix + i;
+                index.put(tid[i], i);
+                String v;
+                do {
+                    v = ids.vin();
+                } while (!vins.add(v));
+                vin[i] = v;
+            }
+        }
+    }
 
     private PresenceBench(Settings settings, Consumer<String> progress) {
         this.settings = settings;
         this.progress = progress;
-        this.n = settings.terminals();
-        this.tid = new String[n];
-        this.modems = new Identity[n];
-        this.vin = new String[n];
-        this.conns = new RawMqtt.Connection[n];
-        this.sequence = new int[n];
-        this.loggedIn = new boolean[n];
         Identities ids = new Identities(settings.seed());
         Set<String> imsis = new HashSet<>();
-        Set<String> vins = new HashSet<>();
-        for (int i = 0; i < n; i++) {
-            Identity m;
-            do {
-                m = ids.modem();
-            } while (!imsis.add(m.imsi().value()));
-            modems[i] = m;
-            tid[i] = "PRES-" + runId + "-" + i;
-            index.put(tid[i], i);
-            String v;
-            do {
-                v = ids.vin();
-            } while (!vins.add(v));
-            vin[i] = v;
-        }
+        this.measured = new Fleet("PRES-" + runId + "-", settings.terminals(), ids, imsis, usedVins);
+        this.warmup = new Fleet("WARM-" + runId + "-", settings.warmupRounds() == 0 ? 0
+                : Math.min(settings.terminals(), WARMUP_FLEET), ids, imsis, usedVins);
+        this.spareVins = new Identities(settings.seed() ^ 0x5eed_0f_7a1eL);
+        use(measured);
+    }
+
+    private void use(Fleet f) {
+        n = f.tid.length;
+        tid = f.tid;
+        modems = f.modems;
+        vin = f.vin;
+        index = f.index;
+        conns = f.conns;
+        sequence = f.sequence;
+        loggedIn = f.loggedIn;
     }
 
     /**
@@ -381,18 +433,22 @@ public final class PresenceBench {
                     "vinbind-presence-" + runId));
             server = ServerProcess.start(ServerProcess.Launch.likeThisJvm(List.of(), args, dir.resolve("server.log")));
             server.awaitReady(READY_BOUND);
+            cpuMeter = new CpuMeter(server.pid(), mosquitto.pid());
             String target = "server process (launcher JVM options) + private mosquitto " + mosquitto.uri()
                     + " (plaintext, no ACL; " + PrivateMosquitto.SETTINGS + ") + PostgreSQL " + settings.db();
             progress.accept("presence bench: " + n + " terminals against " + target + " (seed " + settings.seed() + ")");
             pause(1000);
-            long[] server0 = serverMemory(server.pid());
-            long broker0 = MemoryRun.status(mosquitto.pid()).get("VmRSS");
             URI broker = mosquitto.uri();
             try (RawMqtt crowd = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "presence-crowd");
                  RawMqtt echoSide = new RawMqtt(new InetSocketAddress(broker.getHost(), broker.getPort()), "presence-echo")) {
                 startEcho(echoSide);
                 List<ServerBench.Phase> phases = new ArrayList<>();
-                phases.add(report(connectAll(crowd)));
+                long[] server0 = serverMemory(server.pid());
+                long broker0 = MemoryRun.status(mosquitto.pid()).get("VmRSS");
+                if (settings.warmupRounds() > 0) {
+                    warmUp(crowd, phases, schema);
+                }
+                phases.add(report(connectAll(crowd, "connect")));
                 phases.add(report(echo("echo-cold")));
                 phases.add(report(heartbeats("heartbeat-first")));
                 phases.add(report(heartbeats("heartbeat")));
@@ -405,12 +461,12 @@ public final class PresenceBench {
                 }
                 long[] serverN = serverMemory(server.pid());
                 long brokerN = MemoryRun.status(mosquitto.pid()).get("VmRSS");
-                ServerBench.Phase login = report(login());
+                ServerBench.Phase login = report(login("login"));
                 for (int k = 0; k < n; k++) {
                     loggedIn[k] = "ACCEPTED".equals(outcome[k]);
                 }
                 phases.add(login);
-                phases.add(report(bind()));
+                phases.add(report(bind("bind")));
                 phases.add(report(echo("echo-warm")));
                 for (RawMqtt.Connection c : conns) {
                     if (c != null) {
@@ -420,7 +476,7 @@ public final class PresenceBench {
                 String limits = limitsInForce(schema);
                 synchronized (this) {
                     return new Result(target, n, settings.seed(), phases, new Memory(server0[0], serverN[0], server0[1],
-                            serverN[1], broker0, brokerN), maxBacklog, duplicates, wrong, limits);
+                            serverN[1], broker0, brokerN, n + warmup.tid.length), maxBacklog, duplicates, wrong, limits, cpu);
                 }
             }
         } catch (IOException e) {
@@ -445,7 +501,8 @@ public final class PresenceBench {
     /** The factory's CSV import, as {@code ./vinbind server import-modems} does it, before the server starts. */
     private void register(Path dir, List<String> storage) throws IOException {
         StringBuilder csv = new StringBuilder("imsi,iccid,imei,batch,part_number\n");
-        for (Identity m : modems) {
+        for (Identity m : java.util.stream.Stream.concat(java.util.Arrays.stream(measured.modems),
+                java.util.Arrays.stream(warmup.modems)).toList()) {
             csv.append(m.imsi().value()).append(',').append(m.iccid().value()).append(',').append(m.imei().value())
                     .append(",presence-").append(runId).append(",TBOX-PERF\n");
         }
@@ -504,8 +561,69 @@ public final class PresenceBench {
         ServerBench.await(responder.subscribe(List.of("$share/" + ECHO_GROUP + "/" + ECHO_ROOT + "/+/req")), "echo responder subscribe");
     }
 
-    private ServerBench.Phase connectAll(RawMqtt crowd) {
-        beginPhase("connect", n);
+    /**
+     * The warm-up, before anything is measured: a fleet of other identities (at most {@link #WARMUP_FLEET})
+     * connects and runs {@code warmupRounds} rounds of an echo, a heartbeat, a login and a bind (the first round
+     * binds, later ones rebind to a fresh VIN, as after a part swap), then disconnects; then the schema's tables are
+     * analysed. Without it the phases measure a JVM still compiling (its JIT threads took half of the server's CPU
+     * and the bench's own code ran interpreted at first) and a database planning on tables it has no statistics
+     * of (the group reads' IN lists were planned as sequential scans while the tables were small, and PostgreSQL
+     * keeps such a generic plan until the table is analysed: autovacuum does it within a minute in a deployment).
+     */
+    private void warmUp(RawMqtt crowd, List<ServerBench.Phase> phases, String schema) {
+        use(warmup);
+        phases.add(report(connectAll(crowd, "warmup-connect")));
+        for (int round = 1; round <= settings.warmupRounds(); round++) {
+            phases.add(report(echo("warmup-echo-" + round)));
+            phases.add(report(heartbeats("warmup-heartbeat-" + round)));
+            phases.add(report(login("warmup-login-" + round)));
+            for (int k = 0; k < n; k++) {
+                loggedIn[k] = "ACCEPTED".equals(outcome[k]);
+            }
+            if (round > 1) {
+                for (int k = 0; k < n; k++) {
+                    String v;
+                    do {
+                        v = spareVins.vin();
+                    } while (!usedVins.add(v));
+                    vin[k] = v;
+                }
+            }
+            phases.add(report(bind("warmup-bind-" + round)));
+        }
+        for (RawMqtt.Connection c : conns) {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+        analyze(schema);
+        use(measured);
+        pause(1000);
+    }
+
+    /** ANALYZE every table of the run's schema, as autovacuum does in a deployment once enough rows changed. */
+    private void analyze(String schema) {
+        long t0 = System.nanoTime();
+        try (Connection c = DriverManager.getConnection(settings.db(), settings.dbUser(), "");
+             Statement st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = '" + schema + "'")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String t : tables) {
+                st.execute("ANALYZE \"" + schema + "\".\"" + t + "\"");
+            }
+            progress.accept(String.format("warm-up: %d tables of %s analysed in %.0f ms", tables.size(), schema,
+                    (System.nanoTime() - t0) / 1e6));
+        } catch (SQLException e) {
+            throw new BenchException("cannot analyse the schema " + schema + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ServerBench.Phase connectAll(RawMqtt crowd, String name) {
+        beginPhase(name, n);
         Semaphore window = new Semaphore(settings.connectWindow());
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -614,8 +732,8 @@ public final class PresenceBench {
         return endPhase(requests, t0);
     }
 
-    private ServerBench.Phase login() {
-        beginPhase("login", n);
+    private ServerBench.Phase login(String name) {
+        beginPhase(name, n);
         long t0 = System.nanoTime();
         int requests = 0;
         for (int k = 0; k < n; k++) {
@@ -632,8 +750,8 @@ public final class PresenceBench {
         return endPhase(requests, t0);
     }
 
-    private ServerBench.Phase bind() {
-        beginPhase("bind", n);
+    private ServerBench.Phase bind(String name) {
+        beginPhase(name, n);
         long t0 = System.nanoTime();
         int requests = 0;
         for (int k = 0; k < n; k++) {
@@ -664,7 +782,7 @@ public final class PresenceBench {
         try {
             if (topic.startsWith(ECHO_ROOT + "/")) {
                 Integer k = index.get(topic.substring(ECHO_ROOT.length() + 1, topic.length() - "/resp".length()));
-                if (k != null && phaseName.startsWith("echo")) {
+                if (k != null && (phaseName.startsWith("echo") || phaseName.startsWith("warmup-echo"))) {
                     answer(k, "OK", now);
                 } else {
                     wrong("echo on " + topic + " in phase " + phaseName);
@@ -741,6 +859,7 @@ public final class PresenceBench {
         outcome = new String[slots];
         answered.set(0);
         lastAnswer = System.nanoTime();
+        phaseCpuStart = cpuMeter == null ? null : cpuMeter.read();
     }
 
     private synchronized void answer(int slot, String what, long now) {
@@ -782,6 +901,9 @@ public final class PresenceBench {
                     last = Math.max(last, done[s]);
                     outcomes.merge(outcome[s], 1, Integer::sum);
                 }
+            }
+            if (phaseCpuStart != null) {
+                cpu.add(CpuMeter.between(phaseName, answered.get(), phaseCpuStart, cpuMeter.read()));
             }
             return new ServerBench.Phase(phaseName, requests, answered.get(), last - t0, Latencies.ofNanos(lat), outcomes);
         }

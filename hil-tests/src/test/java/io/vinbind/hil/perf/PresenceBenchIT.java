@@ -29,8 +29,9 @@ class PresenceBenchIT {
         // each terminal every 500 ms for 3 s: 6 steady heartbeats each
         PresenceBench.Result r = PresenceBench.run(new PresenceBench.Settings(TERMINALS, ServerBackend.POSTGRES_URL,
                 ServerBackend.POSTGRES_USER, 10, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(20),
-                46, 2), line -> { });
-        assertEquals(List.of("connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-round-2",
+                46, 2, 1), line -> { });
+        assertEquals(List.of("warmup-connect", "warmup-echo-1", "warmup-heartbeat-1", "warmup-login-1",
+                "warmup-bind-1", "connect", "echo-cold", "heartbeat-first", "heartbeat", "echo-round-2",
                 "heartbeat-round-2", "steady", "login", "bind", "echo-warm"),
                 r.phases().stream().map(ServerBench.Phase::name).toList());
         // the ratio's two sides: the heartbeat rounds and the warm echo rounds, each taken by its median
@@ -50,6 +51,14 @@ class PresenceBenchIT {
         assertEquals(TERMINALS * 6, r.phase("steady").latency().count());
         assertEquals(Map.of("ACCEPTED", TERMINALS), r.phase("login").outcomes());
         assertEquals(Map.of("BOUND", TERMINALS), r.phase("bind").outcomes());
+        // the warm-up's own fleet (other identities) bound too, and did not take the measured fleet's VINs
+        assertEquals(Map.of("BOUND", TERMINALS), r.phase("warmup-bind-1").outcomes());
+        assertEquals(Map.of("ACCEPTED", TERMINALS), r.phase("warmup-login-1").outcomes());
+        // every process's CPU was read for every phase (Linux /proc)
+        assertEquals(r.phases().stream().map(ServerBench.Phase::name).toList(),
+                r.cpu().stream().map(CpuMeter.PhaseCpu::phase).toList());
+        assertTrue(r.cpu().stream().filter(c -> c.phase().equals("heartbeat")).allMatch(c -> c.server() > 0
+                && c.broker() >= 0 && c.bench() > 0), () -> "CPU unread: " + r.cpu());
         // the server's own record agrees: a presence row per terminal, online, the default limits (version 1)
         assertEquals("25 presence rows, 25 online, config versions 1..1, heartbeat interval 60..60 s", r.limits());
         assertTrue(r.memory().serverRss0() > 0 && r.memory().brokerRssN() > 0, () -> "memory unread: " + r.memory());
