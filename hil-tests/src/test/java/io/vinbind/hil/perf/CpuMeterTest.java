@@ -47,7 +47,8 @@ class CpuMeterTest {
         CpuMeter.PhaseCpu p = CpuMeter.between("spin", 100, a, b);
         // ~0.3 s over 100 requests: about 3,000 us each, whatever else the machine does (at least the 0.3 s)
         assertTrue(p.server() >= 2_000 && p.server() < 100_000, () -> "server " + p.server());
-        assertEquals(p.server(), p.bench(), 1e-9, "the same process read twice");
+        // the same process read twice, a moment apart: its other threads (GC, JIT) may add a tick or two between
+        assertEquals(p.server(), p.bench(), 2 * 1e6 / CpuMeter.TICKS_PER_SECOND / 100, "the same process read twice");
         assertTrue(p.toString().startsWith("spin"), p.toString());
         assertTrue(Double.isNaN(CpuMeter.between("none", 0, a, b).server()), "no answered request: n/a");
     }
