@@ -153,12 +153,7 @@ final class CpuMeter {
             for (Path t : tasks) {
                 try {
                     String stat = Files.readString(t.resolve("stat"), StandardCharsets.US_ASCII);
-                    int open = stat.indexOf('(');
-                    int close = stat.lastIndexOf(')');
-                    if (open < 0 || close < open) {
-                        continue;
-                    }
-                    sum[threadKind(stat.substring(open + 1, close))] += parseTicks(stat);
+                    sum[threadKind(name(stat))] += parseTicks(stat);
                 } catch (IOException | RuntimeException e) {
                     // a thread that ended between the listing and the read
                 }
@@ -167,6 +162,16 @@ final class CpuMeter {
             java.util.Arrays.fill(sum, -1);
         }
         return sum;
+    }
+
+    /** The command or thread name of a /proc stat line (field 2, between the first '(' and the last ')'). */
+    static String name(String stat) {
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            throw new IllegalArgumentException("not a /proc/pid/stat line: no (name)");
+        }
+        return stat.substring(open + 1, close);
     }
 
     /** The sum over every process named postgres (the machine's cluster; the bench is its only client meanwhile). */
@@ -178,9 +183,7 @@ final class CpuMeter {
             for (Path p : procs) {
                 try {
                     String stat = Files.readString(p.resolve("stat"), StandardCharsets.US_ASCII);
-                    int open = stat.indexOf('(');
-                    int close = stat.lastIndexOf(')');
-                    if (open < 0 || close < open || !stat.substring(open + 1, close).equals("postgres")) {
+                    if (!name(stat).equals("postgres")) {
                         continue;
                     }
                     sum += parseTicks(stat);

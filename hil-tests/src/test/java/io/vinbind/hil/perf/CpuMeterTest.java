@@ -16,6 +16,7 @@ class CpuMeterTest {
         // a thread name with a space and a ')' of its own, as Paho's "MQTT Rec: svc:…" threads have spaces
         String stat = "4242 (MQTT Rec: a) b) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 31 0 99 0 0";
         assertEquals(1234 + 567, CpuMeter.parseTicks(stat));
+        assertEquals("MQTT Rec: a) b", CpuMeter.name(stat));
         assertThrows(IllegalArgumentException.class, () -> CpuMeter.parseTicks("4242 no parenthesis 1 2 3"));
         assertThrows(IllegalArgumentException.class, () -> CpuMeter.parseTicks("4242 (short) S 1 2"));
     }
