@@ -125,6 +125,18 @@ public final class SmdpSimulator implements AutoCloseable {
         }
     }
 
+    /**
+     * The stage of every open RSP session, sorted ({@code INITIATED}: InitiateAuthentication answered, no eUICC
+     * authenticated yet; {@code AUTHENTICATED}; {@code DELIVERED}). A session still INITIATED whose eUICC never
+     * received AuthenticateServer cannot be cancelled (ES9+ CancelSession carries the eUICC's signed answer, and the
+     * card has nothing to sign): it ends when it expires here, as at a real SM-DP+.
+     */
+    public java.util.List<String> openSessionStages() {
+        synchronized (store) {
+            return store.sessions().values().stream().map(SmdpStore.Session::stage).sorted().toList();
+        }
+    }
+
     @Override
     public void close() {
         server.stop(0);

@@ -239,7 +239,14 @@ class CampaignIT {
                 for (Vehicle v : fleet) {
                     assertEquals(1L, orders.getOrDefault(v.euicc().eid(), 0L), "one order for " + v.euicc().eid());
                 }
-                assertEquals(0, smdp.openSessions(), "no RSP session left open at the SM-DP+");
+                // no session an eUICC joined is left open. One the server began (InitiateAuthentication) as it was
+                // killed, before its AuthenticateServer reached the card, cannot be cancelled (the card has no session
+                // to sign a cancellation for) and expires at the SM-DP+, as a real one's does: at most one per job in
+                // flight at the kill (maxConcurrent 8)
+                List<String> open = smdp.openSessionStages();
+                Logger.info("campaign scenario: RSP sessions left open at the SM-DP+: {}", open);
+                assertTrue(open.stream().allMatch(st -> st.equals("INITIATED")) && open.size() <= 8,
+                    () -> "RSP sessions left open at the SM-DP+: " + open);
                 Job s = byTerminal.get(slow.bench().terminalId());
                 List<String> slowSteps = stepsOf(server, s.id());
                 assertTrue(slowSteps.stream().anyMatch(x -> x.startsWith("CANCEL_STALE") || x.startsWith("CANCELLED_SESSION")),
