@@ -298,15 +298,16 @@ public final class PresenceBench {
     private final Identities spareVins;
     private final Set<String> usedVins = new HashSet<>();
 
-    // the fleet the phases work on (set by use(); the phases index it by k in 0..n)
-    private int n;
-    private String[] tid;
-    private Identity[] modems;
-    private String[] vin;
-    private Map<String, Integer> index;
-    private RawMqtt.Connection[] conns;
-    private int[] sequence;
-    private boolean[] loggedIn;
+    // the fleet the phases work on (set by use() on the main thread; volatile because the selector thread reads
+    // them for every answer: the warm-up's arrays are swapped for the measured fleet's between phases)
+    private volatile int n;
+    private volatile String[] tid;
+    private volatile Identity[] modems;
+    private volatile String[] vin;
+    private volatile Map<String, Integer> index;
+    private volatile RawMqtt.Connection[] conns;
+    private volatile int[] sequence;
+    private volatile boolean[] loggedIn;
 
     // per phase: written on the selector thread, read after the phase under this
     private volatile int phaseNo;
