@@ -278,7 +278,8 @@ public final class PresenceBench {
                     "steady: %.0f heartbeats/s offered and acked, latency %s, backlog at most %d un-acked%n",
                     s.ratePerSecond(), s.latency(), maxBacklog)));
             b.append(memory.report(terminals)).append('\n');
-            b.append("CPU per answered request, each process from /proc (us; postgres: every postgres process):\n");
+            b.append("CPU per answered request, each process from /proc (us; postgres: every postgres process; read in"
+                    + " 10 ms ticks, so a phase much shorter than a second reads coarsely):\n");
             cpu.forEach(c -> b.append("  ").append(c).append('\n'));
             b.append("limits: ").append(limits).append('\n');
             b.append(String.format("missing answers %d, duplicate acks %d, wrong acks %d", missingAcks(), duplicates,
