@@ -209,6 +209,33 @@ public final class OperatorOrders {
             + (o.iccid().isPresent() ? "" : " (no ICCID known: closed here only, nothing sent to the platform)"));
     }
 
+    /**
+     * Settles an order that {@code createdBy} left between ES2+ downloadOrder and confirmOrder: the server stopped or
+     * died after the platform reserved a profile (its ICCID recorded, state ORDERED) and before it was confirmed.
+     * Whether the confirmOrder went out cannot be known here, so the order is neither confirmed again nor adopted:
+     * it is cancelled at the platform (cancelOrder, the profile back to stock, SGP.22 §5.3.4) and closed CANCELLED,
+     * and the caller places a new one. Only the caller's own order is touched (the provisioning engine passes its job,
+     * whose lease says no one else is placing it); an operator's, or one without an ICCID (PLACING: the platform's
+     * answer never arrived), is left for an operator.
+     *
+     * @return the settled order (CANCELLED), or empty when there was nothing of the caller's to settle
+     * @throws OperatorException when the platform refuses or cannot be asked (the order stays ORDERED)
+     */
+    public Optional<Order> settleInterrupted(String platformId, String eid, String createdBy)
+        throws StoreException, OperatorException {
+        Optional<Order> open = findOpen(platformId, eid);
+        if (open.isEmpty() || open.get().state() != State.ORDERED || open.get().iccid().isEmpty()
+            || !open.get().createdBy().equals(createdBy)) {
+            return Optional.empty();
+        }
+        Order o = open.get();
+        platform(platformId).cancelOrder(o.iccid().get(), eid, Optional.empty(), true);
+        Logger.info("order {} of {}: interrupted between downloadOrder and confirmOrder (since {}); ICCID {} cancelled"
+            + " at {} so that a new order can be placed", o.id(), createdBy, o.updatedAt(), o.iccid().get(), platformId);
+        return Optional.of(update(o.id(), State.CANCELLED, false, null, null, null, "interrupted between downloadOrder"
+            + " and confirmOrder; cancelled at the platform by " + createdBy + " to order again"));
+    }
+
     public Optional<Order> find(long id) throws StoreException {
         return db.query("order " + id, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM operator_order WHERE id = ?")) {

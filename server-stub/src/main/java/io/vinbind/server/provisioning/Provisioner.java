@@ -448,6 +448,19 @@ public final class Provisioner implements AutoCloseable {
         job = jobs.apply(job.id(), settings.instance(), Change.none().eid(report.eid()).started().progressed(),
             "INTERACTION", "OK", interaction);
         OperatorOrders.Order o;
+        String orderedBy = "provisioning job " + job.id();
+        try {
+            Optional<OperatorOrders.Order> settled = orders.settleInterrupted(job.platform(), report.eid(), orderedBy);
+            if (settled.isPresent()) {
+                jobs.apply(job.id(), settings.instance(), Change.none(), "ORDER", "SETTLED", "order " + settled.get().id()
+                    + " (ICCID " + settled.get().iccid().orElse("?") + ") was left between downloadOrder and"
+                    + " confirmOrder by an earlier run; cancelled at the platform, ordering again");
+            }
+        } catch (OperatorException e) { // the platform down: try again later; refused: a person decides
+            return failure(job, e.kind() == OperatorException.Kind.UNAVAILABLE, "order for EID " + report.eid()
+                + " was left between downloadOrder and confirmOrder by an earlier run and could not be cancelled at the"
+                + " platform (" + e.getMessage() + ")");
+        }
         Optional<OperatorOrders.Order> open = orders.findOpen(job.platform(), report.eid());
         if (open.isPresent()) {
             o = open.get();
@@ -465,7 +478,7 @@ public final class Provisioner implements AutoCloseable {
             jobs.apply(job.id(), settings.instance(), Change.none(), "ORDER", "ADOPTED", "order " + o.id()
                 + " was placed before and is confirmed; not placed again");
         } else {
-            o = orders.place(job.platform(), report.eid(), job.profileType(), "provisioning job " + job.id());
+            o = orders.place(job.platform(), report.eid(), job.profileType(), orderedBy);
         }
         if (o.state() != OperatorOrders.State.CONFIRMED || o.iccid().isEmpty() || o.matchingId().isEmpty()) {
             return fail(job, "the operator platform did not confirm the order " + o.id() + ": " + o.state() + " "
