@@ -164,6 +164,15 @@ final class CpuMeter {
         return sum;
     }
 
+    /** cutime + cstime (fields 16 and 17): the CPU time of the process's children that ended and were waited for. */
+    static long childTicks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 1).trim().split("\\s+");
+        if (f.length < 15) {
+            throw new IllegalArgumentException("not a /proc/pid/stat line: " + f.length + " fields after the name");
+        }
+        return Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    }
+
     /** The command or thread name of a /proc stat line (field 2, between the first '(' and the last ')'). */
     static String name(String stat) {
         int open = stat.indexOf('(');
@@ -186,7 +195,9 @@ final class CpuMeter {
                     if (!name(stat).equals("postgres")) {
                         continue;
                     }
-                    sum += parseTicks(stat);
+                    // with cutime + cstime: a backend or autovacuum worker that exits hands its time to the
+                    // postmaster that reaps it, so the sum never loses what an ended process spent
+                    sum += parseTicks(stat) + childTicks(stat);
                     any = true;
                 } catch (IOException | RuntimeException e) {
                     // a process that ended between the listing and the read: its time is gone with it

@@ -172,11 +172,12 @@ public final class PresenceBench {
      * @param serverHeapN   the same, N connected
      * @param brokerRss0    broker process VmRSS, 0 connected
      * @param brokerRssN    broker process VmRSS, N connected
-     * @param serverTerminals terminals the server holds state of at the second reading: the N connected and the
-     *                      warm-up's (disconnected, still in its online dictionary until their timeout)
+     * @param warmupTerminals the warm-up's fleet, which ran between the two readings (0 without a warm-up): its JIT
+     *                      code, heap growth and rows' caches are in the server's difference, so with a warm-up the
+     *                      server's figures are an upper bound (run {@code --warmup 0} for the per-terminal figure)
      */
     public record Memory(long serverRss0, long serverRssN, long serverHeap0, long serverHeapN, long brokerRss0,
-            long brokerRssN, int serverTerminals) {
+            long brokerRssN, int warmupTerminals) {
 
         static double perTerminal(long before, long after, int n) {
             return before < 0 || after < 0 ? Double.NaN : (after - before) * 1024.0 / n;
@@ -184,10 +185,11 @@ public final class PresenceBench {
 
         public String report(int n) {
             return String.format("memory per connected terminal: server RSS %.0f B (%d -> %d KiB), server heap after GC"
-                    + " %.0f B (%d -> %d KiB; over %d terminals heard from), broker RSS %.0f B (%d -> %d KiB)",
-                    perTerminal(serverRss0, serverRssN, serverTerminals), serverRss0, serverRssN,
-                    perTerminal(serverHeap0, serverHeapN, serverTerminals), serverHeap0, serverHeapN, serverTerminals,
-                    perTerminal(brokerRss0, brokerRssN, n), brokerRss0, brokerRssN);
+                    + " %.0f B (%d -> %d KiB), broker RSS %.0f B (%d -> %d KiB)%s", perTerminal(serverRss0, serverRssN, n),
+                    serverRss0, serverRssN, perTerminal(serverHeap0, serverHeapN, n), serverHeap0, serverHeapN,
+                    perTerminal(brokerRss0, brokerRssN, n), brokerRss0, brokerRssN, warmupTerminals == 0 ? ""
+                    : "; the server's read before a warm-up of " + warmupTerminals + " terminals, so an upper bound"
+                    + " (--warmup 0 for the per-terminal figure)");
         }
     }
 
@@ -309,6 +311,8 @@ public final class PresenceBench {
     private volatile RawMqtt.Connection[] conns;
     private volatile int[] sequence;
     private volatile boolean[] loggedIn;
+    /** The same fleet as one reference: what the selector thread reads, once per answer, so it never mixes two. */
+    private volatile Fleet current;
 
     // per phase: written on the selector thread, read after the phase under this
     private volatile int phaseNo;
@@ -372,6 +376,7 @@ public final class PresenceBench {
     }
 
     private void use(Fleet f) {
+        current = f;
         n = f.tid.length;
         tid = f.tid;
         modems = f.modems;
@@ -478,7 +483,7 @@ public final class PresenceBench {
                 String limits = limitsInForce(schema);
                 synchronized (this) {
                     return new Result(target, n, settings.seed(), phases, new Memory(server0[0], serverN[0], server0[1],
-                            serverN[1], broker0, brokerN, n + warmup.tid.length), maxBacklog, duplicates, wrong, limits, cpu);
+                            serverN[1], broker0, brokerN, warmup.tid.length), maxBacklog, duplicates, wrong, limits, cpu);
                 }
             }
         } catch (IOException e) {
@@ -632,9 +637,10 @@ public final class PresenceBench {
             ServerBench.acquire(window);
             int k = i;
             sent[k] = System.nanoTime();
+            RawMqtt.Connection[] into = conns; // the fleet connecting now, whenever its callback runs
             crowd.connect(tid[k], this::message, RawMqtt.ConnectOptions.plaintext())
                     .thenCompose(c -> {
-                        conns[k] = c;
+                        into[k] = c;
                         return c.subscribe(List.of(Topics.heartbeatAck(tid[k]), Topics.loginAck(tid[k]),
                                 Topics.bindAck(tid[k]), ECHO_ROOT + "/" + tid[k] + "/resp"));
                     })
@@ -781,9 +787,10 @@ public final class PresenceBench {
     /** Every PUBLISH a terminal receives (selector thread). */
     private void message(RawMqtt.Connection c, String topic, byte[] payload) {
         long now = System.nanoTime();
+        Fleet f = current;
         try {
             if (topic.startsWith(ECHO_ROOT + "/")) {
-                Integer k = index.get(topic.substring(ECHO_ROOT.length() + 1, topic.length() - "/resp".length()));
+                Integer k = f.index.get(topic.substring(ECHO_ROOT.length() + 1, topic.length() - "/resp".length()));
                 if (k != null && (phaseName.startsWith("echo") || phaseName.startsWith("warmup-echo"))) {
                     answer(k, "OK", now);
                 } else {
@@ -792,7 +799,7 @@ public final class PresenceBench {
                 return;
             }
             TopicAddress a = Topics.parse(topic);
-            Integer k = index.get(a.terminalId());
+            Integer k = f.index.get(a.terminalId());
             if (k == null) {
                 wrong("an answer on " + topic + " for no terminal of this run");
                 return;
@@ -801,7 +808,7 @@ public final class PresenceBench {
                 case HEARTBEAT_ACK -> {
                     HeartbeatAck ack = JsonCodec.decode(payload, HeartbeatAck.class);
                     int slot = slotOf(ack.requestId(), "hb.");
-                    if (slot < 0 || slot % n != k || !ack.terminalId().equals(tid[k])) {
+                    if (slot < 0 || slot % f.tid.length != k || !ack.terminalId().equals(f.tid[k])) {
                         wrong("heartbeat ack " + ack + " on " + topic + " in phase " + phaseName);
                     } else {
                         answer(slot, "OK", now);
@@ -819,7 +826,7 @@ public final class PresenceBench {
                 case BIND_ACK -> {
                     BindAck ack = JsonCodec.decodeBindAck(payload);
                     int slot = slotOf(ack.requestId(), "bd.");
-                    if (slot != k || !ack.vin().equals(vin[k])) {
+                    if (slot != k || !ack.vin().equals(f.vin[k])) {
                         wrong("bind ack " + ack + " in phase " + phaseName);
                     } else {
                         answer(k, ack.outcome() + (ack.reason() == ReasonCode.NONE ? "" : "/" + ack.reason()), now);
