@@ -147,13 +147,13 @@ public final class OperatorOrders {
         try {
             Es2Plus.DownloadOrderResponse r = platform.downloadOrder(eid, Optional.empty(), Optional.of(profileType));
             if (r.iccid() == null || !r.iccid().matches("[0-9]{18,19}[0-9F]?")) {
-                return update(id, State.UNKNOWN, true, null, null, null,
+                return update(id, State.PLACING, State.UNKNOWN, true, null, null, null,
                     "downloadOrder answered success without a valid ICCID: " + Fields.shown(r.iccid()));
             }
             iccid = r.iccid();
-            update(id, State.ORDERED, true, iccid, null, null, null);
+            update(id, State.PLACING, State.ORDERED, true, iccid, null, null, null);
         } catch (OperatorException e) {
-            return failed(id, e, null);
+            return failed(id, State.PLACING, e, null);
         }
         Optional<String> code = Optional.empty();
         if (platform.confirmationCodes()) {
@@ -172,18 +172,18 @@ public final class OperatorOrders {
         }
         try {
             Es2Plus.ConfirmOrderResponse r = platform.confirmOrder(iccid, eid, code);
-            return update(id, State.CONFIRMED, true, iccid, r.matchingId(), r.smdpAddress(), null);
+            return update(id, State.ORDERED, State.CONFIRMED, true, iccid, r.matchingId(), r.smdpAddress(), null);
         } catch (OperatorException e) {
             if (e.kind() == OperatorException.Kind.REFUSED) {
                 try { // give the reserved profile back rather than leave it allocated to nobody
                     platform.cancelOrder(iccid, eid, Optional.empty(), true);
                 } catch (OperatorException cancel) {
                     Logger.warn("order {}: confirmOrder refused and cancelOrder failed too: {}", id, cancel.getMessage());
-                    return update(id, State.UNKNOWN, true, iccid, null, null, e.getMessage() + "; then "
+                    return update(id, State.ORDERED, State.UNKNOWN, true, iccid, null, null, e.getMessage() + "; then "
                         + cancel.getMessage());
                 }
             }
-            return failed(id, e, iccid);
+            return failed(id, State.ORDERED, e, iccid);
         }
     }
 
@@ -205,7 +205,7 @@ public final class OperatorOrders {
         if (o.iccid().isPresent()) {
             platform(o.platform()).cancelOrder(o.iccid().get(), o.eid(), o.matchingId(), true);
         }
-        return update(id, State.CANCELLED, false, null, null, null, "cancelled by " + operator
+        return update(id, null, State.CANCELLED, false, null, null, null, "cancelled by " + operator
             + (o.iccid().isPresent() ? "" : " (no ICCID known: closed here only, nothing sent to the platform)"));
     }
 
@@ -232,7 +232,7 @@ public final class OperatorOrders {
         platform(platformId).cancelOrder(o.iccid().get(), eid, Optional.empty(), true);
         Logger.info("order {} of {}: interrupted between downloadOrder and confirmOrder (since {}); ICCID {} cancelled"
             + " at {} so that a new order can be placed", o.id(), createdBy, o.updatedAt(), o.iccid().get(), platformId);
-        return Optional.of(update(o.id(), State.CANCELLED, false, null, null, null, "interrupted between downloadOrder"
+        return Optional.of(update(o.id(), State.ORDERED, State.CANCELLED, false, null, null, null, "interrupted between downloadOrder"
             + " and confirmOrder; cancelled at the platform by " + createdBy + " to order again"));
     }
 
@@ -252,7 +252,7 @@ public final class OperatorOrders {
      * ProfileInstallationResult): the order is fulfilled, and the EID may be ordered for again.
      */
     public Order installed(long id, String iccid) throws StoreException {
-        return update(id, State.INSTALLED, false, iccid, null, null, null);
+        return update(id, null, State.INSTALLED, false, iccid, null, null, null);
     }
 
     /** The open order (placing, ordered, confirmed or unknown) of {@code eid} on {@code platformId}, if any. */
@@ -402,18 +402,24 @@ public final class OperatorOrders {
         }
     }
 
-    private Order failed(long id, OperatorException e, String iccid) throws StoreException {
+    private Order failed(long id, State from, OperatorException e, String iccid) throws StoreException {
         State s = e.kind() == OperatorException.Kind.REFUSED ? State.FAILED : State.UNKNOWN;
-        return update(id, s, s == State.UNKNOWN, iccid, null, null, e.getMessage());
+        return update(id, from, s, s == State.UNKNOWN, iccid, null, null, e.getMessage());
     }
 
-    private Order update(long id, State state, boolean open, String iccid, String matchingId, String smdpAddress,
-                         String error) throws StoreException {
+    /**
+     * Moves an order to {@code state}, but only from {@code from} when that is given: a placement that lost its
+     * lease and an engine settling that order ({@link #settleInterrupted}) may both finish, and the later one must not
+     * overwrite the other's outcome (a CANCELLED order turned CONFIRMED again, its open key gone). When the row is
+     * no longer in {@code from}, nothing changes and the row as it is now is returned.
+     */
+    private Order update(long id, State from, State state, boolean open, String iccid, String matchingId,
+                         String smdpAddress, String error) throws StoreException {
         return db.transaction("order " + id + " -> " + state, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE operator_order SET state = ?,"
                 + " iccid = COALESCE(?, iccid), matching_id = COALESCE(?, matching_id),"
                 + " smdp_address = COALESCE(?, smdp_address), last_error = ?, updated_at = ?"
-                + (open ? "" : ", open_key = NULL") + " WHERE id = ?")) {
+                + (open ? "" : ", open_key = NULL") + " WHERE id = ?" + (from == null ? "" : " AND state = ?"))) {
                 ps.setString(1, state.name());
                 ps.setString(2, iccid);
                 ps.setString(3, cut(matchingId, 64));
@@ -421,7 +427,13 @@ public final class OperatorOrders {
                 ps.setString(5, cut(error, 512));
                 Sql.setInstant(ps, 6, clock.instant());
                 ps.setLong(7, id);
-                ps.executeUpdate();
+                if (from != null) {
+                    ps.setString(8, from.name());
+                }
+                if (ps.executeUpdate() == 0 && from != null) {
+                    Logger.warn("order {}: not moved to {}: it is no longer {} (another engine settled it)", id, state,
+                        from);
+                }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM operator_order WHERE id = ?")) {
                 ps.setLong(1, id);
