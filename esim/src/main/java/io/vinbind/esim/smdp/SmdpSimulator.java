@@ -125,15 +125,20 @@ public final class SmdpSimulator implements AutoCloseable {
         }
     }
 
+    /** An open RSP session as a test sees it: its stage and when InitiateAuthentication made it (epoch ms). */
+    public record OpenSession(String stage, long createdMillis) {
+    }
+
     /**
-     * The stage of every open RSP session, sorted ({@code INITIATED}: InitiateAuthentication answered, no eUICC
+     * Every open RSP session, oldest first ({@code INITIATED}: InitiateAuthentication answered, no eUICC
      * authenticated yet; {@code AUTHENTICATED}; {@code DELIVERED}). A session still INITIATED whose eUICC never
      * received AuthenticateServer cannot be cancelled (ES9+ CancelSession carries the eUICC's signed answer, and the
      * card has nothing to sign): it ends when it expires here, as at a real SM-DP+.
      */
-    public java.util.List<String> openSessionStages() {
+    public java.util.List<OpenSession> openSessionList() {
         synchronized (store) {
-            return store.sessions().values().stream().map(SmdpStore.Session::stage).sorted().toList();
+            return store.sessions().values().stream().map(x -> new OpenSession(x.stage(), x.createdMillis()))
+                .sorted(java.util.Comparator.comparingLong(OpenSession::createdMillis)).toList();
         }
     }
 
