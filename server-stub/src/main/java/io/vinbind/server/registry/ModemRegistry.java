@@ -197,13 +197,19 @@ public final class ModemRegistry {
             return;
         }
         try {
-            db.query("analyze the modem registry", c -> {
+            // PostgreSQL skips a table the user does not own with a WARNING, not an error
+            String skipped = db.query("analyze the modem registry", c -> {
                 try (java.sql.Statement st = c.createStatement()) {
                     st.execute("ANALYZE modem");
+                    java.sql.SQLWarning w = st.getWarnings();
+                    return w == null ? null : w.getMessage();
                 }
-                return null;
             });
-            Logger.info("modem import: the registry's statistics refreshed ({} rows added or changed)", changed);
+            if (skipped == null) {
+                Logger.info("modem import: the registry's statistics refreshed ({} rows added or changed)", changed);
+            } else {
+                Logger.warn("modem import: the registry's statistics were not refreshed: {}", skipped);
+            }
         } catch (StoreException e) {
             Logger.warn("modem import: the registry's statistics were not refreshed: {}", e.getMessage());
         }

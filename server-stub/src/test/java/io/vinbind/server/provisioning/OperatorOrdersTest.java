@@ -72,18 +72,25 @@ class OperatorOrdersTest {
     static long interrupted(Database db, String eid, String createdBy) throws Exception {
         String iccid = platform.downloadOrder(eid, Optional.empty(), Optional.of("vinbind-iot")).iccid();
         assertEquals("LINKED", smdp.profileState(iccid), "reserved for the EID, not yet confirmed");
+        return row(db, eid, OperatorOrders.State.ORDERED, iccid, createdBy);
+    }
+
+    /** An open order row as the server writes it, straight into the table (what a crash leaves behind). */
+    static long row(Database db, String eid, OperatorOrders.State state, String iccid, String createdBy)
+        throws Exception {
         return db.transaction("an order as a crash leaves it", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO operator_order (platform, eid, profile_type,"
-                + " iccid, state, open_key, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, 'ORDERED', ?, ?, ?, ?)",
+                + " iccid, state, open_key, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 new String[] {"id"})) {
                 ps.setString(1, PLATFORM);
                 ps.setString(2, eid);
                 ps.setString(3, "vinbind-iot");
                 ps.setString(4, iccid);
-                ps.setString(5, PLATFORM + "|" + eid);
-                Sql.setInstant(ps, 6, Instant.now());
+                ps.setString(5, state.name());
+                ps.setString(6, PLATFORM + "|" + eid);
                 Sql.setInstant(ps, 7, Instant.now());
-                ps.setString(8, createdBy);
+                Sql.setInstant(ps, 8, Instant.now());
+                ps.setString(9, createdBy);
                 ps.executeUpdate();
                 try (var keys = ps.getGeneratedKeys()) {
                     keys.next();
@@ -137,23 +144,7 @@ class OperatorOrdersTest {
             orders.cancel(id, "alice");
 
             String other = pki.eidNumber(nextEid.incrementAndGet());
-            long placing = db.transaction("an order whose downloadOrder never answered", c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO operator_order (platform, eid, state,"
-                    + " open_key, created_at, updated_at, created_by) VALUES (?, ?, 'PLACING', ?, ?, ?, ?)",
-                    new String[] {"id"})) {
-                    ps.setString(1, PLATFORM);
-                    ps.setString(2, other);
-                    ps.setString(3, PLATFORM + "|" + other);
-                    Sql.setInstant(ps, 4, Instant.now());
-                    Sql.setInstant(ps, 5, Instant.now());
-                    ps.setString(6, "provisioning job 9");
-                    ps.executeUpdate();
-                    try (var keys = ps.getGeneratedKeys()) {
-                        keys.next();
-                        return keys.getLong(1);
-                    }
-                }
-            });
+            long placing = row(db, other, OperatorOrders.State.PLACING, null, "provisioning job 9"); // never answered
             assertTrue(orders.settleInterrupted(PLATFORM, other, "provisioning job 9").isEmpty(),
                 "no ICCID: what the platform reserved is not known here");
             assertEquals(OperatorOrders.State.PLACING, orders.find(placing).orElseThrow().state());
