@@ -69,26 +69,23 @@ class ModemRegistryPostgresIT {
 
     /** pg_class.reltuples of the schema's modem table: -1 until it is first vacuumed or analysed (PostgreSQL 14+). */
     private static long plannerRows(Database db, DbSettings s) throws Exception {
-        return db.query("reltuples", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT c.reltuples FROM pg_class c JOIN pg_namespace n"
-                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = 'modem'")) {
-                ps.setString(1, s.schema().orElseThrow());
-                try (ResultSet rs = ps.executeQuery()) {
-                    assertTrue(rs.next(), "no modem table in the schema");
-                    return (long) rs.getFloat(1);
-                }
-            }
-        });
+        return (long) ((Number) modemCatalog(db, s, "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = 'modem'")).floatValue();
     }
 
     private static boolean lastAnalyzed(Database db, DbSettings s) throws Exception {
-        return db.query("last_analyze", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT last_analyze FROM pg_stat_user_tables"
-                + " WHERE schemaname = ? AND relname = 'modem'")) {
+        return modemCatalog(db, s, "SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = ?"
+            + " AND relname = 'modem'") != null;
+    }
+
+    /** The one value a catalog query about the schema's modem table answers (its one parameter: the schema). */
+    private static Object modemCatalog(Database db, DbSettings s, String sql) throws Exception {
+        return db.query("catalog", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, s.schema().orElseThrow());
                 try (ResultSet rs = ps.executeQuery()) {
-                    assertTrue(rs.next(), "no statistics row for the modem table");
-                    return rs.getTimestamp(1) != null;
+                    assertTrue(rs.next(), "no catalog row for the modem table: " + sql);
+                    return rs.getObject(1);
                 }
             }
         });
